@@ -1,0 +1,64 @@
+import type { EncryptedField, FailureReason, KeyVersionInfo } from '../model';
+
+/** A key version with what is needed to use it. Material lives only in memory. */
+export interface LoadedKey {
+  info: KeyVersionInfo;
+  /** kind 'kek': the 32-byte KEK. kind 'symbiont': the key string's UTF-8 bytes (Argon2 password). */
+  material?: Buffer;
+  /** kind 'transit': the engine that decrypts/rewraps through Vault. */
+  transit?: TransitEngine;
+}
+
+/** A place keys live, named by a key ref (`env:NAME`, `file:PATH`, `keychain:SERVICE[/ACCOUNT]`, ...). */
+export interface KeySource {
+  readonly ref: string;
+  /** Every version the source holds, newest last; metadata only. Rejects with KeySourceError. */
+  list(): Promise<KeyVersionInfo[]>;
+  /** Every version with its material or transit handle. Rejects with KeySourceError. */
+  load(): Promise<LoadedKey[]>;
+}
+
+export class KeySourceError extends Error {
+  constructor(
+    readonly ref: string,
+    message: string,
+    readonly code: 'unavailable' | 'locked' | 'denied' | 'not-found' | 'timeout' | 'invalid' | 'sealed' = 'unavailable',
+  ) {
+    super(`${ref}: ${message}`);
+    this.name = 'KeySourceError';
+  }
+}
+
+export interface TransitItemResult {
+  plaintext?: Buffer;
+  ciphertext?: string;
+  error?: string;
+}
+
+/** Vault transit for one key (`vault-transit:MOUNT/NAME`). Batched: one HTTP round trip per call. */
+export interface TransitEngine {
+  readonly mount: string;
+  readonly name: string;
+  decryptBatch(ciphertexts: string[], signal?: AbortSignal): Promise<TransitItemResult[]>;
+  encryptBatch(plaintexts: Buffer[], signal?: AbortSignal): Promise<TransitItemResult[]>;
+  rewrapBatch(ciphertexts: string[], signal?: AbortSignal): Promise<TransitItemResult[]>;
+}
+
+export type FieldResult =
+  | { ok: true; plaintext: Buffer; key: KeyVersionInfo }
+  | { ok: false; reason: FailureReason; message: string };
+
+/** Everything that is recorded in the audit channel: never key material, never plaintext. */
+export interface AuditEvent {
+  time: string;
+  action: 'key-access' | 'key-source-error' | 'reveal' | 'export' | 'rotation' | 'cache-cleared' | 'retire' | 'purge';
+  source?: string;
+  version?: string;
+  detail?: string;
+}
+export type AuditSink = (event: AuditEvent) => void;
+
+/** What the resolver needs from the field kinds it opens. */
+export interface FieldOpener {
+  openFields(fields: EncryptedField[], signal?: AbortSignal): Promise<FieldResult[]>;
+}
