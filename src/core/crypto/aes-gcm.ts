@@ -1,0 +1,42 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AuthError, CorruptValueError } from './errors';
+
+export const KEY_BYTES = 32;
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Standard, padded base64 only; Node's decoder silently skips junk, which would hide corruption. */
+export function decodeBase64Strict(s: unknown, what: string): Buffer {
+  if (typeof s !== 'string') throw new CorruptValueError(`${what} is not a string`);
+  if (!BASE64.test(s)) throw new CorruptValueError(`${what} is not valid base64`);
+  return Buffer.from(s, 'base64');
+}
+
+function checkKeyAndNonce(key: Buffer, nonce: Buffer): void {
+  if (key.length !== KEY_BYTES) throw new CorruptValueError(`key must be ${KEY_BYTES} bytes, got ${key.length}`);
+  if (nonce.length !== NONCE_BYTES) throw new CorruptValueError(`nonce must be ${NONCE_BYTES} bytes, got ${nonce.length}`);
+}
+
+/** AES-256-GCM without AAD; `sealed` is ciphertext || 16-byte tag. */
+export function aesGcmEncrypt(key: Buffer, plaintext: Buffer, nonce: Buffer = randomBytes(NONCE_BYTES)): { nonce: Buffer; sealed: Buffer } {
+  checkKeyAndNonce(key, nonce);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const sealed = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return { nonce, sealed };
+}
+
+export function aesGcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer {
+  checkKeyAndNonce(key, nonce);
+  if (sealed.length < TAG_BYTES) throw new CorruptValueError('ciphertext is shorter than the GCM tag');
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const body = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+  try {
+    return Buffer.concat([body, decipher.final()]);
+  } catch {
+    body.fill(0);
+    throw new AuthError();
+  }
+}

@@ -1,0 +1,19 @@
+import { parentPort } from 'node:worker_threads';
+import { argon2idRawSync, type Argon2Params } from './argon2';
+
+interface DeriveRequest {
+  id: number;
+  password: Uint8Array;
+  salt: Uint8Array;
+  params: Argon2Params;
+}
+
+parentPort?.on('message', (req: DeriveRequest) => {
+  try {
+    const key = argon2idRawSync(req.password, req.salt, req.params);
+    req.password.fill(0);
+    parentPort?.postMessage({ id: req.id, key }, [key.buffer as ArrayBuffer]);
+  } catch (err) {
+    parentPort?.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+  }
+});

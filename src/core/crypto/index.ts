@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './aes-gcm';
+export * from './argon2';
+export * from './symbiont-cipher';
+export * from './envelope-cipher';
