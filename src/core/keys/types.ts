@@ -62,3 +62,17 @@ export type AuditSink = (event: AuditEvent) => void;
 export interface FieldOpener {
   openFields(fields: EncryptedField[], signal?: AbortSignal): Promise<FieldResult[]>;
 }
+
+/** A listed version that exists but cannot be used (Vault KV soft-deleted/destroyed, transit below min_decryption_version). */
+export type UnusableReason = 'deleted' | 'destroyed' | 'disallowed';
+
+/** KeyVersionInfo as sources list it: may carry why a version is unusable (role is then 'retired'). */
+export interface ListedKeyVersion extends KeyVersionInfo {
+  unusable?: UnusableReason;
+}
+
+/** Options every source accepts. */
+export interface KeySourceOptions {
+  /** Labels of versions marked retired (e.g. by rotation); they are listed with role 'retired' and still decrypt. */
+  retired?: ReadonlySet<string>;
+}

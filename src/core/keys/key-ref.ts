@@ -1,0 +1,103 @@
+/**
+ * Key refs name where a key lives. Syntax (one per source):
+ *   env:NAME                      environment variable (value used raw, untrimmed)
+ *   file:PATH                     key file (trimmed; refused if group/other may access it)
+ *   keychain:SERVICE[/ACCOUNT]    OS keychain item written by keytar; without ACCOUNT every account is a version
+ *   keyring:SERVICE/USERNAME      item written by the Rust `keyring` crate (attributes service + username)
+ *   vault-kv:MOUNT/PATH[#FIELD]   Vault KV v2 secret; every live version is a key version; FIELD defaults to `value`
+ *   vault-transit:MOUNT/NAME      Vault transit key (never leaves Vault)
+ * SERVICE is split from ACCOUNT/USERNAME at the first `/`; a KV MOUNT is the first path segment;
+ * a transit NAME is the last one.
+ */
+
+export type KeyRef =
+  | { type: 'env'; ref: string; name: string }
+  | { type: 'file'; ref: string; path: string }
+  | { type: 'keychain'; ref: string; service: string; account?: string }
+  | { type: 'keyring'; ref: string; service: string; username: string }
+  | { type: 'vault-kv'; ref: string; mount: string; path: string; field: string }
+  | { type: 'vault-transit'; ref: string; mount: string; name: string };
+
+export type KeyRefType = KeyRef['type'];
+
+export const KEY_REF_SYNTAX = [
+  'env:NAME',
+  'file:PATH',
+  'keychain:SERVICE[/ACCOUNT]',
+  'keyring:SERVICE/USERNAME',
+  'vault-kv:MOUNT/PATH[#FIELD]',
+  'vault-transit:MOUNT/NAME',
+];
+
+export class KeyRefError extends Error {
+  constructor(readonly input: string, reason: string) {
+    super(`invalid key ref '${input}': ${reason}`);
+    this.name = 'KeyRefError';
+  }
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SEGMENT = /^[^/#?\s]+$/;
+
+function splitFirst(s: string, sep: string): [string, string | undefined] {
+  const at = s.indexOf(sep);
+  return at < 0 ? [s, undefined] : [s.slice(0, at), s.slice(at + sep.length)];
+}
+
+function vaultSegments(input: string, rest: string, what: string): string[] {
+  const parts = rest.replace(/^\/+/, '').replace(/\/+$/, '').split('/');
+  if (parts.length < 2) throw new KeyRefError(input, `expected ${what}`);
+  for (const p of parts) {
+    if (!SEGMENT.test(p) || p === '.' || p === '..') {
+      throw new KeyRefError(input, `bad path segment '${p}' (no empty, '.', '..', '#', '?' or whitespace segments)`);
+    }
+  }
+  return parts;
+}
+
+/** Parses a key ref; throws KeyRefError with the expected syntax on anything else. */
+export function parseKeyRef(input: string): KeyRef {
+  const text = input.trim();
+  const [scheme, rest] = splitFirst(text, ':');
+  if (rest === undefined) {
+    throw new KeyRefError(input, `missing scheme; expected one of ${KEY_REF_SYNTAX.join(', ')}`);
+  }
+  if (rest === '') throw new KeyRefError(input, `nothing after '${scheme}:'`);
+  switch (scheme) {
+    case 'env': {
+      if (!ENV_NAME.test(rest)) throw new KeyRefError(input, `'${rest}' is not an environment variable name`);
+      return { type: 'env', ref: `env:${rest}`, name: rest };
+    }
+    case 'file':
+      return { type: 'file', ref: `file:${rest}`, path: rest };
+    case 'keychain': {
+      const [service, account] = splitFirst(rest, '/');
+      if (!service) throw new KeyRefError(input, 'empty SERVICE; expected keychain:SERVICE[/ACCOUNT]');
+      if (account === undefined) return { type: 'keychain', ref: `keychain:${service}`, service };
+      if (!account) throw new KeyRefError(input, 'empty ACCOUNT after "/"; expected keychain:SERVICE[/ACCOUNT]');
+      return { type: 'keychain', ref: `keychain:${service}/${account}`, service, account };
+    }
+    case 'keyring': {
+      const [service, username] = splitFirst(rest, '/');
+      if (!service || !username) throw new KeyRefError(input, 'expected keyring:SERVICE/USERNAME (both required)');
+      return { type: 'keyring', ref: `keyring:${service}/${username}`, service, username };
+    }
+    case 'vault-kv': {
+      const [pathPart, fieldPart] = splitFirst(rest, '#');
+      if (fieldPart !== undefined && !fieldPart) throw new KeyRefError(input, 'empty FIELD after "#"');
+      const parts = vaultSegments(input, pathPart, 'vault-kv:MOUNT/PATH[#FIELD]');
+      const mount = parts[0];
+      const path = parts.slice(1).join('/');
+      const field = fieldPart ?? 'value';
+      return { type: 'vault-kv', ref: `vault-kv:${mount}/${path}${field === 'value' ? '' : `#${field}`}`, mount, path, field };
+    }
+    case 'vault-transit': {
+      const parts = vaultSegments(input, rest, 'vault-transit:MOUNT/NAME');
+      const name = parts[parts.length - 1];
+      const mount = parts.slice(0, -1).join('/');
+      return { type: 'vault-transit', ref: `vault-transit:${mount}/${name}`, mount, name };
+    }
+    default:
+      throw new KeyRefError(input, `unknown scheme '${scheme}'; expected one of ${KEY_REF_SYNTAX.join(', ')}`);
+  }
+}

@@ -1,0 +1,116 @@
+import { withDeadline } from './deadline';
+import { KeySourceError } from './types';
+
+export interface VaultOptions {
+  /** Vault address; default VAULT_ADDR, else http://127.0.0.1:8200. */
+  endpoint?: string;
+  /** Default VAULT_TOKEN. */
+  token?: string;
+  /** Enterprise/HCP namespace (X-Vault-Namespace); default VAULT_NAMESPACE. */
+  namespace?: string;
+  /** Per request; every failure, including a hang, surfaces within this time (+ a small margin). Default 1500 ms. */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_VAULT_TIMEOUT_MS = 1500;
+
+/** The part of node-vault 0.12 used here. NEVER its rotate(): that rotates Vault's own barrier key. */
+interface NodeVaultClient {
+  read(path: string, requestOptions?: object): Promise<VaultResponse>;
+  write(path: string, data: object, requestOptions?: object): Promise<VaultResponse>;
+}
+
+export interface VaultResponse {
+  data?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+interface NodeVaultError extends Error {
+  response?: { statusCode?: number; body?: { errors?: string[]; data?: Record<string, unknown> } };
+  code?: string;
+}
+
+/** A node-vault client bound to one source: errors become KeySourceErrors naming the source. */
+export class VaultClient {
+  readonly endpoint: string;
+  readonly timeoutMs: number;
+  private readonly client: NodeVaultClient;
+  private readonly hasToken: boolean;
+
+  constructor(
+    private readonly ref: string,
+    opts: VaultOptions = {},
+  ) {
+    const env = opts.env ?? process.env;
+    this.endpoint = (opts.endpoint ?? env.VAULT_ADDR ?? 'http://127.0.0.1:8200').replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_VAULT_TIMEOUT_MS;
+    const token = opts.token ?? env.VAULT_TOKEN;
+    this.hasToken = !!token;
+    const namespace = opts.namespace ?? env.VAULT_NAMESPACE;
+    const factory = require('node-vault') as (config: object) => NodeVaultClient;
+    this.client = factory({
+      apiVersion: 'v1',
+      endpoint: this.endpoint,
+      token,
+      ...(namespace ? { namespace } : {}),
+      requestOptions: { timeout: this.timeoutMs },
+    });
+  }
+
+  read(path: string, signal?: AbortSignal): Promise<VaultResponse> {
+    return this.run('read', path, () => this.client.read(path), signal);
+  }
+
+  write(path: string, data: object, signal?: AbortSignal): Promise<VaultResponse> {
+    return this.run('write', path, () => this.client.write(path, data), signal);
+  }
+
+  /** For batch endpoints: Vault answers 400 when any item failed, with per-item errors in batch_results. */
+  writeBatch(path: string, data: object, signal?: AbortSignal): Promise<VaultResponse> {
+    return this.run('write', path, () => this.client.write(path, data).catch((err: unknown) => batchBody(err) ?? Promise.reject(err)), signal);
+  }
+
+  private async run(op: string, path: string, call: () => Promise<VaultResponse>, signal?: AbortSignal): Promise<VaultResponse> {
+    if (!this.hasToken) {
+      throw new KeySourceError(this.ref, 'no Vault token: set VAULT_TOKEN or configure a token (log in first)', 'denied');
+    }
+    const margin = 250;
+    try {
+      return await withDeadline(call(), this.timeoutMs + margin, () => this.timeout(), signal);
+    } catch (err) {
+      throw this.translate(err as NodeVaultError, op, path);
+    }
+  }
+
+  private timeout(): KeySourceError {
+    return new KeySourceError(this.ref, `Vault at ${this.endpoint} did not answer within ${this.timeoutMs} ms`, 'timeout');
+  }
+
+  /** Maps node-vault/axios failures to readable KeySourceErrors; passes KeySourceError/CancelledError through. */
+  translate(err: NodeVaultError, op: string, path: string): Error {
+    if (err instanceof KeySourceError || err.name === 'CancelledError') return err;
+    const status = err.response?.statusCode;
+    const detail = err.response?.body?.errors?.filter(Boolean).join('; ');
+    const where = `${op} ${path}`;
+    if (status === 503) return new KeySourceError(this.ref, `Vault at ${this.endpoint} is sealed or unavailable (503${detail ? `: ${detail}` : ''})`, 'sealed');
+    if (status === 403) {
+      return new KeySourceError(this.ref, `permission denied by Vault for ${where} (403): check the token and its policy`, 'denied');
+    }
+    if (status === 404) return new KeySourceError(this.ref, `not found in Vault: ${where} (404)`, 'not-found');
+    if (status === 400) return new KeySourceError(this.ref, `Vault rejected ${where} (400${detail ? `: ${detail}` : ''})`, 'invalid');
+    if (status !== undefined) return new KeySourceError(this.ref, `Vault answered ${status} to ${where}${detail ? `: ${detail}` : ''}`);
+    const code = err.code ?? '';
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return this.timeout();
+    if (code === 'ECONNREFUSED') return new KeySourceError(this.ref, `cannot connect to Vault at ${this.endpoint} (connection refused): is it running, is VAULT_ADDR right?`, 'unavailable');
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KeySourceError(this.ref, `cannot resolve the Vault host in ${this.endpoint}`, 'unavailable');
+    return new KeySourceError(this.ref, `Vault request ${where} failed: ${code ? `${code} ` : ''}${err.message}`, 'unavailable');
+  }
+}
+
+function batchBody(err: unknown): VaultResponse | undefined {
+  const e = err as NodeVaultError;
+  const body = e.response?.body;
+  if (e.response?.statusCode === 400 && Array.isArray(body?.data?.batch_results)) return body as VaultResponse;
+  return undefined;
+}
