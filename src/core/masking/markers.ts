@@ -1,0 +1,39 @@
+/**
+ * The typed markers the engine writes, and a pattern recognising them so that masking an
+ * already-masked text changes nothing.
+ */
+
+export const MARKERS = {
+  email: '[EMAIL]',
+  phone: '[PHONE]',
+  ssn: '[SSN]',
+  card: '[CARD]',
+  apiKey: '[API_KEY]',
+  jwt: '[JWT]',
+  privateKey: '[PRIVATE_KEY]',
+  ip: '[IP]',
+  secret: '[SECRET]',
+} as const;
+
+/** Characters allowed in a custom rule's name (and so inside `[CUSTOM:<name>]`). */
+export const CUSTOM_NAME_CHARS = 'A-Za-z0-9_.-';
+export const CUSTOM_NAME_MAX = 40;
+
+export function customMarker(name: string): string {
+  return `[CUSTOM:${name}]`;
+}
+
+/** Regex source (no capturing groups) matching any marker the engine writes. */
+export const OWN_MARKER_SOURCE =
+  '\\[(?:EMAIL|PHONE|SSN|CARD|API_KEY|JWT|PRIVATE_KEY|IP|SECRET|CUSTOM:[' +
+  CUSTOM_NAME_CHARS +
+  ']{1,' +
+  CUSTOM_NAME_MAX +
+  '})\\]';
+
+const OWN_MARKER_WHOLE = new RegExp(`^${OWN_MARKER_SOURCE}$`);
+
+/** True when `s` is exactly one of the engine's markers. */
+export function isOwnMarker(s: string): boolean {
+  return OWN_MARKER_WHOLE.test(s);
+}

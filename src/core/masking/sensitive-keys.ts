@@ -1,0 +1,55 @@
+/**
+ * Names of JSON keys (and `key=value` settings) whose value is secret as a whole, matched like the
+ * writer does: as lowercase substrings of the key.
+ */
+
+/** Substrings marking a JSON object key as sensitive (its whole value becomes `[SECRET]`). */
+export const SENSITIVE_KEY_PARTS: readonly string[] = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'api_key',
+  'apikey',
+  'api-key',
+  'access_key',
+  'private_key',
+  'authorization',
+  'credential',
+  'cookie',
+  'ssn',
+  'social_security',
+  'credit_card',
+  'creditcard',
+  'card_number',
+  'cvv',
+  'cvc',
+  'email',
+  'phone',
+  'address',
+];
+
+/**
+ * Keys that contain a sensitive part but are model bookkeeping, not secrets
+ * (`max_tokens`, `token_usage`, `input_tokens`, `tokenizer`, ...).
+ */
+const NOT_SENSITIVE =
+  /(?:max|min|input|output|total|prompt|completion|cached|reasoning|num|n|stop)_?(?:new_?)?tokens|tokens?_?(?:usage|count|limit|type|budget)|tokeniz|logprob/;
+
+/** True when a JSON object key names a secret value. */
+export function isSensitiveKey(key: string): boolean {
+  const k = key.toLowerCase();
+  if (!SENSITIVE_KEY_PARTS.some((part) => k.includes(part))) return false;
+  return !NOT_SENSITIVE.test(k);
+}
+
+/**
+ * Narrower list for unquoted `key=value` / `key: value` in free text, where a false positive
+ * would eat prose: only names that nearly always introduce a credential.
+ */
+const SETTING_PARTS = /password|passwd|passphrase|secret|api_?key|apikey|api-key|access_?key|private_?key|auth_?token|access_?token|refresh_?token|session_?token/;
+
+export function isSecretSettingName(name: string): boolean {
+  return SETTING_PARTS.test(name.toLowerCase());
+}
