@@ -1,0 +1,183 @@
+import { availableParallelism } from 'node:os';
+import type { Argon2Deriver } from '../crypto/argon2';
+import type { EncryptedField, KeyVersionInfo, SymbiontEncryptedData } from '../model';
+import { openEnvelopeFields, type EnvelopeItem } from './envelope-fields';
+import { failure, success, type Settle } from './field-outcome';
+import { buildKeyIndex, duplicateKekErrors, type KeyIndex } from './key-index';
+import { SymbiontTrials } from './symbiont-trials';
+import { openTransitFields, type TransitItem } from './transit-fields';
+import { KeySourceError, type AuditSink, type FieldOpener, type FieldResult, type KeySource, type LoadedKey } from './types';
+
+export interface KeyResolverDeps {
+  deriver: Argon2Deriver;
+  audit?: AuditSink;
+  /** Symbiont fields tried at once (each trial is one Argon2 run in the deriver's pool). Default: cores, at least 2. */
+  concurrency?: number;
+  now?: () => Date;
+}
+
+interface Loaded {
+  index: KeyIndex;
+  errors: KeySourceError[];
+}
+
+/**
+ * The one resolver behind the editor, the tree, the CLI and rotation. Loads every source lazily, once,
+ * and keeps key material in memory only until clearCache(). One failing source never stops the others;
+ * its error is reported (versions().errors, 'key-source-error' audit events, field messages).
+ */
+export class KeyResolver implements FieldOpener {
+  private loaded: Promise<Loaded> | undefined;
+  private readonly trials: SymbiontTrials;
+  private readonly accessed = new Set<string>();
+  private readonly concurrency: number;
+
+  constructor(
+    readonly sources: KeySource[],
+    private readonly deps: KeyResolverDeps,
+  ) {
+    this.trials = new SymbiontTrials(deps.deriver);
+    this.concurrency = Math.max(1, deps.concurrency ?? Math.max(2, availableParallelism()));
+  }
+
+  /** Metadata of every version of every source (sources in configured order, each oldest first). */
+  async versions(): Promise<{ keys: KeyVersionInfo[]; errors: KeySourceError[] }> {
+    const settled = await Promise.allSettled(this.sources.map((s) => s.list()));
+    const keys: KeyVersionInfo[] = [];
+    const errors: KeySourceError[] = [];
+    settled.forEach((r, n) => {
+      if (r.status === 'fulfilled') keys.push(...r.value);
+      else errors.push(asSourceError(this.sources[n].ref, r.reason));
+    });
+    errors.push(...duplicateKekErrors(keys));
+    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+    return { keys, errors };
+  }
+
+  /** Errors of the last load (empty before the first openFields). */
+  async loadErrors(): Promise<KeySourceError[]> {
+    return this.loaded ? (await this.loaded).errors : [];
+  }
+
+  /** Drops every loaded key (material zero-filled), what was learnt about which key opens what, and load errors. */
+  clearCache(): void {
+    const previous = this.loaded;
+    this.loaded = undefined;
+    this.trials.reset();
+    this.accessed.clear();
+    previous?.then(
+      (l) => {
+        for (const k of l.index.keys) k.material?.fill(0);
+      },
+      () => undefined,
+    );
+    this.audit('cache-cleared');
+  }
+
+  async openFields(fields: EncryptedField[], signal?: AbortSignal): Promise<FieldResult[]> {
+    const results: Array<FieldResult | undefined> = new Array(fields.length);
+    const settle: Settle = (i, r) => {
+      if (results[i]) return;
+      results[i] = r;
+      if (r.ok) this.noteAccess(r.key);
+    };
+    const cancelledAll = (): FieldResult[] => fields.map((_, i) => results[i] ?? failure('cancelled', 'cancelled'));
+    if (signal?.aborted) return cancelledAll();
+    const { index, errors } = await this.load();
+    if (signal?.aborted) return cancelledAll();
+
+    const noKeyNote = errors.length ? ` (${errors.length} key source(s) failed: ${errors.map((e) => e.message).join('; ')})` : '';
+    const envelopes: EnvelopeItem[] = [];
+    const transits: TransitItem[] = [];
+    const symbionts: Array<{ i: number; data: SymbiontEncryptedData }> = [];
+    fields.forEach((f, i) => {
+      if (f.kind === 'envelope') envelopes.push({ i, data: f.data });
+      else if (f.kind === 'transit') transits.push({ i, ciphertext: f.ciphertext });
+      else symbionts.push({ i, data: f.data });
+    });
+
+    await Promise.all([
+      openEnvelopeFields(envelopes, index, settle, noKeyNote, signal),
+      openTransitFields(transits, index, settle, noKeyNote, signal),
+      this.openSymbiontFields(symbionts, index.symbiont, settle, errors, noKeyNote, signal),
+    ]);
+    return cancelledAll();
+  }
+
+  /**
+   * Trials run in file order: one field at a time until some key has worked (so every later field
+   * starts with the right guess), then `concurrency` fields at once.
+   */
+  private async openSymbiontFields(
+    items: Array<{ i: number; data: SymbiontEncryptedData }>,
+    keys: LoadedKey[],
+    settle: Settle,
+    errors: KeySourceError[],
+    noKeyNote: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    if (keys.length === 0) {
+      const r = errors.length
+        ? failure('source-error', `no Symbiont key could be loaded: ${errors.map((e) => e.message).join('; ')}`)
+        : failure('no-key', 'no Symbiont key is configured');
+      for (const item of items) settle(item.i, r);
+      return;
+    }
+    let next = 0;
+    const openOne = async (item: { i: number; data: SymbiontEncryptedData }): Promise<void> => {
+      try {
+        const out = await this.trials.open(item.data, keys, signal);
+        if (out.ok) settle(item.i, success(out.plaintext, out.key.info));
+        else settle(item.i, failure(out.reason, out.reason === 'wrong-key' ? out.message + noKeyNote : out.message));
+      } catch (err) {
+        settle(item.i, signal?.aborted ? failure('cancelled', 'cancelled') : failure('corrupt', (err as Error).message));
+      }
+    };
+    while (next < items.length && !this.trials.hint && !signal?.aborted) await openOne(items[next++]);
+    const worker = async (): Promise<void> => {
+      while (next < items.length && !signal?.aborted) await openOne(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length - next) }, worker));
+  }
+
+  private load(): Promise<Loaded> {
+    this.loaded ??= (async () => {
+      const settled = await Promise.allSettled(this.sources.map((s) => s.load()));
+      const perSource: LoadedKey[][] = [];
+      const errors: KeySourceError[] = [];
+      settled.forEach((r, n) => {
+        if (r.status === 'fulfilled') perSource.push(r.value);
+        else errors.push(asSourceError(this.sources[n].ref, r.reason));
+      });
+      errors.push(...duplicateKekErrors(perSource.flat().map((k) => k.info)));
+      for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+      return { index: buildKeyIndex(perSource), errors };
+    })();
+    return this.loaded;
+  }
+
+  private noteAccess(key: KeyVersionInfo): void {
+    if (this.accessed.has(key.label)) return;
+    this.accessed.add(key.label);
+    this.audit('key-access', key.sourceRef, key.version);
+  }
+
+  private audit(action: 'key-access' | 'key-source-error' | 'cache-cleared', source?: string, version?: string, detail?: string): void {
+    if (!this.deps.audit) return;
+    const event: Parameters<AuditSink>[0] = { time: (this.deps.now?.() ?? new Date()).toISOString(), action };
+    if (source !== undefined) event.source = source;
+    if (version !== undefined) event.version = version;
+    if (detail !== undefined) event.detail = detail;
+    try {
+      this.deps.audit(event);
+    } catch {
+      // an audit sink failure must not break decryption
+    }
+  }
+}
+
+function asSourceError(ref: string, err: unknown): KeySourceError {
+  if (err instanceof KeySourceError) return err;
+  return new KeySourceError(ref, `unexpected failure: ${(err as Error)?.message ?? String(err)}`);
+}
