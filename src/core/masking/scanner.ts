@@ -10,8 +10,8 @@ import type { MaskOptions } from './types';
 interface Combined {
   re: RegExp;
   rules: BuiltinRule[];
-  /** Each rule alone, sticky: to retry the rules after one that rejected its match. */
-  sticky: RegExp[];
+  /** tail[j]: rules j.. combined, sticky: to retry the rules after one that rejected its match. */
+  tail: RegExp[];
 }
 
 const combinedCache = new Map<string, Combined>();
@@ -27,11 +27,12 @@ function combinedFor(opts: MaskOptions): Combined {
   let c = combinedCache.get(key);
   if (!c) {
     rules.forEach(assertNoCapturingGroups);
-    c = {
-      re: new RegExp(rules.map((r) => `(${r.source})`).join('|'), 'g'),
-      rules,
-      sticky: rules.map((r) => new RegExp(r.source, 'y')),
-    };
+    const alternation = (from: number) =>
+      rules
+        .slice(from)
+        .map((r) => `(${r.source})`)
+        .join('|');
+    c = { re: new RegExp(alternation(0), 'g'), rules, tail: rules.map((_, j) => new RegExp(alternation(j), 'y')) };
     combinedCache.set(key, c);
   }
   return c;
@@ -42,13 +43,17 @@ function combinedFor(opts: MaskOptions): Combined {
  * the rejected rule not matched there; null when none does.
  */
 function retryAt(text: string, pos: number, after: number, c: Combined): { region: Region; matchEnd: number } | null {
-  for (let j = after + 1; j < c.rules.length; j++) {
-    const re = c.sticky[j]!;
+  for (let from = after + 1; from < c.rules.length; ) {
+    const re = c.tail[from]!;
     re.lastIndex = pos;
     const m = re.exec(text);
-    if (m === null) continue;
+    if (m === null) return null;
+    let i = 1;
+    while (m[i] === undefined) i++;
+    const j = from + i - 1;
     const region = c.rules[j]!.resolve(m[0], pos);
     if (region !== null) return { region, matchEnd: pos + m[0].length };
+    from = j + 1;
   }
   return null;
 }
