@@ -76,7 +76,7 @@ export class LineIndex {
     private readonly path: string | null,
     opts: LineIndexOptions,
   ) {
-    this.chunkBytes = Math.max(256, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    this.chunkBytes = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     this.classifyUpdates = opts.classifyUpdates ?? false;
   }
 
