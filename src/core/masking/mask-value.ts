@@ -9,14 +9,14 @@ import { secretValueKind } from './secret-values';
 import { isSensitiveKey } from './sensitive-keys';
 import { addSpansToStats, countSpan, emptyMaskStats } from './stats';
 import { maskText } from './mask-text';
-import { writerMarkerCategory } from './writer-markers';
+import { WRITER_SECRET_VALUE, writerMarkerCategory } from './writer-markers';
 import type { MaskOptions, MaskStats, MaskValueResult } from './types';
 
 /**
  * Masks a decoded request/response object. Strings anywhere are masked as by maskText; under a
  * sensitive key, strings, numbers, arrays and objects become `"[SECRET]"` (null and booleans
  * stay: they hide nothing). A string value that is a writer marker (`"***"`, `[REDACTED:...]`) is
- * kept and counted as already redacted. Throws MaskRuleError for an invalid enabled custom rule.
+ * kept and counted as already redacted, and so is a `"***"` string under any key. Throws MaskRuleError for an invalid enabled custom rule.
  */
 export function maskValue(value: unknown, opts: MaskOptions): MaskValueResult {
   if (opts.enabled.custom) opts.custom.forEach(compileCustomRule); // fail fast, before any work
@@ -26,6 +26,11 @@ export function maskValue(value: unknown, opts: MaskOptions): MaskValueResult {
 
 function walk(value: unknown, opts: MaskOptions, stats: MaskStats): unknown {
   if (typeof value === 'string') {
+    if (value === WRITER_SECRET_VALUE) {
+      // the writer's list of sensitive keys is longer than anyone's; a "***" value is its work
+      countSpan(stats, 'writer', 'sensitive-key');
+      return value;
+    }
     const r = maskText(value, opts);
     addSpansToStats(stats, r.spans);
     return r.text;
