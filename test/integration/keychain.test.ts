@@ -90,7 +90,7 @@ describe('keychain sources against a real gnome-keyring (with-keyring.sh)', func
   it('a LOCKED collection gives a clear "locked" error, without crashing (child process, own keyring)', () => {
     const home = mkdtempSync(join(tmpdir(), 'enclog-locked-'));
     try {
-      const env = { ...process.env, KEYRING_HOME: home };
+      const env: NodeJS.ProcessEnv = { ...process.env, KEYRING_HOME: home };
       delete env.WITH_KEYRING_INNER;
       delete env.DBUS_SESSION_BUS_ADDRESS;
       const run = spawnSync('bash', ['scripts/with-keyring.sh', process.execPath, 'out/test/integration/support/locked-probe.js'], {

@@ -85,7 +85,8 @@ describe('keys/resolver', () => {
     const badAlg = { ...ok, alg: 'ChaCha20' };
     const corruptWrap = { ...ok, dek_wrapped: 'not base64!' };
     const sym = await symbiontField('s', 'unknown-key');
-    const symCorrupt: EncryptedField = { kind: 'symbiont', path: [], data: { ...(sym as { data: never }).data, nonce: 'AAAA' } };
+    const symData = (sym as Extract<EncryptedField, { kind: 'symbiont' }>).data;
+    const symCorrupt: EncryptedField = { kind: 'symbiont', path: [], data: { ...symData, nonce: 'AAAA' } };
     const fields: EncryptedField[] = [ok, tampered, wrongKek, unknownId, badVersion, badAlg, corruptWrap].map((data) => ({ kind: 'envelope', path: [], data }));
     fields.push(sym, symCorrupt);
     const sources = [
