@@ -31,8 +31,10 @@ export interface SecretItem {
 
 type DbusModule = typeof import('dbus-next');
 let dbusModule: DbusModule | undefined;
+/** Loaded at run time from node_modules, like keytar and node-vault (dbus-next cannot be bundled: optional x11/usocket requires). */
+const DBUS_MODULE = 'dbus-next';
 function dbus(): DbusModule {
-  dbusModule ??= require('dbus-next') as DbusModule;
+  dbusModule ??= require(DBUS_MODULE) as DbusModule;
   return dbusModule;
 }
 

@@ -1,4 +1,4 @@
-import type { KeyKind, KeyVersionInfo } from '../model';
+import type { KeyKind } from '../model';
 import type { ListedKeyVersion, UnusableReason } from './types';
 
 /** What a source knows about one version before roles are assigned. */
@@ -48,10 +48,4 @@ export function buildVersionInfos(
     break;
   }
   return infos;
-}
-
-/** Strips the extra listing fields, for callers that want plain KeyVersionInfo objects. */
-export function plainInfo(info: ListedKeyVersion): KeyVersionInfo {
-  const { unusable: _unusable, ...rest } = info;
-  return rest;
 }

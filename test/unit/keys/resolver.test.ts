@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { sealEnvelope } from '../../../src/core/crypto/envelope-cipher';
 import { sealSymbiontField } from '../../../src/core/crypto/symbiont-cipher';
 import { aesGcmEncrypt } from '../../../src/core/crypto/aes-gcm';
+import { inlineDeriver } from '../../../src/core/crypto/argon2';
 import type { EncryptedField } from '../../../src/core/model';
 import { KeyResolver } from '../../../src/core/keys/resolver';
 import { KeySourceError, type AuditEvent } from '../../../src/core/keys/types';
@@ -36,6 +37,18 @@ describe('keys/resolver', () => {
     assert.deepEqual(texts(out), ['1', '2', '3', '4', '5']);
     assert.deepEqual(deriver.calls, [A, B, B, B, B, B]);
     assert.ok(out.every((o) => o.ok && o.key.label === 'env:S@b'));
+  });
+
+  it('works with real Argon2id (inline deriver)', async () => {
+    const d = inlineDeriver();
+    const seal = async (t: string, k: string): Promise<EncryptedField> => ({
+      kind: 'symbiont',
+      path: [],
+      data: await sealSymbiontField(Buffer.from(t), Buffer.from(k), d, 'Argon2'),
+    });
+    const out = await new KeyResolver([symbiontSource()], { deriver: d }).openFields([await seal('old', B), await seal('new', A)]);
+    assert.deepEqual(texts(out), ['old', 'new']);
+    assert.ok(out[0].ok && out[0].key.label === 'env:S@b');
   });
 
   it('follows a key change in file order (neighbour first, then newest to oldest)', async () => {
