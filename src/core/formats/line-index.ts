@@ -69,7 +69,7 @@ export class LineIndex {
   private fingerprint: Buffer = Buffer.alloc(0);
   private readonly chunkBytes: number;
   private readonly classifyUpdates: boolean;
-  private buf: Buffer | null = null;
+  private bufs: [Buffer, Buffer] | null = null;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -185,15 +185,20 @@ export class LineIndex {
   }
 
   private async scanFrom(offset: number): Promise<void> {
-    const buf = (this.buf ??= Buffer.allocUnsafe(this.chunkBytes));
+    // Two buffers: the next read runs in the thread pool while this chunk is scanned.
+    const bufs = (this.bufs ??= [Buffer.allocUnsafe(this.chunkBytes), Buffer.allocUnsafe(this.chunkBytes)]);
     const head = Buffer.allocUnsafe(HEAD_BYTES);
     let headLen = 0;
     let pendingBlank = true;
     let pos = offset;
     let lineStart = offset;
+    let which = 0;
+    let reading = this.handle.read(bufs[0], 0, this.chunkBytes, pos);
     for (;;) {
-      const { bytesRead } = await this.handle.read(buf, 0, buf.length, pos);
+      const { bytesRead, buffer: buf } = await reading;
       if (bytesRead === 0) break;
+      which ^= 1;
+      reading = this.handle.read(bufs[which], 0, this.chunkBytes, pos + bytesRead);
       const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       let i = 0;
       // A line that started in an earlier chunk: finish it with its saved head.
