@@ -3,7 +3,7 @@
  * one alternation, one group per rule) plus a resolver that validates a match and says what to do
  * with it. Earlier rules win when two match at the same position.
  */
-import { MARKERS, OWN_MARKER_SOURCE } from './markers';
+import { MARKERS, OWN_MARKER_SOURCE, ownMarkerCategory } from './markers';
 import { secretValueKind } from './secret-values';
 import { isSecretSettingName, isSensitiveKey } from './sensitive-keys';
 import { hasLetterAndDigit, hasPhoneDigitCount, isCardNumber, isIPv4, isMaskableIPv6, isSsn } from './validators';
@@ -12,9 +12,10 @@ import type { MaskCategory, SpanCategory } from './types';
 
 /**
  * What to do with [start, end) of the input:
- * - `masked`: replace with `replacement` (which contains `marker`);
+ * - `masked`: replace with `replacement` (which contains `marker`); for text that already is one
+ *   of the engine's markers, `replacement` is that same text;
  * - `writer`: keep, report as already redacted;
- * - `keep`: keep silently (the engine's own markers, empty secrets), shielding it from other rules.
+ * - `keep`: keep silently (an empty secret), shielding it from other rules.
  */
 export type Region =
   | { kind: 'masked'; start: number; end: number; category: MaskCategory; marker: string; replacement: string }
@@ -49,7 +50,9 @@ function secretValue(value: string, start: number): Region {
   switch (secretValueKind(value)) {
     case 'writer':
       return { kind: 'writer', start, end, category: writerMarkerCategory(value), marker: value };
-    case 'keep':
+    case 'own-marker':
+      return masked(ownMarkerCategory(value), value, start, end);
+    case 'empty':
       return { kind: 'keep', start, end };
     case 'mask':
       return masked('sensitive-key', MARKERS.secret, start, end);
@@ -75,7 +78,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     id: 'own-marker',
     category: null,
     source: OWN_MARKER_SOURCE,
-    resolve: (m, start) => ({ kind: 'keep', start, end: start + m.length }),
+    resolve: (m, start) => masked(ownMarkerCategory(m), m, start, start + m.length),
   },
   {
     id: 'private-key',

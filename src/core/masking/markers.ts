@@ -2,6 +2,7 @@
  * The typed markers the engine writes, and a pattern recognising them so that masking an
  * already-masked text changes nothing.
  */
+import type { MaskCategory } from './types';
 
 export const MARKERS = {
   email: '[EMAIL]',
@@ -14,6 +15,23 @@ export const MARKERS = {
   ip: '[IP]',
   secret: '[SECRET]',
 } as const;
+
+const MARKER_CATEGORY: Record<string, MaskCategory> = {
+  [MARKERS.email]: 'email',
+  [MARKERS.phone]: 'phone',
+  [MARKERS.ssn]: 'ssn',
+  [MARKERS.card]: 'credit-card',
+  [MARKERS.apiKey]: 'api-key',
+  [MARKERS.jwt]: 'api-key',
+  [MARKERS.privateKey]: 'api-key',
+  [MARKERS.ip]: 'ip-address',
+  [MARKERS.secret]: 'sensitive-key',
+};
+
+/** Category of one of the engine's markers (as matched by OWN_MARKER_SOURCE). */
+export function ownMarkerCategory(marker: string): MaskCategory {
+  return Object.hasOwn(MARKER_CATEGORY, marker) ? MARKER_CATEGORY[marker]! : 'custom';
+}
 
 /** Characters allowed in a custom rule's name (and so inside `[CUSTOM:<name>]`). */
 export const CUSTOM_NAME_CHARS = 'A-Za-z0-9_.-';

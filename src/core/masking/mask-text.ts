@@ -1,13 +1,70 @@
 /** maskText: replace sensitive substrings of one string with typed markers. */
-import { findRegions } from './scanner';
+import type { Region } from './builtin-rules';
+import { findRegions, findRegionsIn } from './scanner';
 import type { MaskOptions, MaskSpan, MaskTextResult } from './types';
 
 /**
- * Masks `text` per `opts`. Spans (masked and writer-redacted) are offsets into the returned text.
+ * Masking replaces text with markers, and that changes what the detectors see next to them
+ * (`EMP-123456Bearer x` only shows a Bearer token once `EMP-123456` became `[CUSTOM:emp]`). So
+ * maskText checks its output again until nothing changes, which makes it idempotent. The check
+ * rescans only the neighbourhood of each new marker (see `neighbourhoods`), the whole text with
+ * custom rules or when the check finds something.
+ */
+const MAX_PASSES = 4;
+
+/**
+ * Masks `text` per `opts`. Spans (masked and writer-redacted) are offsets into the returned text;
+ * markers of this engine already in `text` are reported as masked spans too.
  * Throws MaskRuleError when an enabled custom rule is invalid; never otherwise.
  */
 export function maskText(text: string, opts: MaskOptions): MaskTextResult {
-  const regions = findRegions(text, opts);
+  let current = text;
+  let regions = findRegions(current, opts);
+  for (let pass = 1; pass < MAX_PASSES; pass++) {
+    if (!regions.some((r) => changes(current, r))) break;
+    const result = render(current, regions);
+    const settled = neighbourhoods(result).every(([from, to]) => !findRegionsIn(result.text, opts, from, to).some((r) => changes(result.text, r)));
+    if (settled) return result;
+    current = result.text;
+    regions = findRegions(current, opts);
+  }
+  return render(current, regions);
+}
+
+function changes(text: string, r: Region): boolean {
+  return r.kind === 'masked' && !(r.end - r.start === r.replacement.length && text.startsWith(r.replacement, r.start));
+}
+
+/**
+ * Ranges of match starts, around each marker, where a detector could newly match: a built-in
+ * match reads at most 3 characters past its ends, and those that can be long (emails, keys,
+ * tokens) contain no whitespace; phone and card numbers, `Bearer ` and the like are short. So:
+ * from two whitespace-separated runs (plus 48 characters) before the marker to 4 after it.
+ */
+function neighbourhoods(result: MaskTextResult): Array<[number, number]> {
+  const { text, spans } = result;
+  const out: Array<[number, number]> = [];
+  const isSpace = (i: number) => {
+    const c = text.charCodeAt(i);
+    return c === 32 || c === 10 || c === 9 || c === 13;
+  };
+  const runStart = (i: number) => {
+    let n = 0;
+    while (i > 0 && !isSpace(i - 1) && n++ < 1024) i--;
+    return i;
+  };
+  for (const s of spans) {
+    if (s.source !== 'masked') continue;
+    const from = runStart(Math.max(0, runStart(s.start) - 48));
+    const to = Math.min(text.length, s.end + 4);
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) last[1] = to;
+    else out.push([from, to]);
+  }
+  return out;
+}
+
+function render(text: string, regions: readonly Region[]): MaskTextResult {
   if (regions.length === 0) return { text, spans: [] };
   const parts: string[] = [];
   const spans: MaskSpan[] = [];
@@ -24,9 +81,10 @@ export function maskText(text: string, opts: MaskOptions): MaskTextResult {
       parts.push(r.replacement);
       outLen += r.replacement.length;
     } else {
-      if (r.kind === 'writer') spans.push({ start: outLen, end: outLen + (r.end - r.start), category: r.category, marker: r.marker, source: 'writer' });
+      const len = r.end - r.start;
+      if (r.kind === 'writer') spans.push({ start: outLen, end: outLen + len, category: r.category, marker: r.marker, source: 'writer' });
       parts.push(text.slice(r.start, r.end));
-      outLen += r.end - r.start;
+      outLen += len;
     }
     pos = r.end;
   }

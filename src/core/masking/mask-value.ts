@@ -4,7 +4,7 @@
  * value replaced by `[SECRET]`.
  */
 import { compileCustomRule } from './custom-rules';
-import { MARKERS } from './markers';
+import { MARKERS, ownMarkerCategory } from './markers';
 import { secretValueKind } from './secret-values';
 import { isSensitiveKey } from './sensitive-keys';
 import { addSpansToStats, countSpan, emptyMaskStats } from './stats';
@@ -53,6 +53,7 @@ function secretOf(v: unknown, opts: MaskOptions, stats: MaskStats): unknown {
   if (typeof v === 'string') {
     const kind = secretValueKind(v);
     if (kind === 'writer') countSpan(stats, 'writer', writerMarkerCategory(v));
+    if (kind === 'own-marker') countSpan(stats, 'masked', ownMarkerCategory(v));
     if (kind !== 'mask') return v;
   }
   if ((Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)) {

@@ -58,13 +58,14 @@ function retryAt(text: string, pos: number, after: number, c: Combined): { regio
   return null;
 }
 
-function builtinRegions(text: string, opts: MaskOptions): Region[] {
+/** Regions of matches starting in [from, to] (to: inclusive; matches may end beyond it). */
+function builtinRegions(text: string, opts: MaskOptions, from = 0, to = text.length): Region[] {
   const c = combinedFor(opts);
   const { re, rules } = c;
   const out: Region[] = [];
-  re.lastIndex = 0;
+  re.lastIndex = from;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
+  while ((m = re.exec(text)) !== null && m.index <= to) {
     let i = 1;
     while (m[i] === undefined) i++;
     const region = rules[i - 1]!.resolve(m[0], m.index);
@@ -120,7 +121,16 @@ function customRegions(text: string, opts: MaskOptions, taken: readonly Region[]
 
 /** Sorted, disjoint regions of `text` to mask, keep or report. */
 export function findRegions(text: string, opts: MaskOptions): Region[] {
-  const builtin = builtinRegions(text, opts);
+  return findRegionsIn(text, opts, 0, text.length);
+}
+
+/**
+ * Like findRegions, for matches starting in [from, to]. Custom rules may look anywhere (their
+ * lookbehinds are unbounded), so with custom rules active the whole text is scanned.
+ */
+export function findRegionsIn(text: string, opts: MaskOptions, from: number, to: number): Region[] {
+  if (opts.enabled.custom && opts.custom.length > 0) [from, to] = [0, text.length];
+  const builtin = builtinRegions(text, opts, from, to);
   if (!opts.enabled.custom || opts.custom.length === 0) return builtin;
   const custom = customRegions(text, opts, builtin);
   if (custom.length === 0) return builtin;

@@ -3,12 +3,13 @@ import { isOwnMarker } from './markers';
 import { isWriterMarker } from './writer-markers';
 
 /**
- * - `writer`: the writer already redacted it (`***`, `[REDACTED:...]`): keep and report;
- * - `keep`: nothing to hide (empty) or already masked by this engine: keep silently;
+ * - `writer`: the writer already redacted it (`***`, `[REDACTED:...]`): keep, report as such;
+ * - `own-marker`: already masked by this engine: keep, report as masked;
+ * - `empty`: nothing to hide;
  * - `mask`: replace with `[SECRET]`.
  */
-export function secretValueKind(value: string): 'writer' | 'keep' | 'mask' {
+export function secretValueKind(value: string): 'writer' | 'own-marker' | 'empty' | 'mask' {
   if (isWriterMarker(value)) return 'writer';
-  if (value === '' || isOwnMarker(value)) return 'keep';
-  return 'mask';
+  if (isOwnMarker(value)) return 'own-marker';
+  return value === '' ? 'empty' : 'mask';
 }
