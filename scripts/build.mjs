@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const external = ['vscode', 'keytar', '@node-rs/argon2', 'node-vault', '@napi-rs/keyring', 'playwright-core', 'mocha', 'fast-check'];
+const external = ['vscode', 'dbus-next', 'keytar', '@node-rs/argon2', 'node-vault', '@napi-rs/keyring', 'playwright-core', 'mocha', 'fast-check'];
 const watch = process.argv.includes('--watch');
 
 function walk(dir, out = []) {

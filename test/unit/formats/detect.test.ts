@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { detectFileFormat, detectFormat } from '../../../src/core/formats/detect';
 import { createLocalTransit } from '../../fixtures/local-transit';
 import { generateEnvelopeLog, generateSymbiontLog, generateTransitJsonl } from '../../fixtures/generate';
-import { useTmpDir } from './tmp-dir';
+import { useTmpDir } from '../../support/tmp-dir';
 
 const sym = { ciphertext: 'AA==', nonce: 'AA==', salt: 'AA==', algorithm: 'AES-256-GCM', kdf: 'Argon2' };
 const env = { version: 1, alg: 'AES-256-GCM', key_id: 'kek-v1', dek_wrapped: 'AA==', nonce: 'AA==', ciphertext: 'AA==' };

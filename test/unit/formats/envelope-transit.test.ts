@@ -5,7 +5,7 @@ import { parseEnvelopeEntry, serializeEnvelopeEntry, transitKeyName } from '../.
 import { findTransitValues, parseTransitLine, serializeTransitLine } from '../../../src/core/formats/transit-jsonl';
 import { createLocalTransit } from '../../fixtures/local-transit';
 import { generateEnvelopeLog, generateTransitJsonl } from '../../fixtures/generate';
-import { useTmpDir } from './tmp-dir';
+import { useTmpDir } from '../../support/tmp-dir';
 
 const env = { version: 1, alg: 'AES-256-GCM', key_id: 'kek-v1', dek_wrapped: 'AA==', nonce: 'AA==', ciphertext: 'AA==' };
 

@@ -10,7 +10,7 @@ import type { FormatId, LogRecord } from '../../../src/core/model';
 import { createLocalTransit } from '../../fixtures/local-transit';
 import { generateEnvelopeLog, generateSymbiontLog, generateTransitJsonl } from '../../fixtures/generate';
 import { SeededRandom } from '../../fixtures/random';
-import { useTmpDir } from './tmp-dir';
+import { useTmpDir } from '../../support/tmp-dir';
 
 const parsers = [parseSymbiontEntry, parseEnvelopeEntry, parseTransitLine];
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { LineIndex } from '../../../src/core/formats/line-index';
 import { idHash } from '../../../src/core/formats/update-ids';
-import { useTmpDir } from './tmp-dir';
+import { useTmpDir } from '../../support/tmp-dir';
 
 /** The reference: split the whole content at once. */
 function naive(content: Buffer, classifyUpdates: boolean) {

@@ -5,7 +5,7 @@ import { LogFile, UnknownFormatError } from '../../../src/core/formats/log-file'
 import { idHash } from '../../../src/core/formats/update-ids';
 import type { LogRecord } from '../../../src/core/model';
 import { generateEnvelopeLog } from '../../fixtures/generate';
-import { useTmpDir } from './tmp-dir';
+import { useTmpDir } from '../../support/tmp-dir';
 
 async function collect(f: LogFile, signal?: AbortSignal): Promise<LogRecord[]> {
   const out: LogRecord[] = [];

@@ -5,7 +5,7 @@ import { LogFile } from '../../../src/core/formats/log-file';
 import { mergeSymbiontUpdates, parseSymbiontEntry, parseSymbiontUpdate, serializeSymbiontEntry, serializeSymbiontUpdate } from '../../../src/core/formats/symbiont';
 import type { LogRecord } from '../../../src/core/model';
 import { generateSymbiontLog } from '../../fixtures/generate';
-import { useTmpDir } from './tmp-dir';
+import { useTmpDir } from '../../support/tmp-dir';
 
 const ed = (c: string) => ({ ciphertext: c, nonce: 'AAAAAAAAAAAAAAAA', salt: 'AA==', algorithm: 'AES-256-GCM', kdf: 'Argon2' });
 const ID1 = '11111111-1111-4111-8111-111111111111';

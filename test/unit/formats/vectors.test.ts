@@ -12,7 +12,7 @@ import { parseEnvelopeEntry, serializeEnvelopeEntry } from '../../../src/core/fo
 import { parseSymbiontEntry, serializeSymbiontEntry } from '../../../src/core/formats/symbiont';
 import type { EncryptedField, LogRecord } from '../../../src/core/model';
 import { generateEnvelopeLog, generateSymbiontLog } from '../../fixtures/generate';
-import { useTmpDir } from './tmp-dir';
+import { useTmpDir } from '../../support/tmp-dir';
 
 const KEY = 'c3ltYmlvbnQtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=';
 const SALT = Buffer.from(Array.from({ length: 32 }, (_, i) => i));

@@ -1,0 +1,66 @@
+import { defaultMaskOptions, maskValue, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
+import type { DecryptedEntry } from '../../core/model';
+import { intOption, UsageError, type ParsedArgs } from '../args';
+import { onePositional, withEngine } from '../context';
+import type { Output } from '../output';
+
+export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N]';
+
+export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
+  if (args.flags.has('no-mask') && args.values.has('mask')) throw new UsageError('--no-mask and --mask exclude each other');
+  if (args.flags.has('no-mask')) return unmaskedOptions();
+  const only = args.values.get('mask');
+  return only === undefined ? defaultMaskOptions() : optionsForCategories(parseCategoryList(only));
+}
+
+export function entryJson(e: DecryptedEntry, mask: MaskOptions): Record<string, unknown> {
+  return {
+    index: e.index,
+    id: e.id,
+    timestamp: e.timestamp,
+    status: e.status,
+    key: e.key,
+    request: e.request === null ? null : maskValue(e.request, mask).value,
+    response: e.response === null ? null : maskValue(e.response, mask).value,
+    error: e.error ?? e.record.error,
+  };
+}
+
+function entryText(e: DecryptedEntry, mask: MaskOptions): string {
+  const j = entryJson(e, mask);
+  const head = `#${e.index} ${e.timestamp ?? '-'} ${e.record.interactionType ?? ''} ${e.record.modelIdentifier ?? ''} key=${e.key ?? '-'} ${e.status}`;
+  const lines = [head.replace(/ +/g, ' ')];
+  if (j.request !== null) lines.push(`  request:  ${JSON.stringify(j.request)}`);
+  if (j.response !== null) lines.push(`  response: ${JSON.stringify(j.response)}`);
+  if (j.error) lines.push(`  error:    ${j.error}`);
+  return lines.join('\n');
+}
+
+export function decryptCommand(argv: string[], out: Output): Promise<number> {
+  const spec = { values: ['from', 'count', 'mask', 'batch-size'], booleans: ['no-mask'] };
+  return withEngine(argv, spec, out, async (engine, args) => {
+    const file = onePositional(args, 'FILE');
+    const mask = maskOptionsFrom(args);
+    const session = await engine.open(file);
+    try {
+      const total = session.entryCount();
+      const from = Math.min(intOption(args, 'from', 0), total);
+      const end = Math.min(total, from + intOption(args, 'count', total - from));
+      const batch = intOption(args, 'batch-size', 64, 1);
+      let failed = 0;
+      for (let at = from; at < end; at += batch) {
+        for (const e of await session.decryptEntries(at, Math.min(batch, end - at))) {
+          if (e.status === 'error') {
+            failed++;
+            if (!args.flags.has('json')) out.warn(`entry ${e.index} (line ${e.line + 1}): ${e.error}`);
+          }
+          await (args.flags.has('json') ? out.json(entryJson(e, mask)) : out.line(entryText(e, mask)));
+        }
+      }
+      if (failed > 0) out.warn(`${failed} of ${end - from} entries could not be decrypted`);
+      return failed > 0 ? 3 : 0;
+    } finally {
+      await session.close();
+    }
+  });
+}

@@ -1,0 +1,54 @@
+import { Argon2Pool, defaultPoolSize } from './crypto';
+import { KeyResolver } from './keys/resolver';
+import { createKeySources, type VaultOptions } from './keys/sources';
+import type { AuditSink, KeySourceError } from './keys/types';
+import type { KeyVersionInfo } from './model';
+import { LogSession } from './log-session';
+
+export interface EngineOptions {
+  /** Key refs (`env:`, `file:`, `keychain:`, `keyring:`, `vault-kv:`, `vault-transit:`); never key material. */
+  keyRefs: string[];
+  vault?: VaultOptions;
+  audit?: AuditSink;
+  /** Argon2 worker threads; defaults to the number of cores. */
+  poolSize?: number;
+}
+
+/**
+ * One per window or CLI run: owns the Argon2 worker pool and the one KeyResolver that the editor,
+ * the tree, the CLI and rotation share.
+ */
+export class Engine {
+  readonly pool: Argon2Pool;
+  readonly resolver: KeyResolver;
+  private readonly sessions = new Set<LogSession>();
+
+  constructor(readonly options: EngineOptions) {
+    this.pool = new Argon2Pool(options.poolSize ?? defaultPoolSize());
+    this.resolver = new KeyResolver(createKeySources(options.keyRefs, options.vault ?? {}), { deriver: this.pool, audit: options.audit });
+  }
+
+  async open(path: string): Promise<LogSession> {
+    const session = await LogSession.open(path, this.resolver, () => this.sessions.delete(session));
+    this.sessions.add(session);
+    return session;
+  }
+
+  versions(): Promise<{ keys: KeyVersionInfo[]; errors: KeySourceError[] }> {
+    return this.resolver.versions();
+  }
+
+  clearKeyCache(): void {
+    this.resolver.clearCache();
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.sessions].map((s) => s.close()));
+    this.resolver.clearCache();
+    await this.pool.close();
+  }
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options);
+}

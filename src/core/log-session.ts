@@ -1,0 +1,131 @@
+import { assembleEntry } from './entry-assembly';
+import { LogFile } from './formats/log-file';
+import type { FieldOpener } from './keys/types';
+import type { DecryptedEntry, FailureReason, FormatId, LogRecord } from './model';
+
+export interface EntryFailure {
+  index: number;
+  line: number;
+  reason: FailureReason;
+  message: string;
+}
+
+export interface Survey {
+  entries: number;
+  byKey: Map<string, number>;
+  failures: EntryFailure[];
+  firstTime: string | null;
+  lastTime: string | null;
+}
+
+export const UNKNOWN_KEY = 'unknown';
+
+/** An open log: cheap record reads from the line index, decryption on demand through the resolver. */
+export class LogSession {
+  private constructor(
+    readonly path: string,
+    private file: LogFile,
+    private readonly opener: FieldOpener,
+    private readonly onClose: () => void,
+  ) {}
+
+  static async open(path: string, opener: FieldOpener, onClose: () => void = () => undefined): Promise<LogSession> {
+    return new LogSession(path, await LogFile.open(path), opener, onClose);
+  }
+
+  get format(): FormatId {
+    return this.file.format;
+  }
+  entryCount(): number {
+    return this.file.entryCount;
+  }
+  byteLength(): number {
+    return this.file.index.byteLength;
+  }
+
+  readRecords(from: number, count: number): Promise<LogRecord[]> {
+    return this.file.readRecords(from, count);
+  }
+
+  async decryptEntries(from: number, count: number, signal?: AbortSignal): Promise<DecryptedEntry[]> {
+    return this.decryptRecords(await this.file.readRecords(from, count), signal);
+  }
+
+  /** Decrypts records in one batch, so transit fields share round trips and Argon2 runs share the pool. */
+  async decryptRecords(records: LogRecord[], signal?: AbortSignal): Promise<DecryptedEntry[]> {
+    const fields = records.flatMap((r) => r.fields);
+    const results = await this.opener.openFields(fields, signal);
+    let at = 0;
+    return records.map((r) => assembleEntry(r, results.slice(at, (at += r.fields.length))));
+  }
+
+  /** Entries per key label (the key that opens each entry's first field), `unknown` for those none opens. */
+  async census(signal?: AbortSignal, onProgress?: (done: number, total: number) => void): Promise<Map<string, number>> {
+    return (await this.survey(signal, onProgress)).byKey;
+  }
+
+  /**
+   * One pass over the whole file: entries per key, the entries no key opens (with the reason), and the
+   * time range. Opens only each entry's first field: enough to name its key, half the Argon2 cost.
+   */
+  async survey(signal?: AbortSignal, onProgress?: (done: number, total: number) => void, batchSize = 256): Promise<Survey> {
+    const survey: Survey = { entries: this.entryCount(), byKey: new Map(), failures: [], firstTime: null, lastTime: null };
+    const bump = (label: string) => survey.byKey.set(label, (survey.byKey.get(label) ?? 0) + 1);
+    const tally = async (records: LogRecord[]) => {
+      const openable = records.filter((r) => r.fields.length > 0);
+      const results = await this.opener.openFields(openable.map((r) => r.fields[0]), signal);
+      results.forEach((res, i) => {
+        if (res.ok) {
+          res.plaintext.fill(0);
+          bump(res.key.label);
+        } else {
+          bump(UNKNOWN_KEY);
+          survey.failures.push({ index: openable[i].index, line: openable[i].line, reason: res.reason, message: res.message });
+        }
+      });
+      for (const r of records) {
+        if (r.fields.length === 0) {
+          bump(UNKNOWN_KEY);
+          survey.failures.push({ index: r.index, line: r.line, reason: 'corrupt', message: r.parseError ?? 'no encrypted field found in this entry' });
+        }
+        const t = r.timestamp ? Date.parse(r.timestamp) : NaN;
+        if (!Number.isNaN(t)) {
+          if (survey.firstTime === null || t < Date.parse(survey.firstTime)) survey.firstTime = r.timestamp;
+          if (survey.lastTime === null || t > Date.parse(survey.lastTime)) survey.lastTime = r.timestamp;
+        }
+      }
+      onProgress?.(records[records.length - 1].index + 1, survey.entries);
+    };
+    const batch: LogRecord[] = [];
+    for await (const record of this.file.iterateRecords(signal)) {
+      batch.push(record);
+      if (batch.length >= batchSize) await tally(batch.splice(0));
+    }
+    if (batch.length > 0) await tally(batch);
+    survey.failures.sort((a, b) => a.index - b.index);
+    return survey;
+  }
+
+  /** Live tail: indexes what was appended; reopens from scratch when the file shrank or was replaced. */
+  async refresh(): Promise<{ appended: number; replaced: boolean }> {
+    const before = this.file.entryCount;
+    const result = await this.file.extend();
+    if (result.status === 'rebuild') {
+      const reopened = await LogFile.open(this.path);
+      await this.file.close();
+      this.file = reopened;
+      return { appended: 0, replaced: true };
+    }
+    return { appended: this.file.entryCount - before, replaced: false };
+  }
+
+  /** UPDATE lines that belong to no entry (Symbiont logs), with the reason; null when none were seen. */
+  get orphanUpdates(): { line: number; id: string | null; error: string | null }[] | null {
+    return this.file.orphanUpdates;
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+    this.onClose();
+  }
+}
