@@ -118,7 +118,7 @@ export type HostMessage =
   | { type: 'viewChanged'; entryCount: number; viewCount: number; reason: 'filter' | 'tail' | 'reset' | 'mask' }
   | { type: 'scanProgress'; reqId: number; done: number; total: number; matches: number; finished: boolean; cancelled?: boolean; error?: string }
   | { type: 'failureFound'; reqId: number; index: number | null; pos: number | null; searched: number }
-  | { type: 'histogram'; buckets: HistogramBucket[] }
+  | { type: 'histogram'; buckets: HistogramBucket[]; facets: { agents: string[]; models: string[]; types: string[]; keys: string[] } }
   | { type: 'mask'; mask: MaskCategoryState[] }
   | { type: 'revealed'; index: number; detail: EntryDetail }
   | { type: 'selectIndex'; index: number; pos: number | null }

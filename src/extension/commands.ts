@@ -1,0 +1,229 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { Audit } from './audit';
+import { addRef, keySources, removeRef, validateRef, VAULT_TOKEN_SECRET } from './config';
+import type { EngineHost } from './engineHost';
+import type { KeyTreeNode, KeyTreeProvider } from './keyTree';
+import { VIEW_TYPE, type LogViewerProvider, type ViewerPanel } from './viewer';
+
+export interface Ctx {
+  context: vscode.ExtensionContext;
+  engines: EngineHost;
+  viewer: LogViewerProvider;
+  tree: KeyTreeProvider;
+  audit: Audit;
+}
+
+type Handler = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Every command of the extension, in one table (name -> factory), registered in one loop by
+ * main.ts. The host tests compare this table with package.json `contributes.commands` both ways.
+ * Commands take optional arguments so tests (and other extensions) can run them without UI.
+ */
+export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
+  'encryptedLogs.openWithViewer': () => async (uri?: vscode.Uri) => {
+    let target = uri instanceof vscode.Uri ? uri : activeResource();
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Open Encrypted Log', filters: { 'Encrypted logs': ['log', 'jsonl'], 'All files': ['*'] } });
+      target = picked?.[0];
+    }
+    if (!target) return undefined;
+    await vscode.commands.executeCommand('vscode.openWith', target, VIEW_TYPE);
+    return target;
+  },
+
+  'encryptedLogs.addKeySource': () => async (ref?: string, where?: 'user' | 'workspace') => {
+    if (typeof ref !== 'string') ref = await pickRef();
+    if (!ref) return undefined;
+    const problem = validateRef(ref);
+    if (problem) {
+      void vscode.window.showErrorMessage(`Invalid key source '${ref}': ${problem}`);
+      return undefined;
+    }
+    let target: vscode.ConfigurationTarget;
+    if (where) target = where === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace;
+    else if (!vscode.workspace.workspaceFolders?.length) target = vscode.ConfigurationTarget.Global;
+    else {
+      const t = await vscode.window.showQuickPick(
+        [
+          { label: 'Workspace', description: 'this workspace only (.vscode/settings.json)', target: vscode.ConfigurationTarget.Workspace },
+          { label: 'User', description: 'every window', target: vscode.ConfigurationTarget.Global },
+        ],
+        { title: `Where should '${ref}' be saved?` },
+      );
+      if (!t) return undefined;
+      target = t.target;
+    }
+    await addRef(ref, target);
+    return ref;
+  },
+
+  'encryptedLogs.removeKeySource': () => async (ref?: string) => {
+    if (typeof ref !== 'string') {
+      const refs = keySources();
+      if (!refs.length) {
+        void vscode.window.showInformationMessage('No key source is configured.');
+        return false;
+      }
+      ref = (await vscode.window.showQuickPick(refs, { title: 'Remove key source' })) ?? undefined;
+    }
+    if (!ref) return false;
+    return removeRef(ref);
+  },
+
+  'encryptedLogs.setVaultToken': ({ context, audit }) => async (token?: string) => {
+    if (typeof token !== 'string') {
+      token = await vscode.window.showInputBox({
+        title: 'Vault token',
+        prompt: 'Stored in the OS secret storage (never in settings). Empty to remove.',
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (token === undefined) return false;
+    }
+    if (token) await context.secrets.store(VAULT_TOKEN_SECRET, token);
+    else await context.secrets.delete(VAULT_TOKEN_SECRET);
+    audit.record({ action: 'key-access', source: 'vault', detail: token ? 'vault token set (secret storage)' : 'vault token removed' });
+    return true;
+  },
+
+  'encryptedLogs.clearKeyCache': ({ engines }) => () => {
+    engines.clearKeyCache();
+    void vscode.window.setStatusBarMessage('Encrypted Logs: key cache cleared', 3000);
+  },
+
+  'encryptedLogs.revealEntry': ({ viewer }) => async (index?: number, confirm?: boolean) => {
+    const p = viewer.activePanel;
+    if (!p) return noViewer();
+    const i = typeof index === 'number' ? index : p.selected;
+    if (i === null || i === undefined) {
+      void vscode.window.showInformationMessage('Select an entry first.');
+      return false;
+    }
+    return p.reveal(i, confirm);
+  },
+
+  'encryptedLogs.exportFiltered': ({ viewer }) => async (target?: vscode.Uri) => {
+    const p = viewer.activePanel;
+    if (!p) return noViewer();
+    if (!(target instanceof vscode.Uri)) {
+      const base = p.doc.uri.fsPath.replace(/\.encrypted\.log$|\.log$/, '');
+      target = await vscode.window.showSaveDialog({
+        title: 'Export shown entries as masked JSON lines',
+        defaultUri: vscode.Uri.file(`${base}.masked.jsonl`),
+        filters: { 'JSON lines': ['jsonl'] },
+      });
+    }
+    if (!target) return undefined;
+    const t = target;
+    const n = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Exporting ${path.basename(p.doc.uri.fsPath)}`, cancellable: true },
+      (progress, token) => p.exportTo(t, progress, token),
+    );
+    void vscode.window.showInformationMessage(`Exported ${n} masked entries to ${t.fsPath}`);
+    return n;
+  },
+
+  'encryptedLogs.showAuditLog': ({ audit }) => () => audit.show(),
+
+  'encryptedLogs.refreshKeyVersions': ({ tree }) => () => tree.refresh(),
+
+  'encryptedLogs.countEntriesPerKey': ({ viewer, tree }) => async () => {
+    const docs = [...viewer.documents];
+    if (!docs.length) {
+      void vscode.window.showInformationMessage('Open an encrypted log first.');
+      return 0;
+    }
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Counting entries per key version', cancellable: true },
+      async (progress, token) => {
+        for (const d of docs) {
+          let last = 0;
+          await d.runCensus((done, total) => {
+            const pct = total ? (done / total) * 100 : 100;
+            progress.report({ message: `${d.fileName}: ${done}/${total}`, increment: (pct - last) / docs.length });
+            last = pct;
+          }, token);
+        }
+      },
+    );
+    tree.refresh();
+    return docs.length;
+  },
+
+  'encryptedLogs.nextFailure': ({ viewer }) => (from?: number) => gotoFailure(viewer.activePanel, 1, from),
+  'encryptedLogs.previousFailure': ({ viewer }) => (from?: number) => gotoFailure(viewer.activePanel, -1, from),
+
+  'encryptedLogs.search': ({ viewer }) => async (text?: string) => {
+    const p = viewer.activePanel;
+    if (!p) return noViewer();
+    if (typeof text === 'string') return p.applyFilters(-1, { text });
+    p.post({ type: 'focusSearch' });
+    return undefined;
+  },
+
+  'encryptedLogs.tree.removeSource': () => async (node?: KeyTreeNode) => {
+    if (!node || (node.kind !== 'source' && node.kind !== 'key')) return false;
+    const ok = await vscode.window.showWarningMessage(`Remove key source '${node.ref}' from the settings?`, { modal: true }, 'Remove');
+    return ok === 'Remove' ? removeRef(node.ref) : false;
+  },
+
+  'encryptedLogs.tree.copyLabel': () => async (node?: KeyTreeNode) => {
+    if (!node || node.kind !== 'version') return undefined;
+    await vscode.env.clipboard.writeText(node.info.label);
+    return node.info.label;
+  },
+};
+
+export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, make]) => vscode.commands.registerCommand(id, make(ctx)));
+}
+
+function activeResource(): vscode.Uri | undefined {
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+  const input = tab?.input;
+  if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) return input.uri;
+  return vscode.window.activeTextEditor?.document.uri;
+}
+
+function noViewer(): false {
+  void vscode.window.showInformationMessage('Open an encrypted log in the Encrypted Log Viewer first.');
+  return false;
+}
+
+async function gotoFailure(p: ViewerPanel | undefined, dir: 1 | -1, from?: number): Promise<number | null | false> {
+  if (!p) return noViewer();
+  const start = typeof from === 'number' ? from : (p.selected ?? (dir > 0 ? -1 : p.doc.entryCount));
+  const i = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Finding failed entry' }, () => p.findFailure(-1, start, dir));
+  if (i === null) void vscode.window.setStatusBarMessage('Encrypted Logs: no further failed entry', 3000);
+  else {
+    p.selected = i;
+    p.post({ type: 'selectIndex', index: i, pos: p.posOf(i) });
+  }
+  return i;
+}
+
+async function pickRef(): Promise<string | undefined> {
+  const kinds = [
+    { label: 'env', description: 'environment variable: env:NAME', prefix: 'env:' },
+    { label: 'file', description: 'key file (0600): file:PATH', prefix: 'file:' },
+    { label: 'keychain', description: 'OS keychain via keytar: keychain:SERVICE[/ACCOUNT]', prefix: 'keychain:' },
+    { label: 'keyring', description: 'Rust-keyring item (Symbiont): keyring:SERVICE/USERNAME', prefix: 'keyring:' },
+    { label: 'vault-kv', description: 'Vault KV v2: vault-kv:MOUNT/PATH[#field]', prefix: 'vault-kv:' },
+    { label: 'vault-transit', description: 'Vault transit key: vault-transit:MOUNT/NAME', prefix: 'vault-transit:' },
+  ];
+  const kind = await vscode.window.showQuickPick(kinds, { title: 'Add key source: where do the keys live?' });
+  if (!kind) return undefined;
+  if (kind.label === 'file') {
+    const f = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use as key file' });
+    return f?.[0] ? `file:${f[0].fsPath}` : undefined;
+  }
+  const rest = await vscode.window.showInputBox({
+    title: `Add key source (${kind.label})`,
+    prompt: kind.description,
+    value: kind.label === 'keyring' ? 'symbiont/secrets' : kind.label === 'vault-kv' ? 'secret/symbiont/logging/encryption_key#value' : '',
+    validateInput: (v) => validateRef(kind.prefix + v),
+  });
+  return rest ? kind.prefix + rest : undefined;
+}

@@ -1,0 +1,7 @@
+/** The one place the extension imports the core engine from (pure Node, no 'vscode'). */
+export { createEngine, Engine } from '../core/engine';
+export type { EngineOptions } from '../core/engine';
+export { LogSession, UNKNOWN_KEY } from '../core/log-session';
+export { maskValue, defaultMaskOptions, MASK_CATEGORIES } from '../core/masking';
+export type { MaskOptions, MaskCategory } from '../core/masking';
+export type { DecryptedEntry, LogRecord, KeyVersionInfo } from '../core/model';

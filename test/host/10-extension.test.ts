@@ -1,0 +1,322 @@
+/**
+ * Host tests: run inside the real extension host (see index.ts). The workspace is the fixture
+ * workspace written by prepare-workspace (ENCLOG_TEST_WORKSPACE), with file key sources.
+ */
+import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension/main';
+import type { ViewerPanel } from '../../src/extension/viewer';
+import type { HostMessage, RowSummary } from '../../src/shared/protocol';
+import type { KeyTreeNode } from '../../src/extension/keyTree';
+import { sealEnvelope } from '../../src/core/crypto';
+import type { FixtureWorkspace } from './workspace';
+
+const EXT_ID = 'enclog.encrypted-log-inspector';
+
+function workspaceDir(): string {
+  const d = process.env.ENCLOG_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(d, 'a fixture workspace is open');
+  return d;
+}
+function fixture(): FixtureWorkspace {
+  return JSON.parse(fs.readFileSync(path.join(workspaceDir(), '.fixture.json'), 'utf8')) as FixtureWorkspace;
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const t0 = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let api: ExtensionApi;
+
+async function openViewer(file: string): Promise<ViewerPanel> {
+  const uri = vscode.Uri.file(file);
+  await vscode.commands.executeCommand('vscode.openWith', uri, 'encryptedLogs.viewer');
+  return waitFor(`viewer panel for ${path.basename(file)}`, () => api.viewer.panelFor(uri), 60_000);
+}
+
+function rowsSeen(p: ViewerPanel): Map<number, RowSummary> {
+  const m = new Map<number, RowSummary>();
+  for (const msg of p.posted) if (msg.type === 'rows' || msg.type === 'rowsUpdate') for (const r of msg.rows) m.set(r.index, r);
+  return m;
+}
+
+function lastOf<T extends HostMessage['type']>(p: ViewerPanel, type: T): Extract<HostMessage, { type: T }> | undefined {
+  for (let i = p.posted.length - 1; i >= 0; i--) if (p.posted[i]?.type === type) return p.posted[i] as Extract<HostMessage, { type: T }>;
+  return undefined;
+}
+
+describe('Encrypted Log Inspector in a real extension host', function () {
+  this.timeout(180_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
+    assert.ok(ext, `${EXT_ID} is installed`);
+    api = await ext.activate();
+    assert.ok(api.viewer && api.engines && api.tree, 'activate() returns the API');
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('activates and reads the workspace key sources', () => {
+    const fx = fixture();
+    assert.deepStrictEqual(api.engines.refs, fx.keyRefs);
+  });
+
+  it('registers every contributed command and contributes every registered one', async () => {
+    const ext = vscode.extensions.getExtension(EXT_ID)!;
+    const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; category?: string }[] } };
+    const contributed = pkg.contributes.commands.map((c) => c.command).sort();
+    const all = await vscode.commands.getCommands(true);
+    // (VS Code adds `<viewId>.focus` etc. for every contributed view: not ours to register)
+    const registered = all.filter((c) => c.startsWith('encryptedLogs.') && !c.startsWith('encryptedLogs.keyVersions.')).sort();
+    assert.deepStrictEqual(registered, contributed, 'registered encryptedLogs.* commands == contributes.commands');
+    assert.deepStrictEqual([...api.commandIds].sort(), contributed, 'the command table == contributes.commands');
+    for (const c of pkg.contributes.commands) assert.strictEqual(c.category, 'Encrypted Logs', `${c.command} has the category`);
+  });
+
+  describe('envelope log', () => {
+    let p: ViewerPanel;
+    before(async () => {
+      p = await openViewer(fixture().envelopeLog);
+    });
+
+    it('opens in the custom editor and the webview completes the ready handshake', async () => {
+      await waitFor('ready from the webview', () => p.received.some((m) => m.type === 'ready'));
+      const init = await waitFor('init', () => lastOf(p, 'init'));
+      assert.strictEqual(init.format, 'envelope');
+      assert.strictEqual(init.entryCount, fixture().expect.envelope.entries);
+      assert.strictEqual(init.noKeySources, false);
+    });
+
+    it('decrypted rows reach the webview protocol (pulled by the real webview)', async () => {
+      await waitFor('getRows from the webview', () => p.received.some((m) => m.type === 'getRows'));
+      const rows = await waitFor('decrypted rows', () => {
+        const m = rowsSeen(p);
+        return [...m.values()].filter((r) => r.status === 'ok').length >= 10 ? m : undefined;
+      });
+      const ok = [...rows.values()].filter((r) => r.status === 'ok');
+      assert.ok(ok.some((r) => r.key?.includes('kek-v1')), `some row opened with kek-v1: ${ok.map((r) => r.key).join(',')}`);
+      const r0 = rows.get(0)!;
+      assert.strictEqual(r0.status, 'ok');
+      assert.ok(r0.time && r0.model && r0.agent);
+      // the unknown key id (entry 7) is a per-entry failure; the rest of the view is unaffected
+      const r7 = rows.get(7);
+      assert.ok(r7, 'row 7 was sent');
+      assert.strictEqual(r7.status, 'error');
+      assert.strictEqual(r7.reason, 'no-key');
+      const r11 = rows.get(11);
+      assert.ok(r11 && r11.status === 'error' && r11.reason === 'tampered', `entry 11 tampered: ${JSON.stringify(r11)}`);
+    });
+
+    it('serves a masked detail; Reveal shows plaintext and is audited', async () => {
+      const fx = fixture();
+      await p.handle({ type: 'getDetail', reqId: 9001, index: 0 });
+      const d = lastOf(p, 'detail');
+      assert.ok(d && d.reqId === 9001 && d.detail);
+      const text = JSON.stringify(d.detail.request);
+      assert.ok(!text.includes(fx.expect.email), 'the e-mail is masked by default');
+      assert.ok(text.includes('[EMAIL]'), `masked marker present: ${text}`);
+      assert.ok(!JSON.stringify(d.detail.request).includes('sk-test-1234567890'));
+      // turn e-mail masking off for this editor only
+      await p.handle({ type: 'setMask', categories: { email: false } });
+      await p.handle({ type: 'getDetail', reqId: 9002, index: 0 });
+      assert.ok(JSON.stringify(lastOf(p, 'detail')!.detail!.request).includes(fx.expect.email));
+      await p.handle({ type: 'setMask', categories: { email: true } });
+      // reveal (confirmation answered by the test), audited
+      const ok = await vscode.commands.executeCommand<boolean>('encryptedLogs.revealEntry', 1, true);
+      assert.strictEqual(ok, true);
+      const rev = lastOf(p, 'revealed');
+      assert.ok(rev && rev.index === 1 && rev.detail.revealed);
+      assert.ok(JSON.stringify(rev.detail.request).includes(fx.expect.email));
+      const audit = api.audit.recent.find((e) => e.action === 'reveal');
+      assert.ok(audit && audit.detail?.includes('entry 1'), 'reveal audited');
+      assert.ok(!JSON.stringify(api.audit.recent).includes(fx.expect.email), 'audit never holds plaintext');
+    });
+
+    it('searches decrypted content with progress and a match count', async () => {
+      const fx = fixture();
+      const n = await p.applyFilters(77, { text: fx.expect.searchWord });
+      assert.strictEqual(n, fx.expect.envelopeSearchHits);
+      const prog = p.posted.filter((m) => m.type === 'scanProgress' && m.reqId === 77);
+      assert.ok(prog.length >= 1);
+      const last = prog[prog.length - 1] as Extract<HostMessage, { type: 'scanProgress' }>;
+      assert.ok(last.finished && last.matches === n);
+      assert.strictEqual(p.viewCount, n);
+      // status filter: failed entries only
+      const failed = await p.applyFilters(78, { status: 'error' });
+      assert.strictEqual(failed, fx.expect.envelope.failures);
+      await p.applyFilters(79, {});
+      assert.strictEqual(p.viewCount, fx.expect.envelope.entries);
+    });
+
+    it('jumps to the next failure', async () => {
+      const i = await vscode.commands.executeCommand<number>('encryptedLogs.nextFailure', 0);
+      assert.strictEqual(i, 7);
+      const j = await vscode.commands.executeCommand<number>('encryptedLogs.nextFailure', 7);
+      assert.strictEqual(j, 11);
+      const k = await vscode.commands.executeCommand<number>('encryptedLogs.previousFailure', 11);
+      assert.strictEqual(k, 7);
+    });
+
+    it('exports the shown entries as masked JSON lines, audited', async () => {
+      const fx = fixture();
+      const out = path.join(os.tmpdir(), `enclog-export-${process.pid}.jsonl`);
+      const n = await vscode.commands.executeCommand<number>('encryptedLogs.exportFiltered', vscode.Uri.file(out));
+      assert.strictEqual(n, fx.expect.envelope.entries);
+      const text = fs.readFileSync(out, 'utf8');
+      assert.strictEqual(text.trim().split('\n').length, n);
+      assert.ok(!text.includes(fx.expect.email), 'export is masked');
+      assert.ok(api.audit.recent.some((e) => e.action === 'export' && e.detail?.includes(out)));
+      fs.rmSync(out, { force: true });
+    });
+
+    it('live tail: appended entries appear without reopening', async () => {
+      const fx = fixture();
+      const kekLine = fs.readFileSync(path.join(fx.dir, 'keys', 'kek-v2.key'), 'utf8').trim();
+      const kek = Buffer.from(kekLine.slice(kekLine.indexOf(':') + 1), 'base64');
+      const entry = {
+        id: 'tail-0001',
+        agent_id: 'tail-agent',
+        interaction_type: 'Completion',
+        timestamp: new Date().toISOString(),
+        latency_ms: 5,
+        model_identifier: 'tail-model',
+        metadata: {},
+        error: null,
+        token_usage: null,
+        request_data: sealEnvelope(Buffer.from(JSON.stringify({ prompt: 'appended later', tool_name: null, tool_arguments: null, parameters: {} })), kek, 'kek-v2'),
+        response_data: null,
+      };
+      const before = p.doc.entryCount;
+      fs.appendFileSync(fx.envelopeLog, JSON.stringify(entry) + '\n');
+      await waitFor('the appended entry', () => p.doc.entryCount === before + 1, 20_000);
+      const vc = await waitFor('viewChanged(tail)', () => p.posted.some((m) => m.type === 'viewChanged' && m.reason === 'tail' && m.entryCount === before + 1));
+      assert.ok(vc);
+      await p.handle({ type: 'getDetail', reqId: 9100, index: before });
+      const d = lastOf(p, 'detail')!.detail!;
+      assert.strictEqual(d.status, 'ok');
+      assert.ok(JSON.stringify(d.request).includes('appended later'));
+    });
+  });
+
+  describe('Symbiont log (Argon2id, rotated key, UPDATE lines)', () => {
+    let p: ViewerPanel;
+    before(async () => {
+      p = await openViewer(fixture().symbiontLog);
+    });
+
+    it('decrypts the first rows with the right historical key', async () => {
+      const fx = fixture();
+      const init = await waitFor('init', () => lastOf(p, 'init'));
+      assert.strictEqual(init.format, 'symbiont');
+      assert.strictEqual(init.entryCount, fx.expect.symbiont.entries);
+      const rows = await waitFor(
+        'decrypted Symbiont rows',
+        () => {
+          const m = rowsSeen(p);
+          return [...m.values()].filter((r) => r.status !== 'pending').length >= fx.expect.symbiont.entries ? m : undefined;
+        },
+        150_000,
+      );
+      const keys = new Set([...rows.values()].filter((r) => r.status === 'ok').map((r) => r.key));
+      assert.ok(keys.size >= 2, `both historical keys used: ${[...keys].join(', ')}; rows: ${JSON.stringify([...rows.values()].slice(0, 3).map((r) => [r.index, r.status, r.reason, r.error]))}`);
+      const failures = [...rows.values()].filter((r) => r.status === 'error');
+      assert.strictEqual(failures.length, fx.expect.symbiont.failures, JSON.stringify(failures.map((f) => [f.index, f.reason])));
+      assert.ok(failures.some((f) => f.reason === 'corrupt'));
+      assert.ok(failures.some((f) => f.reason === 'wrong-key' || f.reason === 'no-key'));
+    });
+
+    it('merges UPDATE lines: the response of a late entry is decrypted', async () => {
+      await p.handle({ type: 'getDetail', reqId: 9200, index: 2 });
+      const d = lastOf(p, 'detail')!.detail!;
+      assert.strictEqual(d.status, 'ok');
+      assert.ok(JSON.stringify(d.response).includes('Summary 2'), JSON.stringify(d.response));
+      assert.strictEqual(d.latencyMs, 321);
+    });
+  });
+
+  describe('key versions tree', () => {
+    it('lists sources -> keys -> versions with entry counts of the open logs', async () => {
+      await vscode.commands.executeCommand('encryptedLogs.countEntriesPerKey');
+      api.tree.refresh();
+      const sources = await api.tree.getChildren();
+      assert.strictEqual(sources.length, fixture().keyRefs.length);
+      const versions: Extract<KeyTreeNode, { kind: 'version' }>[] = [];
+      for (const s of sources) {
+        assert.strictEqual(s.kind, 'source');
+        for (const k of await api.tree.getChildren(s)) for (const v of await api.tree.getChildren(k)) if (v.kind === 'version') versions.push(v);
+      }
+      assert.ok(versions.length >= 4, `versions: ${versions.map((v) => v.info.label).join(', ')}`);
+      const descs = versions.map((v) => String(api.tree.getTreeItem(v).description));
+      assert.ok(descs.some((d) => /\b[1-9]\d* entr/.test(d)), `some version has entries: ${descs.join(' | ')}`);
+      const kek1 = versions.find((v) => v.info.keyId === 'kek-v1');
+      assert.ok(kek1, 'kek-v1 listed');
+      assert.match(String(api.tree.getTreeItem(kek1).description), /\b1[0-9] entries|\b[2-9]\d entries/);
+      await vscode.commands.executeCommand('workbench.view.extension.encryptedLogs');
+    });
+  });
+
+  describe('every command runs', () => {
+    it('runs each contributed command without UI', async () => {
+      const fx = fixture();
+      const envUri = vscode.Uri.file(fx.envelopeLog);
+      const out = path.join(os.tmpdir(), `enclog-export2-${process.pid}.jsonl`);
+      const tree = await api.tree.getChildren();
+      const src = tree[0]!;
+      const key = (await api.tree.getChildren(src))[0]!;
+      const ver = (await api.tree.getChildren(key))[0]!;
+      const args: Record<string, unknown[]> = {
+        'encryptedLogs.openWithViewer': [envUri],
+        'encryptedLogs.addKeySource': ['env:ENCLOG_HOST_TEST_KEY', 'workspace'],
+        'encryptedLogs.removeKeySource': ['env:ENCLOG_HOST_TEST_KEY'],
+        'encryptedLogs.setVaultToken': ['s.host-test-token'],
+        'encryptedLogs.clearKeyCache': [],
+        'encryptedLogs.revealEntry': [0, false],
+        'encryptedLogs.exportFiltered': [vscode.Uri.file(out)],
+        'encryptedLogs.showAuditLog': [],
+        'encryptedLogs.refreshKeyVersions': [],
+        'encryptedLogs.countEntriesPerKey': [],
+        'encryptedLogs.nextFailure': [0],
+        'encryptedLogs.previousFailure': [20],
+        'encryptedLogs.search': ['Summary'],
+        'encryptedLogs.tree.removeSource': [{ kind: 'message', text: 'not a source' }],
+        'encryptedLogs.tree.copyLabel': [ver],
+      };
+      const ext = vscode.extensions.getExtension(EXT_ID)!;
+      const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+      const missing = pkg.contributes.commands.map((c) => c.command).filter((c) => !(c in args));
+      assert.deepStrictEqual(missing, [], 'every contributed command has a test invocation');
+      for (const c of pkg.contributes.commands) {
+        await vscode.commands.executeCommand(c.command, ...(args[c.command] ?? []));
+        if (c.command === 'encryptedLogs.addKeySource') {
+          await waitFor('ref added', () => api.engines.refs.includes('env:ENCLOG_HOST_TEST_KEY'), 10_000);
+        }
+        if (c.command === 'encryptedLogs.removeKeySource') {
+          await waitFor('ref removed', () => !api.engines.refs.includes('env:ENCLOG_HOST_TEST_KEY'), 10_000);
+        }
+      }
+      assert.strictEqual(await vscode.env.clipboard.readText(), (ver as Extract<KeyTreeNode, { kind: 'version' }>).info.label);
+      assert.ok(fs.existsSync(out));
+      fs.rmSync(out, { force: true });
+      assert.ok(api.audit.recent.some((e) => e.action === 'cache-cleared'));
+      // the settings round trip left the workspace as it was
+      assert.deepStrictEqual(api.engines.refs, fx.keyRefs);
+    });
+  });
+});
