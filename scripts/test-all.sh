@@ -40,7 +40,7 @@ run_tier() { # name, command...
 for t in $tiers; do
   case $t in
     typecheck) run_tier typecheck npx tsc -p . --noEmit ;;
-    unit) run_tier unit npx mocha --config .mocharc.unit.json ;;
+    unit) ENCLOG_SLOW_TESTS=1 run_tier unit npx mocha --config .mocharc.unit.json ;;
     cli) run_tier cli npx mocha --config .mocharc.cli.json ;;
     integration) run_tier integration bash scripts/with-keyring.sh npx mocha --config .mocharc.integration.json ;;
     host) run_tier host npm run --silent test:host ;;
