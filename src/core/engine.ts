@@ -3,7 +3,7 @@ import { KeyResolver } from './keys/resolver';
 import { createKeySources, type VaultOptions } from './keys/sources';
 import type { AuditSink, KeySourceError } from './keys/types';
 import type { KeyVersionInfo } from './model';
-import { LogSession } from './log-session';
+import { LogSession, type SessionOpenOptions } from './log-session';
 
 export interface EngineOptions {
   /** Key refs (`env:`, `file:`, `keychain:`, `keyring:`, `vault-kv:`, `vault-transit:`); never key material. */
@@ -28,8 +28,9 @@ export class Engine {
     this.resolver = new KeyResolver(createKeySources(options.keyRefs, options.vault ?? {}), { deriver: this.pool, audit: options.audit });
   }
 
-  async open(path: string): Promise<LogSession> {
-    const session = await LogSession.open(path, this.resolver, () => this.sessions.delete(session));
+  /** `{ progressive: true }`: resolve after the first chunk is indexed, index the rest in the background. */
+  async open(path: string, opts: SessionOpenOptions = {}): Promise<LogSession> {
+    const session = await LogSession.open(path, this.resolver, () => this.sessions.delete(session), opts);
     this.sessions.add(session);
     return session;
   }

@@ -1,4 +1,5 @@
 import { assembleEntry } from './entry-assembly';
+import type { IndexProgress, IndexProgressListener } from './formats/line-index';
 import { LogFile } from './formats/log-file';
 import type { FieldOpener } from './keys/types';
 import type { DecryptedEntry, FailureReason, FormatId, LogRecord } from './model';
@@ -20,6 +21,15 @@ export interface Survey {
 
 export const UNKNOWN_KEY = 'unknown';
 
+export interface SessionOpenOptions {
+  /**
+   * Resolve once the first chunk is indexed and index the rest in the background (first screen of a
+   * 1 GB log as fast as of a small one). entryCount() grows until `indexing` is false; whenIndexed()
+   * resolves then. Full passes (survey/census) and live tail wait for the whole index themselves.
+   */
+  progressive?: boolean;
+}
+
 /** An open log: cheap record reads from the line index, decryption on demand through the resolver. */
 export class LogSession {
   private constructor(
@@ -27,10 +37,32 @@ export class LogSession {
     private file: LogFile,
     private readonly opener: FieldOpener,
     private readonly onClose: () => void,
+    private readonly progressive: boolean,
   ) {}
 
-  static async open(path: string, opener: FieldOpener, onClose: () => void = () => undefined): Promise<LogSession> {
-    return new LogSession(path, await LogFile.open(path), opener, onClose);
+  static async open(path: string, opener: FieldOpener, onClose: () => void = () => undefined, opts: SessionOpenOptions = {}): Promise<LogSession> {
+    const progressive = opts.progressive ?? false;
+    return new LogSession(path, await LogFile.open(path, { progressive }), opener, onClose, progressive);
+  }
+
+  /** LogSession.open with `{ progressive: true }`. */
+  static openProgressive(path: string, opener: FieldOpener, onClose: () => void = () => undefined): Promise<LogSession> {
+    return LogSession.open(path, opener, onClose, { progressive: true });
+  }
+
+  /** True while a progressive open is still indexing in the background (entryCount() still growing). */
+  get indexing(): boolean {
+    return this.file.indexing;
+  }
+  whenIndexed(): Promise<void> {
+    return this.file.whenIndexed();
+  }
+  indexProgress(): IndexProgress {
+    return this.file.indexProgress;
+  }
+  /** After each indexed chunk of a progressive open and at its end; returns an unsubscribe. */
+  onIndexProgress(listener: IndexProgressListener): () => void {
+    return this.file.onIndexProgress(listener);
   }
 
   get format(): FormatId {
@@ -69,6 +101,7 @@ export class LogSession {
    * time range. Opens only each entry's first field: enough to name its key, half the Argon2 cost.
    */
   async survey(signal?: AbortSignal, onProgress?: (done: number, total: number) => void, batchSize = 256): Promise<Survey> {
+    if (this.file.indexing) await this.file.whenIndexed();
     const survey: Survey = { entries: this.entryCount(), byKey: new Map(), failures: [], firstTime: null, lastTime: null };
     const bump = (label: string) => survey.byKey.set(label, (survey.byKey.get(label) ?? 0) + 1);
     const tally = async (records: LogRecord[]) => {
@@ -111,7 +144,7 @@ export class LogSession {
     const before = this.file.entryCount;
     const result = await this.file.extend();
     if (result.status === 'rebuild') {
-      const reopened = await LogFile.open(this.path);
+      const reopened = await LogFile.open(this.path, { progressive: this.progressive });
       await this.file.close();
       this.file = reopened;
       return { appended: 0, replaced: true };

@@ -23,6 +23,23 @@ export interface LineIndexOptions {
   chunkBytes?: number;
 }
 
+export interface ProgressiveIndexOptions extends LineIndexOptions {
+  /** Resolve once at least this many bytes are indexed (or the file is done); default one chunk. */
+  firstBytes?: number;
+}
+
+/** How far a (progressive) index build has got. */
+export interface IndexProgress {
+  /** Bytes covered by complete lines so far. */
+  indexedBytes: number;
+  /** File size when the build started (the build stops there; later growth is for extend()). */
+  totalBytes: number;
+  entries: number;
+  done: boolean;
+}
+
+export type IndexProgressListener = (p: IndexProgress) => void;
+
 export type ExtendResult =
   | { status: 'unchanged' }
   | { status: 'grown'; newLines: number; newEntries: number; newUpdates: number }
@@ -70,6 +87,12 @@ export class LineIndex {
   private readonly chunkBytes: number;
   private readonly classifyUpdates: boolean;
   private bufs: [Buffer, Buffer] | null = null;
+  /** The background build of a progressive index; null once settled or when built at once. */
+  private building: Promise<void> | null = null;
+  private buildError: Error | null = null;
+  private cancelled = false;
+  private targetBytes = 0;
+  private readonly listeners = new Set<IndexProgressListener>();
 
   private constructor(
     private readonly handle: FileHandle,
@@ -88,6 +111,83 @@ export class LineIndex {
     index.entries.trim();
     index.updates.trim();
     return index;
+  }
+
+  /**
+   * Progressive build: resolves once the first `firstBytes` (default one chunk) are indexed, and keeps
+   * indexing the rest in the background, one chunk per event-loop turn. Meanwhile entryCount grows, the
+   * lines known so far can be read, `indexing` is true and `whenComplete()` tells when it is done.
+   * Rejects (and stops) if the first part cannot be read.
+   */
+  static async buildProgressive(handle: FileHandle, path: string | null, opts: ProgressiveIndexOptions = {}): Promise<LineIndex> {
+    const index = new LineIndex(handle, path, opts);
+    index.targetBytes = (await handle.stat()).size;
+    const firstBytes = Math.max(1, opts.firstBytes ?? index.chunkBytes);
+    let firstDone!: () => void;
+    const first = new Promise<void>((resolve) => (firstDone = resolve));
+    const building = index
+      .scanFrom(0, (scanned) => {
+        if (scanned >= firstBytes) firstDone();
+        index.notify(false);
+      })
+      .then(
+        () => {
+          index.starts.trim();
+          index.entries.trim();
+          index.updates.trim();
+          index.building = null;
+          index.notify(true);
+        },
+        (err: unknown) => {
+          index.buildError = err instanceof Error ? err : new Error(String(err));
+          index.building = null;
+          index.notify(true);
+          throw index.buildError;
+        },
+      );
+    index.building = building;
+    building.catch(() => undefined); // reported through whenComplete()
+    await Promise.race([first, building]);
+    return index;
+  }
+
+  /** True while a progressive build is still indexing in the background. */
+  get indexing(): boolean {
+    return this.building !== null;
+  }
+
+  /** Resolves when the index covers the file as it was at build time; rejects if the build failed. */
+  whenComplete(): Promise<void> {
+    if (this.building) return this.building;
+    return this.buildError ? Promise.reject(this.buildError) : Promise.resolve();
+  }
+
+  get progress(): IndexProgress {
+    return { indexedBytes: this.complete, totalBytes: Math.max(this.targetBytes, this.complete), entries: this.entryCount, done: this.building === null };
+  }
+
+  /** Called after every indexed chunk of a progressive build and once at its end. Returns an unsubscribe. */
+  onProgress(listener: IndexProgressListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops a progressive build after the chunk in hand (before closing the file); the index stays partial. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    await this.building?.catch(() => undefined);
+  }
+
+  private notify(done: boolean): void {
+    if (this.listeners.size === 0) return;
+    const p = { ...this.progress, done };
+    for (const l of this.listeners) {
+      try {
+        l(p);
+      } catch {
+        // a listener's failure must not stop indexing
+      }
+    }
   }
 
   get lineCount(): number {
@@ -141,6 +241,7 @@ export class LineIndex {
 
   /** Continues from the last complete line (the file grew); detects shrinking or replacement. */
   async extend(): Promise<ExtendResult> {
+    await this.whenComplete();
     const stat = await this.handle.stat();
     if (stat.size < this.complete) return { status: 'rebuild', reason: `file shrank from ${this.complete} to ${stat.size} bytes` };
     if (this.path !== null) {
@@ -184,7 +285,8 @@ export class LineIndex {
     }
   }
 
-  private async scanFrom(offset: number): Promise<void> {
+  /** Indexes from `offset` (a line start) to the end of the file; `onChunk` runs after each chunk. */
+  private async scanFrom(offset: number, onChunk?: (indexedBytes: number) => void): Promise<void> {
     // Two buffers: the next read runs in the thread pool while this chunk is scanned.
     const bufs = (this.bufs ??= [Buffer.allocUnsafe(this.chunkBytes), Buffer.allocUnsafe(this.chunkBytes)]);
     const head = Buffer.allocUnsafe(HEAD_BYTES);
@@ -196,7 +298,7 @@ export class LineIndex {
     let reading = this.handle.read(bufs[0], 0, this.chunkBytes, pos);
     for (;;) {
       const { bytesRead, buffer: buf } = await reading;
-      if (bytesRead === 0) break;
+      if (bytesRead === 0 || this.cancelled) break;
       which ^= 1;
       reading = this.handle.read(bufs[which], 0, this.chunkBytes, pos + bytesRead);
       const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
@@ -227,6 +329,8 @@ export class LineIndex {
       chunk.copy(head, 0, i, i + headLen);
       pendingBlank = isBlankRun(chunk, i, bytesRead);
       pos += bytesRead;
+      this.complete = lineStart;
+      onChunk?.(lineStart);
     }
     this.complete = lineStart;
     this.pending = pos - lineStart;

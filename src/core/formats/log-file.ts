@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { FormatId, LogRecord } from '../model';
 import { detectFileFormat, type Detection } from './detect';
-import { LineIndex, type ExtendResult } from './line-index';
+import { LineIndex, type ExtendResult, type IndexProgress, type IndexProgressListener } from './line-index';
 import { entryParser, type EntryParser } from './record-parser';
 import { mergeSymbiontUpdates, parseSymbiontUpdate, type ParsedUpdate, type SymbiontUpdate } from './symbiont';
 import { idHash } from './update-ids';
@@ -10,6 +10,14 @@ export interface OpenOptions {
   /** Skip detection and read the file as this format. */
   format?: FormatId;
   chunkBytes?: number;
+  /**
+   * Return as soon as the first chunk is indexed and keep indexing in the background (see `indexing`,
+   * `whenIndexed()`, `onIndexProgress()`): the first screen of a huge file costs what a small one does.
+   * Until indexing completes, entryCount grows and reads see only the entries indexed so far;
+   * Symbiont reads and full passes wait for the whole index (an UPDATE line may be anywhere later).
+   * Default false: open() resolves with the file fully indexed.
+   */
+  progressive?: boolean;
 }
 
 export class UnknownFormatError extends Error {
@@ -75,7 +83,8 @@ export class LogFile {
     }
     const handle = await open(path, 'r');
     try {
-      const index = await LineIndex.build(handle, path, { classifyUpdates: format === 'symbiont', chunkBytes: opts.chunkBytes });
+      const indexOpts = { classifyUpdates: format === 'symbiont', chunkBytes: opts.chunkBytes };
+      const index = opts.progressive ? await LineIndex.buildProgressive(handle, path, indexOpts) : await LineIndex.build(handle, path, indexOpts);
       return new LogFile(path, format, detection, handle, index);
     } catch (e) {
       await handle.close();
@@ -83,8 +92,28 @@ export class LogFile {
     }
   }
 
+  /** Entries indexed so far (all of them unless a progressive open is still indexing). */
   get entryCount(): number {
     return this.index.entryCount;
+  }
+
+  /** True while a progressive open is still indexing the file in the background. */
+  get indexing(): boolean {
+    return this.index.indexing;
+  }
+
+  /** Resolves when the whole file (as it was when opened) is indexed; at once for a plain open. */
+  whenIndexed(): Promise<void> {
+    return this.index.whenComplete();
+  }
+
+  get indexProgress(): IndexProgress {
+    return this.index.progress;
+  }
+
+  /** Progress of a progressive open, after each indexed chunk and at the end. Returns an unsubscribe. */
+  onIndexProgress(listener: IndexProgressListener): () => void {
+    return this.index.onProgress(listener);
   }
 
   /** UPDATE lines that merged into nothing, from the last complete iterateRecords pass (null before one). */
@@ -102,11 +131,14 @@ export class LogFile {
   }
 
   async close(): Promise<void> {
+    await this.index.cancel();
     await this.handle.close();
   }
 
   /** Entries [from, from+count) clipped to the file, with their UPDATE lines merged (Symbiont). */
   async readRecords(fromEntry: number, count: number, signal?: AbortSignal): Promise<LogRecord[]> {
+    // Symbiont: an entry's UPDATE lines may lie anywhere after it, so merging needs the whole index.
+    if (this.format === 'symbiont' && this.index.indexing) await this.whenIndexed();
     const from = Math.max(0, Math.floor(fromEntry));
     const to = Math.min(this.index.entryCount, from + Math.max(0, Math.floor(count)));
     if (to <= from) return [];
@@ -117,6 +149,7 @@ export class LogFile {
 
   /** Every record in file order, read in bounded batches; never holds the whole file. */
   async *iterateRecords(signal?: AbortSignal): AsyncGenerator<LogRecord, void, undefined> {
+    if (this.index.indexing) await this.whenIndexed();
     const merged = this.format === 'symbiont' ? new Uint8Array(this.index.updateCount) : null;
     let from = 0;
     while (from < this.index.entryCount) {
