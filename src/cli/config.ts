@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VaultOptions } from '../core/keys/sources';
+import { defaultPolicy, parsePolicy, PolicyConfigError, type PolicyConfig } from '../core/policy';
 import { UsageError } from './args';
 
 /** The CLI's workspace config, `.enclog.json` in the working directory: refs only, never key material. */
 export interface CliConfig {
   keys: string[];
   vault: VaultOptions;
+  /** The raw `"policy"` object (read by `enclog policy` only, so a bad policy never breaks other commands). */
+  policyRaw?: unknown;
+  /** Where it came from, for messages. */
+  path?: string;
 }
 
 export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -24,14 +29,25 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
   } catch (err) {
     throw new UsageError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  const obj = (parsed ?? {}) as { keys?: unknown; vault?: { address?: unknown; namespace?: unknown } };
+  const obj = (parsed ?? {}) as { keys?: unknown; vault?: { address?: unknown; namespace?: unknown }; policy?: unknown };
   if (obj.keys !== undefined && !(Array.isArray(obj.keys) && obj.keys.every((k) => typeof k === 'string'))) {
     throw new UsageError(`${path}: "keys" must be an array of key refs`);
   }
   const vault = vaultFromEnv(env);
   if (typeof obj.vault?.address === 'string') vault.endpoint = obj.vault.address;
   if (typeof obj.vault?.namespace === 'string') vault.namespace = obj.vault.namespace;
-  return { keys: (obj.keys as string[] | undefined) ?? [], vault };
+  return { keys: (obj.keys as string[] | undefined) ?? [], vault, policyRaw: obj.policy, path };
+}
+
+/** The encryption-at-rest policy of a config (`"policy": {...}` over the defaults); UsageError when invalid. */
+export function configPolicy(config: CliConfig): PolicyConfig {
+  if (config.policyRaw === undefined) return defaultPolicy();
+  try {
+    return parsePolicy(config.policyRaw, `${config.path ?? '.enclog.json'}: policy`);
+  } catch (err) {
+    if (err instanceof PolicyConfigError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function vaultFromEnv(env: NodeJS.ProcessEnv): VaultOptions {

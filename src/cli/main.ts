@@ -2,6 +2,7 @@ import { UsageError } from './args';
 import { decryptCommand, DECRYPT_USAGE } from './commands/decrypt';
 import { inspectCommand, INSPECT_USAGE } from './commands/inspect';
 import { keysCommand, KEYS_USAGE } from './commands/keys';
+import { policyCommand, POLICY_USAGE } from './commands/policy';
 import { Output } from './output';
 
 type Command = (argv: string[], out: Output) => Promise<number>;
@@ -10,9 +11,10 @@ const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   decrypt: decryptCommand,
   keys: keysCommand,
+  policy: policyCommand,
 };
 
-const USAGE = ['usage:', `  ${INSPECT_USAGE}`, `  ${DECRYPT_USAGE}`, `  ${KEYS_USAGE}`,
+const USAGE = ['usage:', `  ${INSPECT_USAGE}`, `  ${DECRYPT_USAGE}`, `  ${KEYS_USAGE}`, `  ${POLICY_USAGE}`,
   '', 'key refs: env:NAME  file:PATH  keychain:SERVICE[/ACCOUNT]  keyring:SERVICE/USERNAME  vault-kv:MOUNT/PATH[#field]  vault-transit:MOUNT/NAME',
   'exit codes: 0 ok, 3 some entries or sources failed, 2 usage or I/O error'].join('\n');
 

@@ -18,11 +18,12 @@ export interface KeyMeta {
   transit: Map<string, TransitMeta>;
   /** The one transit key, when exactly one is configured (bare `vault:vN` values name no key). */
   onlyTransit: TransitMeta | null;
+  /** Some KEK is configured and every source could be listed: a key id none holds is really unknown. */
   hasKeks: boolean;
 }
 
 /** Builds the lookup from listed versions. A version listed as unusable 'disallowed' is below min_decryption_version. */
-export function buildKeyMeta(keys: readonly KeyVersionInfo[]): KeyMeta {
+export function buildKeyMeta(keys: readonly KeyVersionInfo[], opts: { allSourcesListed?: boolean } = {}): KeyMeta {
   const kekById = new Map<string, KeyVersionInfo>();
   const transit = new Map<string, TransitMeta>();
   for (const k of keys) {
@@ -43,6 +44,6 @@ export function buildKeyMeta(keys: readonly KeyVersionInfo[]): KeyMeta {
     kekById,
     transit,
     onlyTransit: transit.size === 1 ? [...transit.values()][0]! : null,
-    hasKeks: kekById.size > 0,
+    hasKeks: kekById.size > 0 && opts.allSourcesListed !== false,
   };
 }

@@ -102,13 +102,15 @@ export async function scanPolicy(opts: PolicyScanOptions, deps: PolicyScanDeps =
   // Keys first: the line rules need to know which versions are retired.
   progress({ phase: 'keys', done: 0 });
   let keys: KeyVersionInfo[] = [];
+  let sourceErrors = 0;
   if (deps.versions) {
     const v = await deps.versions();
     keys = v.keys;
-    for (const e of v.errors) notes.push(`key source ${e.ref} could not be listed: ${e.message}`);
+    sourceErrors = v.errors.length;
+    for (const e of v.errors) notes.push(`key source ${e.ref} could not be listed (key ids it holds are not checked): ${e.message}`);
   }
   signal?.throwIfAborted();
-  const meta = buildKeyMeta(keys);
+  const meta = buildKeyMeta(keys, { allSourcesListed: sourceErrors === 0 });
   if (meta.transit.size > 1) notes.push('several transit keys are configured: bare vault:vN values in transit JSON lines are not matched to a key');
 
   progress({ phase: 'walk', done: 0 });
