@@ -1,0 +1,606 @@
+/**
+ * Re-encrypts / re-wraps log files to a target key version, crash-safely.
+ *
+ * Per file:
+ *  1. recovery: a journal (`FILE.rotate-journal`) left by a killed run is finished or rolled back;
+ *     a stale `FILE.tmp` is removed.
+ *  2. stream: complete lines of FILE are read in batches and written to `FILE.tmp` with only the
+ *     encrypted values that are not on the target replaced; the rest of each line stays byte-identical.
+ *     The tail is re-read until no new complete line has arrived (a writer may be appending).
+ *  3. fsync FILE.tmp; verify: FILE.tmp is read back and every value decrypted with the target key
+ *     only; per-line digests (line skeleton + content hashes) and line counts must match.
+ *  4. commit: the journal is written (old inode, processed offset), FILE is hard-linked to
+ *     `FILE.rotate-old`, the tail is caught up once more, mode and ownership copied, FILE.tmp fsynced,
+ *     renamed over FILE (atomic), directory fsynced.
+ *  5. salvage: lines a writer appended to the old inode between the last tail read and the rename
+ *     are re-encrypted and appended to the new FILE (O_APPEND). Then `FILE.rotate-old` becomes
+ *     `FILE.bak` (backup) or is removed, and the journal is removed.
+ * Killed anywhere, FILE is the old file or the new one (the rename is the only switch); a rerun
+ * finishes or restarts the job. Concurrent appenders: writers that open FILE per write (append mode)
+ * lose no line — their lines land in FILE before the rename (caught by the tail re-reads) or in the
+ * old inode after it (salvaged, from the journal if the rotation is killed in between; a line may then
+ * be salvaged twice, never lost). A writer that keeps one descriptor open for good keeps writing to
+ * the old inode: restart it around the rotation.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { detectFileFormat } from '../formats/detect';
+import type { FormatId } from '../model';
+import type { LoadedKey } from '../keys/types';
+import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
+import { lineFields, replaceFields, skeleton, type LineFields } from './line-fields';
+import { makeRewriter, RotationError, type FieldPlan, type Rewriter } from './rewriters';
+import type { RotationKeys } from './rotation-keys';
+
+export type RotationPhase =
+  | 'batch-written'
+  | 'tmp-synced'
+  | 'verified'
+  | 'journal-written'
+  | 'linked'
+  | 'tail-caught-up'
+  | 'renamed'
+  | 'salvaged'
+  | 'done';
+
+export interface RotationProgress {
+  path: string;
+  fileIndex: number;
+  files: number;
+  phase: 'rewriting' | 'verifying' | 'committing';
+  bytesDone: number;
+  bytesTotal: number;
+  entriesDone: number;
+  fieldsRewritten: number;
+  /** Seconds left for this file, estimated from the rate so far; null until known. */
+  etaSeconds: number | null;
+}
+
+export interface ReencryptOptions {
+  /** Key ref of the target source; its primary version is the target. */
+  to: string;
+  /** kdf label of re-encrypted Symbiont fields; default the current writer's `Argon2id-m65536-t3-p1`. */
+  kdf?: string;
+  /** Lines per batch (default 256). */
+  batchSize?: number;
+  backup?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: RotationProgress) => void;
+  /** Called at each step of the commit (tests use it to crash at a given point). */
+  onPhase?: (phase: RotationPhase, path: string) => void | Promise<void>;
+}
+
+export interface LineFailure {
+  line: number;
+  message: string;
+}
+
+export interface FileReport {
+  path: string;
+  format: FormatId | null;
+  status: 'rotated' | 'unchanged' | 'dry-run' | 'failed' | 'cancelled';
+  target: string | null;
+  lines: number;
+  entries: number;
+  fields: number;
+  fieldsRewritten: number;
+  fieldsOnTarget: number;
+  fieldsFailed: number;
+  /** Fields rewritten per key label they were on. */
+  from: Record<string, number>;
+  failures: LineFailure[];
+  /** Lines that arrived while the file was being rotated (tail re-reads + salvage). */
+  appendedDuringRotation: number;
+  bytesIn: number;
+  bytesOut: number;
+  seconds: number;
+  backup: string | null;
+  /** What recovery did with a previous, interrupted run. */
+  recovered: string | null;
+  error: string | null;
+  /** The error was an I/O or usage problem (missing file, permissions), not a key or entry problem. */
+  ioError: boolean;
+}
+
+const MAX_FAILURE_DETAILS = 1000;
+const READ_CHUNK = 1 << 20;
+const MAX_TAIL_ROUNDS = 50;
+
+interface RawLine {
+  bytes: Buffer;
+  term: Buffer;
+  /** Offset just past the line's terminator. */
+  next: number;
+}
+
+/** Complete lines in [start, end) of an open file; a trailing partial line is not yielded. */
+async function* completeLines(fh: FileHandle, start: number, end: number): AsyncGenerator<RawLine> {
+  let pos = start;
+  let carry: Buffer = Buffer.alloc(0);
+  let carryStart = start;
+  while (pos < end) {
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    const data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    let s = 0;
+    for (;;) {
+      const i = data.indexOf(10, s);
+      if (i < 0) break;
+      const t = i > s && data[i - 1] === 13 ? i - 1 : i;
+      yield { bytes: data.subarray(s, t), term: data.subarray(t, i + 1), next: carryStart + i + 1 };
+      s = i + 1;
+    }
+    carry = Buffer.from(data.subarray(s));
+    carryStart += s;
+  }
+}
+
+function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
+  const h = createHash('sha256').update(skeleton(text, lf.fields), 'utf8');
+  for (const d of fieldDigests) h.update(d);
+  return h.digest();
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch {
+    // some file systems refuse fsync on directories; the rename is still atomic
+  } finally {
+    await fh.close();
+  }
+}
+
+interface Journal {
+  oldIno: number;
+  oldDev: number;
+  end: number;
+  backup: boolean;
+}
+
+async function writeJournal(path: string, j: Journal): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await fsp.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(JSON.stringify(j));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, path);
+}
+
+function isAbort(err: unknown): boolean {
+  const e = err as Error;
+  return e?.name === 'AbortError' || e?.name === 'CancelledError';
+}
+
+function emptyReport(path: string): FileReport {
+  return {
+    path, format: null, status: 'failed', target: null, lines: 0, entries: 0, fields: 0, fieldsRewritten: 0, fieldsOnTarget: 0,
+    fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, backup: null,
+    recovered: null, error: null, ioError: false,
+  };
+}
+
+/** One file's rotation: the state shared by its steps. */
+class FileRotation {
+  readonly tmpPath: string;
+  readonly journalPath: string;
+  readonly oldPath: string;
+  readonly bakPath: string;
+  private readonly started = Date.now();
+  private lineNo = 0;
+
+  constructor(
+    readonly path: string,
+    readonly format: FormatId,
+    readonly rewriter: Rewriter,
+    readonly opts: ReencryptOptions,
+    readonly report: FileReport,
+    readonly position: { fileIndex: number; files: number },
+  ) {
+    this.tmpPath = `${path}.tmp`;
+    this.journalPath = `${path}.rotate-journal`;
+    this.oldPath = `${path}.rotate-old`;
+    this.bakPath = `${path}.bak`;
+  }
+
+  private note(failure: LineFailure): void {
+    if (this.report.failures.length < MAX_FAILURE_DETAILS) this.report.failures.push(failure);
+  }
+
+  /** Rewrites one batch; returns the output bytes and each line's expected digest. */
+  async transform(batch: RawLine[], signal: AbortSignal | undefined, dryRun: boolean): Promise<{ out: Buffer[]; digests: Buffer[] }> {
+    const texts = batch.map((l) => l.bytes.toString('utf8'));
+    const lfs = texts.map((t) => lineFields(t, this.format));
+    const plans: FieldPlan[][] = await this.rewriter.rewrite(lfs, { dryRun, signal });
+    const out: Buffer[] = [];
+    const digests: Buffer[] = [];
+    batch.forEach((raw, i) => {
+      const line = this.lineNo++;
+      const lf = lfs[i];
+      const r = this.report;
+      r.lines++;
+      if (lf.kind === 'entry' || lf.kind === 'bad') r.entries++;
+      if (lf.kind === 'bad') this.note({ line, message: `not a JSON line: ${lf.problem}` });
+      else if (lf.problem) this.note({ line, message: lf.problem });
+      const p = plans[i];
+      r.fields += p.length;
+      for (const f of p) {
+        if (f.state === 'on-target') r.fieldsOnTarget++;
+        else if (f.state === 'failed') {
+          r.fieldsFailed++;
+          this.note({ line, message: f.message ?? 'cannot be opened' });
+        } else {
+          r.fieldsRewritten++;
+          if (f.from) r.from[f.from] = (r.from[f.from] ?? 0) + 1;
+        }
+      }
+      digests.push(lineDigest(texts[i], lf, p.map((f) => f.digest)));
+      const repl = p.map((f) => (f.state === 'rewritten' && f.newText ? f.newText : null));
+      out.push(repl.some((x) => x !== null) ? Buffer.concat([Buffer.from(replaceFields(texts[i], lf.fields, repl), 'utf8'), raw.term]) : Buffer.concat([raw.bytes, raw.term]));
+    });
+    return { out, digests };
+  }
+
+  /** Digests of lines as the target key alone reads them (the verification side). */
+  async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<Buffer[]> {
+    const texts = bufs.map((b) => {
+      let end = b.length;
+      if (end > 0 && b[end - 1] === 10) end--;
+      if (end > 0 && b[end - 1] === 13) end--;
+      return b.toString('utf8', 0, end);
+    });
+    const lfs = texts.map((t) => lineFields(t, this.format));
+    const ds = await this.rewriter.digests(lfs, signal);
+    return texts.map((t, i) => lineDigest(t, lfs[i], ds[i]));
+  }
+
+  /** Transforms and checks a batch in memory (tail and salvage lines): throws if a line does not read back. */
+  async transformVerified(batch: RawLine[]): Promise<Buffer[]> {
+    const { out, digests } = await this.transform(batch, undefined, false);
+    const back = await this.readBack(out);
+    back.forEach((d, i) => {
+      if (!d.equals(digests[i])) throw new RotationError(`line ${this.lineNo - batch.length + i + 1} did not read back identically after re-encryption`);
+    });
+    return out;
+  }
+
+  progress(phase: RotationProgress['phase'], bytesDone: number, bytesTotal: number): void {
+    if (!this.opts.onProgress) return;
+    const elapsed = (Date.now() - this.started) / 1000;
+    const rate = bytesDone / Math.max(elapsed, 1e-3);
+    // Rewriting is followed by a verification pass of similar cost.
+    const left = phase === 'rewriting' ? (bytesTotal - bytesDone) / rate + bytesTotal / rate / 2 : (bytesTotal - bytesDone) / Math.max(rate, 1);
+    this.opts.onProgress({
+      path: this.path,
+      ...this.position,
+      phase,
+      bytesDone,
+      bytesTotal,
+      entriesDone: this.report.entries,
+      fieldsRewritten: this.report.fieldsRewritten,
+      etaSeconds: bytesDone > 0 ? Math.max(0, left) : null,
+    });
+  }
+
+  /** Streams complete lines of `src` from `from`, verified in memory, into `sink` (the last tail catch-up); returns the new offset. */
+  async pumpVerified(src: FileHandle, from: number, sink: (bufs: Buffer[]) => Promise<void>): Promise<number> {
+    const size = (await src.stat()).size;
+    const batchSize = Math.max(1, this.opts.batchSize ?? 256);
+    let at = from;
+    let batch: RawLine[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      await sink(await this.transformVerified(batch));
+      at = batch[batch.length - 1].next;
+      batch = [];
+    };
+    for await (const line of completeLines(src, from, size)) {
+      batch.push(line);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    return at;
+  }
+
+  // The running digest of the main pass: per-line digests folded in order.
+  readonly expected = createHash('sha256');
+
+  async transformMain(batch: RawLine[], signal: AbortSignal | undefined, dryRun: boolean): Promise<Buffer[]> {
+    const { out, digests } = await this.transform(batch, signal, dryRun);
+    for (const d of digests) this.expected.update(d);
+    return out;
+  }
+
+  /** The main pass, repeated over the tail until no new complete line arrived. */
+  async streamAll(src: FileHandle, sink: ((bufs: Buffer[]) => Promise<void>) | null, signal: AbortSignal | undefined, dryRun: boolean): Promise<number> {
+    let at = 0;
+    const batchSize = Math.max(1, this.opts.batchSize ?? 256);
+    for (let round = 0; round < MAX_TAIL_ROUNDS; round++) {
+      const size = (await src.stat()).size;
+      const before = at;
+      const linesBefore = this.lineNo;
+      let batch: RawLine[] = [];
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
+        signal?.throwIfAborted();
+        const out = await this.transformMain(batch, signal, dryRun);
+        if (sink) await sink(out);
+        at = batch[batch.length - 1].next;
+        batch = [];
+        this.progress('rewriting', at, size);
+        await this.opts.onPhase?.('batch-written', this.path);
+      };
+      for await (const line of completeLines(src, at, size)) {
+        batch.push(line);
+        if (batch.length >= batchSize) await flush();
+      }
+      await flush();
+      if (round > 0) this.report.appendedDuringRotation += this.lineNo - linesBefore;
+      if (at === before || dryRun) break;
+    }
+    return at;
+  }
+
+  /** Reads FILE.tmp back and compares its digest and line count with the main pass. */
+  async verifyTmp(signal?: AbortSignal): Promise<void> {
+    const fh = await fsp.open(this.tmpPath, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const got = createHash('sha256');
+      let lines = 0;
+      let batch: Buffer[] = [];
+      let at = 0;
+      const batchSize = Math.max(1, this.opts.batchSize ?? 256);
+      const flush = async (): Promise<void> => {
+        if (!batch.length) return;
+        signal?.throwIfAborted();
+        for (const d of await this.readBack(batch, signal)) got.update(d);
+        lines += batch.length;
+        batch = [];
+        this.progress('verifying', at, size);
+      };
+      for await (const l of completeLines(fh, 0, size)) {
+        batch.push(Buffer.concat([l.bytes, l.term]));
+        at = l.next;
+        if (batch.length >= batchSize) await flush();
+      }
+      await flush();
+      if (lines !== this.lineNo) throw new RotationError(`verification failed: ${this.tmpPath} has ${lines} lines, expected ${this.lineNo}`);
+      if (!got.digest().equals(this.expected.copy().digest())) throw new RotationError(`verification failed: ${this.tmpPath} does not decrypt to the same content with the target key`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Appends what a writer added to the old inode after `from` (complete lines re-encrypted, a partial line as is). */
+  async salvage(oldFh: FileHandle, from: number): Promise<number> {
+    // Let an in-flight write finish: wait until the size is stable and ends a line (bounded).
+    let size = (await oldFh.stat()).size;
+    for (let i = 0; i < 20 && size > from; i++) {
+      const last = Buffer.alloc(1);
+      await oldFh.read(last, 0, 1, size - 1);
+      await new Promise((r) => setTimeout(r, 25));
+      const again = (await oldFh.stat()).size;
+      if (again === size && last[0] === 10) break;
+      size = again;
+    }
+    if (size <= from) return from;
+    const appendFh = await fsp.open(this.path, 'a');
+    let at = from;
+    try {
+      let batch: RawLine[] = [];
+      const flush = async (): Promise<void> => {
+        if (!batch.length) return;
+        const out = await this.transformVerified(batch);
+        await appendFh.write(Buffer.concat(out));
+        await appendFh.sync();
+        this.report.appendedDuringRotation += batch.length;
+        at = batch[batch.length - 1].next;
+        batch = [];
+        await writeJournal(this.journalPath, { ...(this.journal as Journal), end: at });
+      };
+      for await (const l of completeLines(oldFh, from, size)) {
+        batch.push(l);
+        if (batch.length >= 256) await flush();
+      }
+      await flush();
+      if (size > at) {
+        const rest = Buffer.alloc(size - at);
+        await oldFh.read(rest, 0, rest.length, at);
+        await appendFh.write(rest);
+        await appendFh.sync();
+        at = size;
+        await writeJournal(this.journalPath, { ...(this.journal as Journal), end: at });
+      }
+    } finally {
+      await appendFh.close();
+    }
+    return at;
+  }
+
+  journal: Journal | null = null;
+
+  async finish(backup: boolean): Promise<void> {
+    if (backup) {
+      await fsp.rename(this.oldPath, this.bakPath);
+      this.report.backup = this.bakPath;
+    } else await fsp.rm(this.oldPath, { force: true });
+    await fsp.rm(this.journalPath, { force: true });
+    await fsyncDir(dirname(this.path));
+  }
+
+  /** Finishes or rolls back a previous run that was killed; returns what it did, or null. */
+  async recover(): Promise<string | null> {
+    let journal: Journal | null = null;
+    try {
+      journal = JSON.parse(await fsp.readFile(this.journalPath, 'utf8')) as Journal;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') journal = null;
+    }
+    await fsp.rm(`${this.journalPath}.tmp`, { force: true });
+    const old = await fsp.stat(this.oldPath).catch(() => null);
+    if (!journal) {
+      const hadTmp = await fsp.stat(this.tmpPath).then(() => true, () => false);
+      await fsp.rm(this.tmpPath, { force: true });
+      if (old) {
+        const cur = await fsp.stat(this.path).catch(() => null);
+        if (cur && cur.ino === old.ino) await fsp.rm(this.oldPath, { force: true });
+      }
+      return hadTmp ? 'removed the partial output of an interrupted run (the log was never replaced)' : null;
+    }
+    const cur = await fsp.stat(this.path).catch(() => null);
+    if (!old || (cur && cur.ino === old.ino && cur.dev === old.dev)) {
+      await fsp.rm(this.tmpPath, { force: true });
+      await fsp.rm(this.oldPath, { force: true });
+      await fsp.rm(this.journalPath, { force: true });
+      await fsyncDir(dirname(this.path));
+      return 'rolled back an interrupted run that had not replaced the log yet';
+    }
+    if (!cur) throw new RotationError(`${this.path} is missing while ${this.oldPath} and a journal exist: restore it from ${this.oldPath}`);
+    this.journal = journal;
+    const fh = await fsp.open(this.oldPath, 'r');
+    let salvaged = 0;
+    try {
+      const before = this.report.appendedDuringRotation;
+      await this.salvage(fh, journal.end);
+      salvaged = this.report.appendedDuringRotation - before;
+    } finally {
+      await fh.close();
+    }
+    await this.finish(journal.backup);
+    this.report.appendedDuringRotation = 0;
+    this.lineNo = 0;
+    return `finished an interrupted run that had already replaced the log (${salvaged} late line(s) salvaged)`;
+  }
+
+  elapsed(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+}
+
+/** Re-encrypts one file (see the module comment); never throws for per-file problems. */
+export async function reencryptFile(path: string, keys: RotationKeys, target: LoadedKey, opts: ReencryptOptions, position = { fileIndex: 0, files: 1 }): Promise<FileReport> {
+  const report = emptyReport(path);
+  report.target = target.info.label;
+  const t0 = Date.now();
+  let rot: FileRotation | null = null;
+  let out: FileHandle | null = null;
+  let src: FileHandle | null = null;
+  let committing = false;
+  try {
+    const det = await detectFileFormat(path);
+    if (det.format === 'unknown') throw new RotationError(`unrecognised log format: ${det.reason}`);
+    report.format = det.format;
+    const rewriter = makeRewriter(det.format, keys, target, { kdf: opts.kdf ?? CURRENT_SYMBIONT_KDF });
+    rot = new FileRotation(path, det.format, rewriter, opts, report, position);
+    try {
+      if (!opts.dryRun) report.recovered = await rot.recover();
+      src = await fsp.open(path, 'r');
+      const st = await src.stat();
+      report.bytesIn = st.size;
+      if (opts.dryRun) {
+        await rot.streamAll(src, null, opts.signal, true);
+        report.status = 'dry-run';
+        return report;
+      }
+      out = await fsp.open(rot.tmpPath, 'w', 0o600);
+      const o = out;
+      const sink = async (bufs: Buffer[]): Promise<void> => {
+        const b = Buffer.concat(bufs);
+        await o.write(b);
+        report.bytesOut += b.length;
+      };
+      let end = await rot.streamAll(src, sink, opts.signal, false);
+      if (report.fieldsRewritten === 0) {
+        await out.close();
+        out = null;
+        await fsp.rm(rot.tmpPath, { force: true });
+        report.status = 'unchanged';
+        return report;
+      }
+      await out.sync();
+      await opts.onPhase?.('tmp-synced', path);
+      await rot.verifyTmp(opts.signal);
+      await opts.onPhase?.('verified', path);
+      opts.signal?.throwIfAborted();
+
+      // Commit: from here on cancellation is ignored; a crash is recovered by the journal.
+      committing = true;
+      rot.journal = { oldIno: st.ino, oldDev: st.dev, end, backup: !!opts.backup };
+      await writeJournal(rot.journalPath, rot.journal);
+      await opts.onPhase?.('journal-written', path);
+      await fsp.rm(rot.oldPath, { force: true });
+      await fsp.link(path, rot.oldPath);
+      await fsyncDir(dirname(path));
+      await opts.onPhase?.('linked', path);
+      const linesBefore = report.lines;
+      end = await rot.pumpVerified(src, end, sink);
+      report.appendedDuringRotation += report.lines - linesBefore;
+      rot.journal = { ...rot.journal, end };
+      await writeJournal(rot.journalPath, rot.journal);
+      await opts.onPhase?.('tail-caught-up', path);
+      await out.chmod(st.mode & 0o7777);
+      await out.chown(st.uid, st.gid).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPERM') throw err;
+        report.failures.push({ line: -1, message: `could not keep owner ${st.uid}:${st.gid} (EPERM); the new file belongs to this user` });
+      });
+      await out.sync();
+      await out.close();
+      out = null;
+      await fsp.rename(rot.tmpPath, path);
+      await fsyncDir(dirname(path));
+      await opts.onPhase?.('renamed', path);
+      await rot.salvage(src, end);
+      await opts.onPhase?.('salvaged', path);
+      await rot.finish(!!opts.backup);
+      report.bytesOut = (await fsp.stat(path)).size;
+      report.status = 'rotated';
+      await opts.onPhase?.('done', path);
+      return report;
+    } finally {
+      rewriter.dispose();
+    }
+  } catch (err) {
+    if (out) await out.close().catch(() => undefined);
+    out = null;
+    if (rot && !committing) await fsp.rm(rot.tmpPath, { force: true }).catch(() => undefined);
+    report.status = isAbort(err) && !committing ? 'cancelled' : 'failed';
+    report.error = isAbort(err) ? 'cancelled' : (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code;
+    report.ioError = typeof code === 'string' && /^E[A-Z]+$/.test(code);
+    return report;
+  } finally {
+    if (src) await src.close().catch(() => undefined);
+    report.seconds = (Date.now() - t0) / 1000;
+  }
+}
+
+/** Re-encrypts every file to the primary of `opts.to`; per-file failures are reported, others continue. */
+export async function reencryptFiles(paths: string[], keys: RotationKeys, opts: ReencryptOptions): Promise<FileReport[]> {
+  const target = await keys.primary(opts.to);
+  const reports: FileReport[] = [];
+  for (const [i, path] of paths.entries()) {
+    if (opts.signal?.aborted) {
+      reports.push({ ...emptyReport(path), status: 'cancelled', error: 'cancelled before this file was started' });
+      continue;
+    }
+    const r = await reencryptFile(path, keys, target, opts, { fileIndex: i, files: paths.length });
+    reports.push(r);
+    keys.audit({
+      action: 'rotation',
+      source: target.info.sourceRef,
+      version: target.info.version,
+      detail: `${opts.dryRun ? 'dry-run ' : ''}reencrypt ${path}: ${r.status}, ${r.fieldsRewritten} field(s) ${opts.dryRun ? 'would be ' : ''}rewritten from ${JSON.stringify(r.from)}, ${r.fieldsOnTarget} already on target, ${r.fieldsFailed} failed, ${r.lines} lines${r.appendedDuringRotation ? `, ${r.appendedDuringRotation} appended during rotation` : ''}${r.recovered ? `; ${r.recovered}` : ''}${r.error ? `; error: ${r.error}` : ''}`,
+    });
+  }
+  return reports;
+}

@@ -1,0 +1,394 @@
+/**
+ * Per-format rewriting of encrypted values to the target key version, and the digests used to
+ * verify a rewritten file by decrypting it again with the target key only.
+ *  - envelope: only `dek_wrapped` + `key_id` change; `nonce` and `ciphertext` stay byte-identical.
+ *    KEK -> KEK: the DEK is unwrapped and wrapped again locally. Transit key -> same transit key:
+ *    Vault's batched `rewrap` (the DEK never leaves Vault). Across kinds: unwrap, then wrap/encrypt.
+ *  - Symbiont: decrypt with whichever old key string opens the field (trials), seal with the target
+ *    key string in Symbiont's own format (fresh 32-byte salt and 12-byte nonce, Argon2id per `kdf`).
+ *  - transit JSON lines: every `vault:vN:` value re-wrapped to the latest version with `rewrap`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { aesGcmDecrypt, aesGcmEncrypt } from '../crypto/aes-gcm';
+import { symbiontKdfParams } from '../crypto/argon2';
+import { checkEnvelopeHeader, openEnvelopeData, unwrapDek, wrapDek } from '../crypto/envelope-cipher';
+import { AuthError } from '../crypto/errors';
+import { decodeSymbiontField, SYMBIONT_ALGORITHM, SYMBIONT_SALT_BYTES } from '../crypto/symbiont-cipher';
+import type { EnvelopeValue, FormatId, SymbiontEncryptedData } from '../model';
+import type { LoadedKey, TransitEngine } from '../keys/types';
+import { transitVersionInfo } from '../keys/key-index';
+import type { LineFields, LocatedField } from './line-fields';
+import type { RotationKeys } from './rotation-keys';
+
+export type FieldState = 'on-target' | 'rewritten' | 'failed';
+
+export interface FieldPlan {
+  state: FieldState;
+  /** The replacement text (state 'rewritten', not in a dry run). */
+  newText?: string;
+  /** Expected verification digest of the field in the output. */
+  digest: Buffer;
+  /** Label of the key that opened the field (before the rewrite). */
+  from?: string;
+  message?: string;
+}
+
+export interface Rewriter {
+  readonly target: LoadedKey;
+  rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]>;
+  /** Digest of every field of the lines as the target key alone sees it (content, or raw bytes when it cannot open it). */
+  digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]>;
+  dispose(): void;
+}
+
+export class RotationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RotationError';
+  }
+}
+
+const sha = (tag: string, ...parts: Buffer[]): Buffer => {
+  const h = createHash('sha256').update(tag);
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+export const rawDigest = (f: LocatedField): Buffer => sha('R', Buffer.from(f.text, 'utf8'));
+
+function abortError(): Error {
+  const e = new Error('cancelled');
+  e.name = 'AbortError';
+  return e;
+}
+
+function regroup<T>(lines: LineFields[], flat: T[]): T[][] {
+  let at = 0;
+  return lines.map((l) => flat.slice(at, (at += l.fields.length)));
+}
+
+/** The rewriter for a log format and a target key; throws RotationError when they do not fit. */
+export function makeRewriter(format: FormatId, keys: RotationKeys, target: LoadedKey, opts: { kdf: string }): Rewriter {
+  const kind = target.info.kind;
+  if (format === 'symbiont') {
+    if (kind !== 'symbiont') throw new RotationError(`a Symbiont log needs a Symbiont key string as target; ${target.info.label} is a ${kind} key`);
+    return new SymbiontRewriter(keys, target, opts.kdf);
+  }
+  if (format === 'envelope') {
+    if (kind !== 'kek' && kind !== 'transit') throw new RotationError(`an envelope log needs a KEK or a transit key as target; ${target.info.label} is a ${kind} key`);
+    return new EnvelopeRewriter(keys, target);
+  }
+  if (kind !== 'transit') throw new RotationError(`a transit JSON-lines log needs a vault-transit target; ${target.info.label} is a ${kind} key`);
+  return new TransitRewriter(keys, target);
+}
+
+// ------------------------------------------------------------------ Symbiont
+
+/** Verification re-derives Argon2 for one sealed field in FULL_DERIVE_EVERY; the others reuse the key derived when sealing. */
+const FULL_DERIVE_EVERY = 32;
+
+class SymbiontRewriter implements Rewriter {
+  private readonly derived = new Map<string, Buffer>();
+  private verified = 0;
+
+  constructor(
+    private readonly keys: RotationKeys,
+    readonly target: LoadedKey,
+    private readonly kdf: string,
+  ) {}
+
+  async rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]> {
+    const flat = lines.flatMap((l) => l.fields);
+    const results = await this.keys.resolver.openFields(flat.map((f) => f.field), opts.signal);
+    if (opts.signal?.aborted) throw abortError();
+    const plans = await Promise.all(
+      flat.map(async (f, i): Promise<FieldPlan> => {
+        const r = results[i];
+        if (!r.ok) return { state: 'failed', digest: rawDigest(f), message: r.message };
+        try {
+          const digest = sha('S', r.plaintext);
+          if (r.key.label === this.target.info.label) return { state: 'on-target', digest, from: r.key.label };
+          if (opts.dryRun) return { state: 'rewritten', digest, from: r.key.label };
+          return { state: 'rewritten', digest, from: r.key.label, newText: JSON.stringify(await this.seal(r.plaintext, opts.signal)) };
+        } finally {
+          r.plaintext.fill(0);
+        }
+      }),
+    );
+    return regroup(lines, plans);
+  }
+
+  private async seal(plaintext: Buffer, signal?: AbortSignal): Promise<SymbiontEncryptedData> {
+    const salt = randomBytes(SYMBIONT_SALT_BYTES);
+    const key = await this.keys.deriver.derive(this.target.material as Buffer, salt, symbiontKdfParams(this.kdf), signal);
+    const { nonce, sealed } = aesGcmEncrypt(key, plaintext);
+    const saltB64 = salt.toString('base64');
+    this.derived.set(saltB64, key);
+    return { ciphertext: sealed.toString('base64'), nonce: nonce.toString('base64'), salt: saltB64, algorithm: SYMBIONT_ALGORITHM, kdf: this.kdf };
+  }
+
+  async digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]> {
+    const flat = lines.flatMap((l) => l.fields);
+    const out = await Promise.all(
+      flat.map(async (f): Promise<Buffer> => {
+        if (f.field.kind !== 'symbiont') return rawDigest(f);
+        const data = f.field.data;
+        let parts: ReturnType<typeof decodeSymbiontField>;
+        try {
+          parts = decodeSymbiontField(data);
+        } catch {
+          return rawDigest(f);
+        }
+        const cached = this.derived.get(data.salt);
+        this.derived.delete(data.salt);
+        let key: Buffer;
+        if (cached && this.verified++ % FULL_DERIVE_EVERY !== 0) key = cached;
+        else {
+          cached?.fill(0);
+          key = await this.keys.deriver.derive(this.target.material as Buffer, parts.salt, symbiontKdfParams(data.kdf), signal);
+        }
+        try {
+          const pt = aesGcmDecrypt(key, parts.nonce, parts.sealed);
+          const d = sha('S', pt);
+          pt.fill(0);
+          return d;
+        } catch (err) {
+          if (err instanceof AuthError) return rawDigest(f);
+          throw err;
+        } finally {
+          key.fill(0);
+        }
+      }),
+    );
+    if (signal?.aborted) throw abortError();
+    return regroup(lines, out);
+  }
+
+  dispose(): void {
+    for (const k of this.derived.values()) k.fill(0);
+    this.derived.clear();
+  }
+}
+
+// ------------------------------------------------------------------ envelope
+
+const TRANSIT_PREFIX = 'vault-transit:';
+
+function transitVersion(wrapped: string): number {
+  const m = /^vault:v(\d+):/.exec(wrapped);
+  return m ? Number(m[1]) : NaN;
+}
+
+class EnvelopeRewriter implements Rewriter {
+  private readonly targetKeyId: string;
+
+  constructor(
+    private readonly keys: RotationKeys,
+    readonly target: LoadedKey,
+  ) {
+    const id = target.info.keyId ?? (target.transit ? `${TRANSIT_PREFIX}${target.transit.name}` : undefined);
+    if (!id) throw new RotationError(`${target.info.label} has no key id`);
+    this.targetKeyId = id;
+  }
+
+  private contentDigest(data: EnvelopeValue, plaintext: Buffer): Buffer {
+    return sha('E', plaintext, Buffer.from(data.nonce), Buffer.from('|'), Buffer.from(data.ciphertext));
+  }
+
+  /** DEKs of the fields (null + message where none could be had). */
+  private async deks(datas: EnvelopeValue[], onlyTarget: boolean, signal?: AbortSignal): Promise<Array<{ dek: Buffer | null; by?: LoadedKey | { label: string }; message?: string }>> {
+    const { index } = await this.keys.load();
+    const out: Array<{ dek: Buffer | null; by?: LoadedKey | { label: string }; message?: string }> = datas.map(() => ({ dek: null, message: 'no key' }));
+    const viaTransit = new Map<string, number[]>();
+    datas.forEach((d, i) => {
+      try {
+        checkEnvelopeHeader(d);
+      } catch (err) {
+        out[i] = { dek: null, message: (err as Error).message };
+        return;
+      }
+      if (onlyTarget && d.key_id !== this.targetKeyId) {
+        out[i] = { dek: null, message: 'not on the target' };
+        return;
+      }
+      if (d.key_id.startsWith(TRANSIT_PREFIX)) {
+        viaTransit.set(d.key_id, [...(viaTransit.get(d.key_id) ?? []), i]);
+        return;
+      }
+      const candidates = onlyTarget ? (this.target.material ? [this.target] : []) : (index.keks.get(d.key_id) ?? []);
+      if (candidates.length === 0) {
+        out[i] = { dek: null, message: `no configured KEK has key_id '${d.key_id}'` };
+        return;
+      }
+      for (const k of candidates) {
+        try {
+          out[i] = { dek: unwrapDek(k.material as Buffer, d.dek_wrapped), by: k };
+          return;
+        } catch (err) {
+          if (err instanceof AuthError) continue;
+          out[i] = { dek: null, message: (err as Error).message };
+          return;
+        }
+      }
+      out[i] = { dek: null, message: `the configured KEK '${d.key_id}' does not unwrap this DEK` };
+    });
+    for (const [keyId, idx] of viaTransit) {
+      const entry = index.transit.find((t) => t.keyId === keyId);
+      const engine: TransitEngine | undefined = onlyTarget ? this.target.transit : entry?.engine;
+      if (!engine) {
+        for (const i of idx) out[i] = { dek: null, message: `no configured transit key for key_id '${keyId}'` };
+        continue;
+      }
+      const results = await engine.decryptBatch(idx.map((i) => datas[i].dek_wrapped), signal);
+      idx.forEach((i, n) => {
+        const r = results[n];
+        if (r?.plaintext?.length === 32) out[i] = { dek: r.plaintext, by: { label: entry ? transitVersionInfo(entry.versions, datas[i].dek_wrapped).label : `${keyId}@v${transitVersion(datas[i].dek_wrapped)}` } };
+        else out[i] = { dek: null, message: r?.error ?? 'transit returned no 32-byte DEK' };
+      });
+    }
+    return out;
+  }
+
+  private onTarget(d: EnvelopeValue, by: LoadedKey | { label: string } | undefined): boolean {
+    if (d.key_id !== this.targetKeyId) return false;
+    if (this.target.transit) return transitVersion(d.dek_wrapped) === this.target.info.order;
+    return by === this.target;
+  }
+
+  async rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]> {
+    const flat = lines.flatMap((l) => l.fields);
+    const datas = flat.map((f) => (f.field as { data: EnvelopeValue }).data);
+    const deks = await this.deks(datas, false, opts.signal);
+    const plans: FieldPlan[] = [];
+    const toWrap: number[] = [];
+    flat.forEach((f, i) => {
+      const { dek, by, message } = deks[i];
+      if (!dek) return plans.push({ state: 'failed', digest: rawDigest(f), message: message ?? 'no DEK' });
+      let pt: Buffer;
+      try {
+        pt = openEnvelopeData(datas[i], dek);
+      } catch (err) {
+        dek.fill(0);
+        deks[i].dek = null;
+        return plans.push({ state: 'failed', digest: rawDigest(f), message: err instanceof AuthError ? 'the DEK unwrapped but the data failed authentication (tampered?)' : (err as Error).message });
+      }
+      const digest = this.contentDigest(datas[i], pt);
+      pt.fill(0);
+      const from = by && 'info' in by ? by.info.label : by?.label;
+      if (this.onTarget(datas[i], by)) return plans.push({ state: 'on-target', digest, from });
+      plans.push({ state: 'rewritten', digest, from });
+      return toWrap.push(i);
+    });
+    if (!opts.dryRun && toWrap.length > 0) {
+      const wrapped = await this.wrap(toWrap.map((i) => ({ data: datas[i], dek: deks[i].dek as Buffer })), opts.signal);
+      toWrap.forEach((i, n) => {
+        const w = wrapped[n];
+        if (typeof w !== 'string') {
+          plans[i] = { state: 'failed', digest: rawDigest(flat[i]), message: w.error };
+          return;
+        }
+        const obj = JSON.parse(flat[i].text) as Record<string, unknown>;
+        obj.key_id = this.targetKeyId;
+        obj.dek_wrapped = w;
+        plans[i].newText = JSON.stringify(obj);
+      });
+    }
+    for (const d of deks) d.dek?.fill(0);
+    if (opts.signal?.aborted) throw abortError();
+    return regroup(lines, plans);
+  }
+
+  private async wrap(items: Array<{ data: EnvelopeValue; dek: Buffer }>, signal?: AbortSignal): Promise<Array<string | { error: string }>> {
+    if (this.target.material) return items.map((it) => wrapDek(this.target.material as Buffer, it.dek));
+    const engine = this.target.transit as TransitEngine;
+    const out: Array<string | { error: string }> = new Array(items.length);
+    const same = items.map((it, i) => ({ it, i })).filter((x) => x.it.data.key_id === this.targetKeyId);
+    const other = items.map((it, i) => ({ it, i })).filter((x) => x.it.data.key_id !== this.targetKeyId);
+    if (same.length) {
+      const res = await engine.rewrapBatch(same.map((x) => x.it.data.dek_wrapped), signal);
+      same.forEach((x, n) => (out[x.i] = res[n]?.ciphertext ?? { error: res[n]?.error ?? 'no rewrap result' }));
+    }
+    if (other.length) {
+      const res = await engine.encryptBatch(other.map((x) => x.it.dek), signal);
+      other.forEach((x, n) => (out[x.i] = res[n]?.ciphertext ?? { error: res[n]?.error ?? 'no encrypt result' }));
+    }
+    return out;
+  }
+
+  async digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]> {
+    const flat = lines.flatMap((l) => l.fields);
+    const datas = flat.map((f) => (f.field as { data: EnvelopeValue }).data);
+    const deks = await this.deks(datas, true, signal);
+    const out = flat.map((f, i) => {
+      const dek = deks[i].dek;
+      if (!dek) return rawDigest(f);
+      try {
+        const pt = openEnvelopeData(datas[i], dek);
+        const d = this.contentDigest(datas[i], pt);
+        pt.fill(0);
+        return d;
+      } catch {
+        return rawDigest(f);
+      } finally {
+        dek.fill(0);
+      }
+    });
+    return regroup(lines, out);
+  }
+
+  dispose(): void {}
+}
+
+// ------------------------------------------------------------------ transit JSON lines
+
+class TransitRewriter implements Rewriter {
+  constructor(
+    private readonly keys: RotationKeys,
+    readonly target: LoadedKey,
+  ) {}
+
+  private get engine(): TransitEngine {
+    return this.target.transit as TransitEngine;
+  }
+
+  async rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]> {
+    const flat = lines.flatMap((l) => l.fields);
+    const cts = flat.map((f) => (f.field.kind === 'transit' ? f.field.ciphertext : ''));
+    const dec = cts.length ? await this.engine.decryptBatch(cts, opts.signal) : [];
+    const plans: FieldPlan[] = flat.map((f, i) => {
+      const r = dec[i];
+      if (!r?.plaintext) return { state: 'failed', digest: rawDigest(f), message: r?.error ?? 'not decrypted' };
+      const digest = sha('T', r.plaintext);
+      r.plaintext.fill(0);
+      const from = `${this.target.info.sourceRef}@v${transitVersion(cts[i])}`;
+      return { state: transitVersion(cts[i]) === this.target.info.order ? 'on-target' : 'rewritten', digest, from };
+    });
+    const todo = plans.map((p, i) => (p.state === 'rewritten' ? i : -1)).filter((i) => i >= 0);
+    if (!opts.dryRun && todo.length) {
+      const res = await this.engine.rewrapBatch(todo.map((i) => cts[i]), opts.signal);
+      todo.forEach((i, n) => {
+        const c = res[n]?.ciphertext;
+        if (c) plans[i].newText = JSON.stringify(c);
+        else plans[i] = { state: 'failed', digest: rawDigest(flat[i]), message: res[n]?.error ?? 'no rewrap result' };
+      });
+    }
+    void this.keys;
+    return regroup(lines, plans);
+  }
+
+  async digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]> {
+    const flat = lines.flatMap((l) => l.fields);
+    const cts = flat.map((f) => (f.field.kind === 'transit' ? f.field.ciphertext : ''));
+    const dec = cts.length ? await this.engine.decryptBatch(cts, signal) : [];
+    const out = flat.map((f, i) => {
+      const pt = dec[i]?.plaintext;
+      if (!pt) return rawDigest(f);
+      const d = sha('T', pt);
+      pt.fill(0);
+      return d;
+    });
+    return regroup(lines, out);
+  }
+
+  dispose(): void {}
+}
+

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inlineDeriver } from '../../../src/core/crypto/argon2';
+import { sealEnvelope } from '../../../src/core/crypto/envelope-cipher';
+import { KeyResolver } from '../../../src/core/keys/resolver';
+import { createKeySources } from '../../../src/core/keys/sources';
+import { LogFile } from '../../../src/core/formats/log-file';
+import { reencryptFiles, type RotationPhase } from '../../../src/core/rotation/reencrypt';
+import { RotationKeys } from '../../../src/core/rotation/rotation-keys';
+import { generateEnvelopeLog, generateSymbiontLog } from '../../fixtures/generate';
+import { useTmpDir } from '../../support/tmp-dir';
+
+function keyFile(dir: string, name: string, value: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, value + '\n', { mode: 0o600 });
+  chmodSync(p, 0o600);
+  return `file:${p}`;
+}
+
+const kek = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
+
+/** Decrypts every entry of a log with only the given refs; returns request/response per entry and the keys used. */
+async function readAll(path: string, refs: string[]) {
+  const resolver = new KeyResolver(createKeySources(refs), { deriver: inlineDeriver() });
+  const file = await LogFile.open(path);
+  const out: Array<{ id: string | null; ok: boolean; key: string | null; values: string[] }> = [];
+  try {
+    for await (const r of file.iterateRecords()) {
+      const res = await resolver.openFields(r.fields);
+      out.push({ id: r.id, ok: res.every((x) => x.ok) && r.fields.length > 0, key: res[0]?.ok ? res[0].key.label : null, values: res.map((x) => (x.ok ? x.plaintext.toString() : '')) });
+    }
+  } finally {
+    await file.close();
+  }
+  return out;
+}
+
+describe('rotation: re-encrypt / rewrap files', function () {
+  this.timeout(30000);
+  const dir = useTmpDir('rot-unit');
+
+  it('envelope rewrap changes only key_id and dek_wrapped; nonce and ciphertext stay byte-identical', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 40, fileName: 'a.log' });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `old${i}.key`, s));
+    const to = keyFile(dir(), 'new.key', kek('kek-v3'));
+    const before = readFileSync(fx.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const expected = await readAll(fx.path, oldRefs);
+    const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+    const [r] = await reencryptFiles([fx.path], keys, { to, batchSize: 7 });
+    await keys.dispose();
+    assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.equal(r.fieldsFailed, 0);
+    assert.equal(r.fieldsRewritten, r.fields);
+    const after = readFileSync(fx.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(after.length, before.length);
+    after.forEach((e, i) => {
+      for (const f of ['request_data', 'response_data']) {
+        if (before[i][f] === null) continue;
+        assert.equal(e[f].key_id, 'kek-v3');
+        assert.equal(e[f].nonce, before[i][f].nonce);
+        assert.equal(e[f].ciphertext, before[i][f].ciphertext);
+        assert.notEqual(e[f].dek_wrapped, before[i][f].dek_wrapped);
+      }
+      assert.deepEqual({ ...e, request_data: 0, response_data: 0 }, { ...before[i], request_data: 0, response_data: 0 });
+    });
+    const got = await readAll(fx.path, [to]);
+    assert.deepEqual(got.map((g) => g.values), expected.map((g) => g.values));
+    assert.ok(got.every((g) => g.ok && g.key === to));
+    assert.equal((statSync(fx.path).mode & 0o777).toString(8), '600');
+    assert.ok(!existsSync(fx.path + '.tmp') && !existsSync(fx.path + '.rotate-journal') && !existsSync(fx.path + '.rotate-old'));
+  });
+
+  it('a rerun on a rotated file changes nothing; --backup keeps FILE.bak; a dry run writes nothing', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 12, fileName: 'b.log' });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `b-old${i}.key`, s));
+    const to = keyFile(dir(), 'b-new.key', kek('kek-v9'));
+    const original = readFileSync(fx.path);
+    const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+    const [dry] = await reencryptFiles([fx.path], keys, { to, dryRun: true });
+    assert.equal(dry.status, 'dry-run');
+    assert.equal(dry.fieldsRewritten, dry.fields);
+    assert.ok(readFileSync(fx.path).equals(original));
+    const [r] = await reencryptFiles([fx.path], keys, { to, backup: true });
+    assert.equal(r.status, 'rotated');
+    assert.ok(readFileSync(fx.path + '.bak').equals(original));
+    const rotated = readFileSync(fx.path);
+    const [again] = await reencryptFiles([fx.path], keys, { to });
+    assert.equal(again.status, 'unchanged');
+    assert.equal(again.fieldsOnTarget, again.fields);
+    assert.ok(readFileSync(fx.path).equals(rotated));
+    await keys.dispose();
+  });
+
+  it('keeps integer-like keys and unknown fields exactly; bad lines are reported, left as they are', async () => {
+    const k1 = kek('kek-v1');
+    const [id1, b1] = k1.split(':');
+    const env = (s: string) => JSON.stringify(sealEnvelope(Buffer.from(s), Buffer.from(b1, 'base64'), id1));
+    const lines = [
+      `{"id":"e1","metadata":{"b":"x","10":"ten","2":"two"},"request_data":${env('one')},"response_data":null,"zz":{"3":1}}`,
+      `{"id":"e2","request_data":${env('two')},"response_data":${env('two-r')}}`,
+      'not json at all',
+      '   ',
+      `{"id":"e3","request_data":${env('three')},"response_data":null}`,
+    ];
+    const path = join(dir(), 'c.envelope.log');
+    writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
+    const old = keyFile(dir(), 'c-old.key', k1);
+    const to = keyFile(dir(), 'c-new.key', kek('kek-v2'));
+    const keys = new RotationKeys([to, old], { deriver: inlineDeriver() });
+    const [r] = await reencryptFiles([path], keys, { to });
+    await keys.dispose();
+    assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.equal(r.fieldsRewritten, 4);
+    assert.equal(r.failures.length, 1);
+    assert.match(r.failures[0].message, /not a JSON line/);
+    const out = readFileSync(path, 'utf8').split('\n');
+    assert.match(out[0], /^\{"id":"e1","metadata":\{"b":"x","10":"ten","2":"two"\},"request_data":\{"version":1,"alg":"AES-256-GCM","key_id":"kek-v2",/);
+    assert.ok(out[0].endsWith(',"response_data":null,"zz":{"3":1}}'));
+    assert.equal(out[2], 'not json at all');
+    assert.equal(out[3], '   ');
+  });
+
+  it('Symbiont: re-encrypts with the new key string (entries and UPDATE lines); only the new key reads it back', async () => {
+    const fx = await generateSymbiontLog(dir(), { entries: 10, fileName: 'd.log', orphanUpdate: true });
+    const a = keyFile(dir(), 'd-a.key', fx.keyA);
+    const b = keyFile(dir(), 'd-b.key', fx.keyB);
+    const newKey = randomBytes(32).toString('base64');
+    const to = keyFile(dir(), 'd-new.key', newKey);
+    const before = await readAll(fx.path, [a, b]);
+    const keys = new RotationKeys([to, a, b], { deriver: inlineDeriver() });
+    const [r] = await reencryptFiles([fx.path], keys, { to, kdf: 'Argon2', batchSize: 4 });
+    await keys.dispose();
+    assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.equal(r.fieldsFailed, 0);
+    const text = readFileSync(fx.path, 'utf8');
+    assert.ok(text.split('\n').filter((l) => l.startsWith('UPDATE: ')).length >= 10);
+    const after = await readAll(fx.path, [to]);
+    assert.deepEqual(after.map((x) => [x.id, x.values]), before.map((x) => [x.id, x.values]));
+    assert.ok(after.every((x) => x.ok && x.key === to));
+    const withOld = await readAll(fx.path, [a, b]);
+    assert.ok(withOld.every((x) => !x.ok), 'the old keys open nothing any more');
+    // orphan UPDATE re-encrypted too
+    const orphan = text.split('\n').find((l) => l.includes(fx.orphanIds[0]));
+    assert.ok(orphan && orphan.startsWith('UPDATE: '));
+  });
+
+  it('cancel mid-way leaves the original intact and no temporary file', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 300, fileName: 'e.log' });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `e-old${i}.key`, s));
+    const to = keyFile(dir(), 'e-new.key', kek('kek-v5'));
+    const original = readFileSync(fx.path);
+    const ac = new AbortController();
+    let batches = 0;
+    const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+    const [r] = await reencryptFiles([fx.path], keys, {
+      to,
+      batchSize: 10,
+      signal: ac.signal,
+      onPhase: (p) => {
+        if (p === 'batch-written' && ++batches === 5) ac.abort();
+      },
+    });
+    await keys.dispose();
+    assert.equal(r.status, 'cancelled');
+    assert.ok(readFileSync(fx.path).equals(original));
+    assert.ok(!existsSync(fx.path + '.tmp'));
+  });
+
+  for (const phase of ['verified', 'journal-written', 'linked', 'tail-caught-up', 'renamed', 'salvaged'] as RotationPhase[]) {
+    it(`a crash at '${phase}' leaves the old or the new file; a rerun completes`, async () => {
+      const fx = await generateEnvelopeLog(dir(), { entries: 30, fileName: `f-${phase}.log` });
+      const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `f-${phase}-old${i}.key`, s));
+      const to = keyFile(dir(), `f-${phase}-new.key`, kek('kek-v7'));
+      const expected = await readAll(fx.path, oldRefs);
+      const original = readFileSync(fx.path);
+      const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+      const late = (id: string) => `{"id":"${id}","request_data":${JSON.stringify(sealEnvelope(Buffer.from(id), fx.keks[0].key, fx.keks[0].id))},"response_data":null}\n`;
+      const reached = new Set<string>();
+      const [r] = await reencryptFiles([fx.path], keys, {
+        to,
+        onPhase: (p) => {
+          reached.add(p);
+          // a writer appends before the tail catch-up, and again just before the rename
+          if (p === 'tmp-synced') appendFileSync(fx.path, late('late-1'));
+          if (p === 'tail-caught-up') appendFileSync(fx.path, late('late-2'));
+          if (p === phase) throw Object.assign(new Error('simulated crash'), { code: 'ECRASH' });
+        },
+      });
+      assert.equal(r.status, 'failed');
+      const now = readFileSync(fx.path);
+      const isOld = now.subarray(0, original.length).equals(original);
+      const mid = await readAll(fx.path, [to, ...oldRefs]);
+      assert.ok(mid.slice(0, expected.length).every((m, i) => m.ok && m.values.join() === expected[i].values.join()));
+      if (!isOld) assert.ok(mid.slice(0, expected.length).every((m) => m.key === to), 'new file: every entry on the new key');
+      const [again] = await reencryptFiles([fx.path], keys, { to });
+      await keys.dispose();
+      assert.ok(again.status === 'rotated' || again.status === 'unchanged', `${again.status} ${again.error}`);
+      const done = await readAll(fx.path, [to]);
+      const ids = done.map((d) => d.id);
+      assert.ok(done.every((d) => d.ok && d.key === to));
+      assert.deepEqual(done.slice(0, expected.length).map((d) => d.values), expected.map((e) => e.values));
+      assert.ok(ids.includes('late-1'), 'the line appended during the rotation is kept');
+      if (reached.has('tail-caught-up')) assert.ok(ids.includes('late-2'), 'the line appended just before the rename is kept');
+      assert.ok(!existsSync(fx.path + '.tmp') && !existsSync(fx.path + '.rotate-journal') && !existsSync(fx.path + '.rotate-old'));
+    });
+  }
+});
