@@ -216,7 +216,16 @@ export async function scanFile(path: string, opts: FileScanOptions): Promise<Fil
   } else {
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
     const rl = createInterface({ input: stream, crlfDelay: Infinity });
-    const onAbort = () => stream.destroy(new Error('aborted'));
+    // readline does not pass input errors to its iterator: keep them and rethrow after the loop.
+    let readError: Error | null = null;
+    stream.on('error', (e) => {
+      readError = e;
+      rl.close();
+    });
+    const onAbort = () => {
+      stream.destroy();
+      rl.close();
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     let line1 = 0;
     try {
@@ -239,6 +248,7 @@ export async function scanFile(path: string, opts: FileScanOptions): Promise<Fil
       stream.destroy();
     }
     opts.signal?.throwIfAborted();
+    if (readError) throw readError;
     complete = true;
   }
 
