@@ -13,15 +13,15 @@ const post = (m: WebviewMessage): void => vscode.postMessage(m);
 const ROW_H = 22;
 const MAX_PX = 15_000_000;
 const COLS: { key: string; label: string; width: string }[] = [
-  { key: 'num', label: '#', width: '64px' },
-  { key: 'time', label: 'Time', width: '190px' },
-  { key: 'agent', label: 'Agent', width: '120px' },
-  { key: 'type', label: 'Type', width: '110px' },
-  { key: 'model', label: 'Model', width: '150px' },
-  { key: 'latency', label: 'Latency', width: '72px' },
-  { key: 'tokens', label: 'Tokens', width: '64px' },
-  { key: 'key', label: 'Key version', width: '1fr' },
-  { key: 'status', label: 'Status', width: '1.3fr' },
+  { key: 'num', label: '#', width: 'minmax(40px, max-content)' },
+  { key: 'time', label: 'Time', width: '165px' },
+  { key: 'agent', label: 'Agent', width: 'minmax(60px, 0.7fr)' },
+  { key: 'type', label: 'Type', width: 'minmax(60px, 0.7fr)' },
+  { key: 'model', label: 'Model', width: 'minmax(60px, 1fr)' },
+  { key: 'latency', label: 'Latency', width: '70px' },
+  { key: 'tokens', label: 'Tokens', width: '58px' },
+  { key: 'key', label: 'Key version', width: 'minmax(80px, 1fr)' },
+  { key: 'status', label: 'Status', width: 'minmax(90px, 1.4fr)' },
 ];
 
 // ---------------------------------------------------------------- state
@@ -146,6 +146,10 @@ function fmtTime(t: string | null): string {
 function shortAgent(a: string | null): string {
   return a ? (a.length > 13 ? `${a.slice(0, 8)}…${a.slice(-4)}` : a) : '';
 }
+/** `file:/long/path/kek-v1.key@v1` -> `kek-v1.key@v1` for the narrow column (full label in the tooltip). */
+function shortKey(label: string): string {
+  return label.replace(/^file:(?:.*\/)?/, '');
+}
 function statusText(r: RowSummary): string {
   if (r.status === 'pending') return 'decrypting…';
   if (r.status === 'error') return `✖ ${r.reason ?? 'error'}: ${r.error ?? ''}`;
@@ -195,13 +199,14 @@ function rowEl(pos: number, r: RowSummary | undefined): HTMLElement {
     ['model', r.model ?? ''],
     ['latency', r.latencyMs === null ? '' : `${r.latencyMs} ms`],
     ['tokens', r.tokens === null ? '' : String(r.tokens)],
-    ['key', r.key ?? (r.status === 'pending' ? '' : '—')],
+    ['key', r.key ? shortKey(r.key) : r.status === 'pending' ? '' : '—'],
     ['status', statusText(r)],
   ];
   for (const [k, v] of cells) {
     const c = el('div', { class: `cell c-${k}`, role: 'gridcell' }, v);
     if (k === 'agent' && r.agent) c.title = r.agent;
     if (k === 'status') c.title = v;
+    if (k === 'key' && r.key) c.title = r.key;
     d.append(c);
   }
   d.addEventListener('click', () => select(r.index, pos, true));

@@ -27,6 +27,8 @@ export const DEFAULT_USER_SETTINGS = {
   'security.workspace.trust.enabled': false,
   'update.mode': 'none',
   'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.commandCenter.enabled': false,
 };
 
 export function log(...args) {

@@ -78,10 +78,10 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
     let item: vscode.TreeItem;
     switch (node.kind) {
       case 'source': {
-        item = new vscode.TreeItem(node.ref, vscode.TreeItemCollapsibleState.Expanded);
+        item = new vscode.TreeItem(shortRef(node.ref), vscode.TreeItemCollapsibleState.Expanded);
         item.contextValue = node.error ? 'source-error' : 'source';
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : sourceIcon(node.ref));
-        item.description = node.error ? 'unavailable' : `${node.versions.length} version${node.versions.length === 1 ? '' : 's'}`;
+        item.description = node.error ? 'unavailable' : `${node.versions.length} version${node.versions.length === 1 ? '' : 's'}${shortRef(node.ref) !== node.ref ? ` · ${node.ref}` : ''}`;
         item.tooltip = node.error ?? node.ref;
         item.id = `source:${node.ref}`;
         break;
@@ -120,6 +120,11 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** `file:/a/b/kek-v1.key` -> `file:kek-v1.key` (the full ref stays in the description/tooltip). */
+function shortRef(ref: string): string {
+  return ref.startsWith('file:') ? `file:${ref.slice(ref.lastIndexOf('/') + 1)}` : ref;
 }
 
 function sourceIcon(ref: string): string {
