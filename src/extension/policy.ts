@@ -1,0 +1,182 @@
+import * as vscode from 'vscode';
+import type { EngineHost } from './engineHost';
+import { overdueKeys, scanPolicy, type Census, type PolicyFinding, type PolicyReport } from './policyCore';
+import { POLICY_DIAGNOSTICS, publishFindings } from './policyDiagnostics';
+import { deepScanSetting, POLICY_SECTION, policySettings } from './policySettings';
+
+export const CHECK_POLICY_COMMAND = 'encryptedLogs.checkPolicy';
+/** Owned by the rotation feature; the status bar item only opens it. */
+export const ROTATE_KEY_COMMAND = 'encryptedLogs.rotateKey';
+/** Command ids registered by registerPolicy (add them to the host test's command list). */
+export const POLICY_COMMAND_IDS = [CHECK_POLICY_COMMAND];
+
+export interface PolicyDeps {
+  engines: EngineHost;
+  /** Entries per key label in the open logs (the viewer's census); feeds the volume trigger. */
+  countsByKey?: () => { counts: Map<string, number> };
+  /** Where scan summaries and setting errors are written (e.g. the audit output channel). */
+  log?: { info(message: string): void; warn(message: string): void };
+}
+
+export interface PolicyScanRequest {
+  /** Read whole files (and decrypt Symbiont logs' first fields to name their keys); default: setting `deepScan`. */
+  deep?: boolean;
+  /** Folders or files to scan; default: every workspace folder. */
+  uris?: vscode.Uri[];
+  /** Show a cancellable notification with progress (default true). */
+  progress?: boolean;
+}
+
+export interface PolicyScanResult {
+  reports: PolicyReport[];
+  findings: PolicyFinding[];
+  filesWithProblems: number;
+  cancelled: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+
+function censusOf(deps: PolicyDeps): Census | undefined {
+  const counts = deps.countsByKey?.().counts;
+  if (!counts) return undefined;
+  return new Map([...counts].map(([label, entries]) => [label, { entries, bytes: 0 }]));
+}
+
+/**
+ * The policy scan behind "Encrypted Logs: Check Encryption Policy": scans each workspace folder in the
+ * background (cancellable, with progress) and fills the `encryptedLogs.policy` diagnostics.
+ */
+export async function runPolicyScan(deps: PolicyDeps, collection: vscode.DiagnosticCollection, req: PolicyScanRequest = {}): Promise<PolicyScanResult> {
+  const policy = policySettings((m) => {
+    deps.log?.warn(m);
+    void vscode.window.showWarningMessage(`Encrypted Logs: ${m}`);
+  });
+  const deep = req.deep ?? deepScanSetting();
+  const targets = req.uris ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+  const controller = new AbortController();
+  const run = async (report?: (message: string, increment?: number) => void): Promise<PolicyScanResult> => {
+    const reports: PolicyReport[] = [];
+    for (const uri of targets) {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      const baseDir = folder?.uri.fsPath ?? uri.fsPath;
+      let last = 0;
+      reports.push(
+        await scanPolicy(
+          {
+            baseDir,
+            paths: [uri.fsPath],
+            policy,
+            deep,
+            keyRefs: deps.engines.refs,
+            signal: controller.signal,
+            onProgress: (p) => {
+              if (!report || Date.now() - last < 200) return;
+              last = Date.now();
+              const file = p.file ? ` ${vscode.workspace.asRelativePath(p.file)}` : '';
+              report(`${p.phase}${p.total !== undefined ? ` ${p.done}/${p.total}` : ''}${file}`);
+            },
+          },
+          {
+            versions: () => deps.engines.versions(),
+            surveySymbiont: async (path, signal, onProgress) => {
+              const session = await (await deps.engines.get()).open(path);
+              try {
+                return (await session.survey(signal, onProgress)).byKey;
+              } finally {
+                await session.close();
+              }
+            },
+            census: censusOf(deps),
+          },
+        ),
+      );
+    }
+    const findings = reports.flatMap((r) => r.findings);
+    const filesWithProblems = publishFindings(collection, findings);
+    return { reports, findings, filesWithProblems, cancelled: false };
+  };
+  try {
+    if (req.progress === false) return await run();
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Encrypted Logs: checking encryption policy', cancellable: true },
+      (progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        return run((message) => progress.report({ message }));
+      },
+    );
+  } catch (e) {
+    if (controller.signal.aborted) return { reports: [], findings: [], filesWithProblems: 0, cancelled: true };
+    throw e;
+  }
+}
+
+/** Status bar item: shown while some primary key version is overdue (age or volume); click = rotate. */
+export class PolicyStatus implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+  /** Last computed overdue findings (for tests). */
+  overdue: PolicyFinding[] = [];
+
+  constructor(private readonly deps: PolicyDeps) {
+    this.item = vscode.window.createStatusBarItem('encryptedLogs.policyStatus', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'Encrypted Logs: key rotation';
+  }
+
+  async refresh(): Promise<PolicyFinding[]> {
+    const snapshot = await this.deps.engines.versions();
+    this.overdue = overdueKeys(snapshot.keys, policySettings(), new Date(), censusOf(this.deps));
+    const keys = [...new Set(this.overdue.map((f) => f.key ?? ''))];
+    if (keys.length === 0) {
+      this.item.hide();
+      return this.overdue;
+    }
+    const refs = [...new Set(this.overdue.map((f) => f.sourceRef).filter((r): r is string => !!r))];
+    this.item.text = `$(key) ${keys.length} key${keys.length === 1 ? '' : 's'} due for rotation`;
+    this.item.tooltip = new vscode.MarkdownString(this.overdue.map((f) => `- ${f.message}`).join('\n') + '\n\nClick to rotate.');
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    this.item.command = { command: ROTATE_KEY_COMMAND, title: 'Rotate Key', arguments: refs.length === 1 ? [refs[0]] : [] };
+    this.item.show();
+    return this.overdue;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+/**
+ * Everything policy-related: the diagnostics collection, the status bar item, the check command.
+ * Returns the disposables to push into context.subscriptions.
+ */
+export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps): vscode.Disposable[] {
+  const collection = vscode.languages.createDiagnosticCollection(POLICY_DIAGNOSTICS);
+  const status = new PolicyStatus(deps);
+  const refresh = () => {
+    status.refresh().catch((e) => deps.log?.warn(`policy status: ${(e as Error).message}`));
+  };
+  const timer = setInterval(refresh, HOUR_MS);
+  refresh();
+  return [
+    collection,
+    status,
+    { dispose: () => clearInterval(timer) },
+    deps.engines.onDidReset(refresh),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(POLICY_SECTION)) refresh();
+    }),
+    vscode.commands.registerCommand(CHECK_POLICY_COMMAND, async (req?: PolicyScanRequest) => {
+      const result = await runPolicyScan(deps, collection, typeof req === 'object' && req !== null && !(req instanceof vscode.Uri) ? req : {});
+      refresh();
+      if (result.cancelled) return result;
+      const failing = result.findings.filter((f) => f.severity !== 'info');
+      deps.log?.info(`policy check: ${failing.length} finding(s) in ${result.filesWithProblems} file(s)`);
+      for (const f of result.findings.filter((x) => !x.file)) deps.log?.info(`policy: ${f.rule}: ${f.message} -> ${f.fix}`);
+      if (failing.length === 0) void vscode.window.showInformationMessage('Encrypted Logs: no encryption-policy problems found.');
+      else {
+        void vscode.window
+          .showWarningMessage(`Encrypted Logs: ${failing.length} encryption-policy finding(s). See the Problems panel.`, 'Open Problems')
+          .then((pick) => (pick ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
+      }
+      return result;
+    }),
+  ];
+}
