@@ -2,6 +2,11 @@ import { UsageError } from './args';
 import { decryptCommand, DECRYPT_USAGE } from './commands/decrypt';
 import { inspectCommand, INSPECT_USAGE } from './commands/inspect';
 import { keysCommand, KEYS_USAGE } from './commands/keys';
+import { planCommand, PLAN_USAGE } from './commands/plan';
+import { reencryptCommand, REENCRYPT_USAGE } from './commands/reencrypt';
+import { retireCommand, RETIRE_USAGE } from './commands/retire';
+import { rotateCommand, ROTATE_USAGE } from './commands/rotate';
+import { verifyCommand, VERIFY_USAGE } from './commands/verify';
 import { policyCommand, POLICY_USAGE } from './commands/policy';
 import { Output } from './output';
 
@@ -12,9 +17,15 @@ const COMMANDS: Record<string, Command> = {
   decrypt: decryptCommand,
   keys: keysCommand,
   policy: policyCommand,
+  rotate: rotateCommand,
+  plan: planCommand,
+  reencrypt: reencryptCommand,
+  verify: verifyCommand,
+  retire: retireCommand,
 };
 
-const USAGE = ['usage:', `  ${INSPECT_USAGE}`, `  ${DECRYPT_USAGE}`, `  ${KEYS_USAGE}`, `  ${POLICY_USAGE}`,
+const USAGE = ['usage:', `  ${INSPECT_USAGE}`, `  ${DECRYPT_USAGE}`, `  ${KEYS_USAGE}`,
+  `  ${ROTATE_USAGE}`, `  ${PLAN_USAGE}`, `  ${REENCRYPT_USAGE}`, `  ${VERIFY_USAGE}`, `  ${RETIRE_USAGE}`, `  ${POLICY_USAGE}`,
   '', 'key refs: env:NAME  file:PATH  keychain:SERVICE[/ACCOUNT]  keyring:SERVICE/USERNAME  vault-kv:MOUNT/PATH[#field]  vault-transit:MOUNT/NAME',
   'exit codes: 0 ok, 3 some entries or sources failed, 2 usage or I/O error'].join('\n');
 

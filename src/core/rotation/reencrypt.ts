@@ -109,7 +109,7 @@ const MAX_FAILURE_DETAILS = 1000;
 const READ_CHUNK = 1 << 20;
 const MAX_TAIL_ROUNDS = 50;
 
-interface RawLine {
+export interface RawLine {
   bytes: Buffer;
   term: Buffer;
   /** Offset just past the line's terminator. */
@@ -117,7 +117,7 @@ interface RawLine {
 }
 
 /** Complete lines in [start, end) of an open file; a trailing partial line is not yielded. */
-async function* completeLines(fh: FileHandle, start: number, end: number): AsyncGenerator<RawLine> {
+export async function* completeLines(fh: FileHandle, start: number, end: number): AsyncGenerator<RawLine> {
   let pos = start;
   let carry: Buffer = Buffer.alloc(0);
   let carryStart = start;

@@ -1,0 +1,69 @@
+import { RotationKeys, StateStore, stateDir, createKeyVersion } from '../../core/rotation';
+import type { AuditEvent } from '../../core/keys/types';
+import type { VaultOptions } from '../../core/keys/vault-client';
+import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from '../args';
+import { loadConfig } from '../config';
+import { KEY_FLAGS, mergeSpecs } from '../context';
+import type { Output } from '../output';
+
+export const ROTATE_USAGE = 'enclog rotate --source REF [--kind kek|symbiont] [--json]';
+
+export interface RotationCli {
+  keys: RotationKeys;
+  args: ParsedArgs;
+  store: StateStore;
+  vault: VaultOptions;
+  /** The --key refs (or .enclog.json keys). */
+  keyRefs: string[];
+}
+
+/**
+ * Shared set-up of the rotation commands: flags, key refs (`--key` wins over `.enclog.json`), the
+ * state file (retired versions, known logs; ENCLOG_STATE_DIR / XDG_STATE_HOME), an audit trail
+ * (`audit.jsonl` beside the state, and stderr with --verbose), and the keys with `lead` refs first.
+ */
+export async function withRotation(argv: string[], spec: FlagSpec, out: Output, lead: (args: ParsedArgs) => string[], body: (ctx: RotationCli) => Promise<number>): Promise<number> {
+  const args = parseArgs(argv, mergeSpecs(KEY_FLAGS, spec));
+  const config = loadConfig(process.cwd());
+  const store = new StateStore(stateDir());
+  const verbose = args.flags.has('verbose');
+  const audit = (e: AuditEvent) => {
+    try {
+      store.appendAudit(e);
+    } catch (err) {
+      out.warn(`warning: cannot write the audit trail ${store.auditPath}: ${(err as Error).message}`);
+    }
+    if (verbose || e.action === 'key-source-error') out.warn(`audit: ${e.action}${e.source ? ` ${e.source}` : ''}${e.version ? ` ${e.version}` : ''}${e.detail ? ` - ${e.detail}` : ''}`);
+  };
+  const keyRefs = args.lists.get('key') ?? config.keys;
+  const keys = new RotationKeys([...lead(args), ...keyRefs], { vault: config.vault, audit, retired: store.retiredLabels() });
+  try {
+    return await body({ keys, args, store, vault: config.vault, keyRefs });
+  } finally {
+    await keys.dispose();
+  }
+}
+
+export function required(args: ParsedArgs, name: string): string {
+  const v = args.values.get(name);
+  if (v === undefined || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export function rotateCommand(argv: string[], out: Output): Promise<number> {
+  return withRotation(argv, { values: ['source', 'kind'] }, out, (a) => [required(a, 'source')], async ({ keys, args, vault }) => {
+    if (args.positional.length) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+    const kind = args.values.get('kind');
+    if (kind !== undefined && kind !== 'kek' && kind !== 'symbiont') throw new UsageError('--kind takes kek or symbiont');
+    const r = await createKeyVersion(required(args, 'source'), keys, { vault, kind: kind as 'kek' | 'symbiont' | undefined });
+    if (args.flags.has('json')) await out.json(r);
+    else {
+      await out.line(`${r.ref}: new ${r.kind} version ${r.version}${r.keyId ? ` (key id ${r.keyId})` : ''}`);
+      if (r.operatorValue !== undefined) {
+        out.warn(`enclog does not store this key: ${r.instructions}. The new value is on stdout:`);
+        await out.line(r.operatorValue);
+      } else await out.line('it is now the primary version; older versions stay decrypt-only. Next: enclog plan / enclog reencrypt --to ' + r.ref);
+    }
+    return 0;
+  });
+}
