@@ -77,9 +77,16 @@ function updateIdHash(b: Uint8Array, start: number, end: number): number {
  * Blank lines (only spaces, tabs, CR) get a line number but are neither entries nor updates.
  */
 export class LineIndex {
-  /** starts[i] = byte offset of line i. The end of the last line is `complete`. */
-  private readonly starts = new GrowableArray(float64s);
-  private readonly entries = new GrowableArray(uint32s);
+  /**
+   * starts[i] = byte offset of line i. The end of the last line is `complete`. 4 bytes per line while
+   * offsets fit 32 bits, switched once to 8 (Float64) past 4 GiB.
+   */
+  private starts: GrowableArray<Uint32Array> | GrowableArray<Float64Array> = new GrowableArray(uint32s);
+  private wideStarts = false;
+  /** Line of each entry; left empty while every line is an entry (entry e = line e, the usual case). */
+  private readonly entries = new GrowableArray(uint32s, 16);
+  private entriesAreLines = true;
+  private entryTotal = 0;
   readonly updates = new UpdateIdIndex();
   private complete = 0;
   private pending = 0;
@@ -194,7 +201,7 @@ export class LineIndex {
     return this.starts.length;
   }
   get entryCount(): number {
-    return this.entries.length;
+    return this.entryTotal;
   }
   get updateCount(): number {
     return this.updates.count;
@@ -222,11 +229,12 @@ export class LineIndex {
     return line + 1 < this.starts.length ? this.starts.get(line + 1) : this.complete;
   }
   entryLine(entry: number): number {
-    if (!(entry >= 0 && entry < this.entries.length)) throw new RangeError(`entry ${entry} out of range 0..${this.entries.length - 1}`);
-    return this.entries.get(entry);
+    if (!(entry >= 0 && entry < this.entryTotal)) throw new RangeError(`entry ${entry} out of range 0..${this.entryTotal - 1}`);
+    return this.entriesAreLines ? Math.floor(entry) : this.entries.get(entry);
   }
   /** Entry number of `line`, or -1 when the line is not an entry. */
   entryOfLine(line: number): number {
+    if (this.entriesAreLines) return Number.isInteger(line) && line >= 0 && line < this.entryTotal ? line : -1;
     let lo = 0;
     let hi = this.entries.length - 1;
     while (lo <= hi) {
@@ -276,13 +284,33 @@ export class LineIndex {
 
   private addLine(start: number, head: Uint8Array, headStart: number, headEnd: number, blank: boolean): void {
     const line = this.starts.length;
+    if (start > 0xffffffff && !this.wideStarts) this.widenStarts();
     this.starts.push(start);
-    if (blank) return;
+    if (blank) {
+      this.storeEntries(line);
+      return;
+    }
     if (this.classifyUpdates && startsWith(head, headStart, headEnd, UPDATE_PREFIX)) {
+      this.storeEntries(line);
       this.updates.add(updateIdHash(head, headStart, headEnd), line);
     } else {
-      this.entries.push(line);
+      if (!this.entriesAreLines) this.entries.push(line);
+      this.entryTotal++;
     }
+  }
+
+  /** Line `line` is not an entry: from now on entry lines are stored (lines 0..line-1 were all entries). */
+  private storeEntries(line: number): void {
+    if (!this.entriesAreLines) return;
+    for (let l = 0; l < line; l++) this.entries.push(l);
+    this.entriesAreLines = false;
+  }
+
+  private widenStarts(): void {
+    const wide = new GrowableArray(float64s, this.starts.length + 1);
+    for (let i = 0; i < this.starts.length; i++) wide.push(this.starts.get(i));
+    this.starts = wide;
+    this.wideStarts = true;
   }
 
   /** Indexes from `offset` (a line start) to the end of the file; `onChunk` runs after each chunk. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
+import { float64s, GrowableArray } from '../../../src/core/formats/growable-array';
 import { LogFile } from '../../../src/core/formats/log-file';
 import type { IndexProgress } from '../../../src/core/formats/line-index';
 import { LogSession } from '../../../src/core/log-session';
@@ -100,5 +101,27 @@ describe('progressive LogFile open', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('GrowableArray (blocked)', () => {
+  it('keeps every value across block boundaries, trims and views', async () => {
+
+    const a = new GrowableArray(float64s, 16);
+    const n = (1 << 16) * 2 + 123;
+    for (let i = 0; i < n; i++) a.push(i * 3.5);
+    a.trim();
+    for (let i = 0; i < 1000; i++) a.push((n + i) * 3.5); // pushes after a trim reopen the last block
+    assert.equal(a.length, n + 1000);
+    for (let i = 0; i < n + 1000; i += 1) if (a.get(i) !== i * 3.5) assert.fail(`value ${i}`);
+    const v = a.view();
+    assert.equal(v.length, n + 1000);
+    assert.equal(v[n + 999], (n + 999) * 3.5);
+    assert.ok(a.byteLength < (n + 1000) * 8 + (1 << 16) * 8);
+    const small = new GrowableArray(float64s, 16);
+    for (let i = 0; i < 100; i++) small.push(i);
+    small.trim(4);
+    small.push(100);
+    assert.deepEqual([...small.view()].slice(-3), [98, 99, 100]);
   });
 });
