@@ -81,6 +81,37 @@ function baseEntry(i: number, t0: number): Record<string, unknown> {
   };
 }
 
+/**
+ * A big envelope log for the performance checks: a block of 1000 real entries (kek-v2) repeated
+ * until `entries` lines are written, streamed so memory stays flat. Returns the path.
+ */
+export async function writeLargeEnvelopeLog(dir: string, entries: number): Promise<string> {
+  const keyLine = fs.readFileSync(path.join(dir, 'keys', 'kek-v2.key'), 'utf8').trim();
+  const kek = Buffer.from(keyLine.slice(keyLine.indexOf(':') + 1), 'base64');
+  const t0 = Date.parse('2025-01-01T00:00:00Z');
+  const block: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const e = baseEntry(i, t0);
+    e.request_data = sealEnvelope(Buffer.from(JSON.stringify(requestFor(i, i % 5 === 0))), kek, 'kek-v2');
+    e.response_data = sealEnvelope(Buffer.from(JSON.stringify(responseFor(i))), kek, 'kek-v2');
+    block.push(JSON.stringify(e));
+  }
+  const file = path.join(dir, 'logs', `large-${entries}.encrypted.log`);
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    const chunk = block.join('\n') + '\n';
+    let written = 0;
+    while (written + 1000 <= entries) {
+      fs.writeSync(fd, chunk);
+      written += 1000;
+    }
+    if (written < entries) fs.writeSync(fd, block.slice(0, entries - written).join('\n') + '\n');
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
 export async function prepareWorkspace(dir: string, opts: { symbiontEntries?: number; envelopeEntries?: number } = {}): Promise<FixtureWorkspace> {
   const nSym = opts.symbiontEntries ?? 12;
   const nEnv = opts.envelopeEntries ?? 40;
