@@ -13,6 +13,7 @@ interface KvSecret {
   oldest: number;
   maxVersions: number;
   casRequired: boolean;
+  customMetadata: Record<string, string> | null;
   created: string;
   updated: string;
 }
@@ -103,7 +104,7 @@ export class KvEngine {
       if ((existing?.current ?? 0) !== want) throw badRequest('check-and-set parameter did not match the current version');
     }
     const now = this.now().toISOString();
-    const s: KvSecret = existing ?? { versions: new Map(), current: 0, oldest: 0, maxVersions: 0, casRequired: false, created: now, updated: now };
+    const s: KvSecret = existing ?? { versions: new Map(), current: 0, oldest: 0, maxVersions: 0, casRequired: false, customMetadata: null, created: now, updated: now };
     s.current += 1;
     s.updated = now;
     s.versions.set(s.current, { data: { ...(data as Record<string, unknown>) }, created_time: now, deletion_time: '', destroyed: false });
@@ -135,7 +136,7 @@ export class KvEngine {
         cas_required: s.casRequired,
         created_time: s.created,
         current_version: s.current,
-        custom_metadata: null,
+        custom_metadata: s.customMetadata,
         delete_version_after: '0s',
         max_versions: s.maxVersions,
         oldest_version: s.oldest,
@@ -147,13 +148,18 @@ export class KvEngine {
 
   private configure(path: string, body: Record<string, unknown>): VaultReply {
     const now = this.now().toISOString();
-    const s = this.secrets.get(path) ?? { versions: new Map(), current: 0, oldest: 0, maxVersions: 0, casRequired: false, created: now, updated: now };
+    const s = this.secrets.get(path) ?? { versions: new Map(), current: 0, oldest: 0, maxVersions: 0, casRequired: false, customMetadata: null, created: now, updated: now };
     if (body.max_versions !== undefined) {
       const m = Number(body.max_versions);
       if (!Number.isInteger(m) || m < 0) throw badRequest('max_versions must be a non-negative integer');
       s.maxVersions = m;
     }
     if (body.cas_required !== undefined) s.casRequired = body.cas_required === true;
+    if (body.custom_metadata !== undefined) {
+      const c = body.custom_metadata;
+      if (c !== null && (typeof c !== 'object' || Array.isArray(c) || Object.values(c).some((v) => typeof v !== 'string'))) throw badRequest('custom_metadata must be a map of strings');
+      s.customMetadata = c === null ? null : { ...(c as Record<string, string>) };
+    }
     this.secrets.set(path, s);
     return {};
   }

@@ -9,6 +9,8 @@ interface TransitKey {
   latest: number;
   minDecryption: number;
   minEncryption: number;
+  /** Versions below this were trimmed (deleted for good). */
+  minAvailable: number;
   deletionAllowed: boolean;
   autoRotatePeriod: number;
 }
@@ -36,6 +38,7 @@ export class TransitEngine {
     if (op === 'keys' && rest.length === 1 && method === 'DELETE') return this.remove(rest[0]);
     if (op === 'keys' && rest.length === 2 && rest[1] === 'rotate' && post) return this.rotate(this.key(rest[0]));
     if (op === 'keys' && rest.length === 2 && rest[1] === 'config' && post) return this.config(this.key(rest[0]), body);
+    if (op === 'keys' && rest.length === 2 && rest[1] === 'trim' && post) return this.trim(this.key(rest[0]), body);
     if (!post) throw new VaultHttpError(405, ['unsupported operation']);
     if (rest.length === 1 && (op === 'encrypt' || op === 'decrypt' || op === 'rewrap')) return this.batch(op, rest[0], body);
     if (op === 'datakey' && rest.length === 2 && (rest[0] === 'plaintext' || rest[0] === 'wrapped')) return this.datakey(rest[0], this.key(rest[1]), body);
@@ -49,7 +52,7 @@ export class TransitEngine {
   }
 
   private newKey(name: string, type = 'aes256-gcm96'): TransitKey {
-    const k: TransitKey = { name, type, versions: new Map(), latest: 0, minDecryption: 1, minEncryption: 0, deletionAllowed: false, autoRotatePeriod: 0 };
+    const k: TransitKey = { name, type, versions: new Map(), latest: 0, minDecryption: 1, minEncryption: 0, minAvailable: 0, deletionAllowed: false, autoRotatePeriod: 0 };
     this.addVersion(k);
     this.keys.set(name, k);
     return k;
@@ -72,7 +75,7 @@ export class TransitEngine {
       imported_key: false,
       keys,
       latest_version: k.latest,
-      min_available_version: 0,
+      min_available_version: k.minAvailable,
       min_decryption_version: k.minDecryption,
       min_encryption_version: k.minEncryption,
       name: k.name,
@@ -108,6 +111,7 @@ export class TransitEngine {
       const m = Number(body.min_decryption_version);
       if (!Number.isInteger(m) || m < 0) throw badRequest('min decryption version must be a non-negative integer');
       if (m > k.latest) throw badRequest('cannot set min decryption version to a value greater than the latest version');
+      if (m > 0 && m < k.minAvailable) throw badRequest('cannot set min decryption version below the min available version (trimmed)');
       k.minDecryption = Math.max(1, m);
     }
     if (body.min_encryption_version !== undefined) {
@@ -120,6 +124,18 @@ export class TransitEngine {
     }
     if (body.deletion_allowed !== undefined) k.deletionAllowed = body.deletion_allowed === true;
     if (body.auto_rotate_period !== undefined) k.autoRotatePeriod = Number(body.auto_rotate_period) || 0;
+    return { data: this.info(k) };
+  }
+
+  /** Vault's trim: deletes versions below min_available_version for good (must not exceed min_decryption/min_encryption). */
+  private trim(k: TransitKey, body: Record<string, unknown>): VaultReply {
+    const m = Number(body.min_available_version);
+    if (!Number.isInteger(m) || m < 1) throw badRequest('missing or invalid min_available_version');
+    if (m > k.minDecryption) throw badRequest('cannot set min available version greater than min decryption version');
+    const minEnc = k.minEncryption === 0 ? k.latest : k.minEncryption;
+    if (m > minEnc) throw badRequest('cannot set min available version greater than min encryption version');
+    for (const n of [...k.versions.keys()]) if (n < m) k.versions.delete(n);
+    k.minAvailable = m;
     return { data: this.info(k) };
   }
 
