@@ -474,6 +474,7 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       document.body.dataset.ready = '1';
       if (!restored && persisted) {
         restored = true;
+        document.body.dataset.restored = '1'; // this webview was recreated from its saved state
         writeInputs(persisted.filters ?? {});
         if (Object.keys(persisted.filters ?? {}).length) applyFilters(persisted.filters);
         requestAnimationFrame(() => {

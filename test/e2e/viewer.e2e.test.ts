@@ -156,6 +156,14 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     await shot('detail-email-unmasked');
     await webview().locator('#mask-email').check();
     await webview().locator('.section.prompt pre', { hasText: '[EMAIL]' }).waitFor({ timeout: 20_000 });
+    // Reveal asks for a modal confirmation in the workbench, then shows the entry unmasked
+    await webview().locator('#reveal-btn').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 20_000 });
+    await shot('reveal-confirmation');
+    await dialog.locator('.monaco-button', { hasText: /^Reveal$/ }).click();
+    await webview().locator('#detail-mask-badge', { hasText: 'REVEALED' }).waitFor({ timeout: 20_000 });
+    assert.ok((await webview().locator('.section.prompt pre').innerText()).includes(fx.expect.email));
   });
 
   it('searches decrypted content with a match count', async () => {
@@ -166,8 +174,7 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     assert.strictEqual(Number(matches), fx.expect.envelopeSearchHits);
     assert.match(await webview().locator('#statusline').innerText(), new RegExp(`${fx.expect.envelopeSearchHits} of ${fx.expect.envelope.entries}`));
     await shot('search');
-    await webview().locator('#clear-btn').click();
-    await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
+    // leave the search applied: the state-restore test below checks it survives hiding the tab
   });
 
   it('opens a Symbiont log and shows rows decrypted with Argon2id', async () => {
@@ -177,6 +184,17 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     timings.symbiontFirstRowsMs = Date.now() - t0;
     await webview().locator('.row[data-status="error"] .c-status', { hasText: 'corrupt' }).first().waitFor({ timeout: 120_000 });
     await shot('symbiont-rows');
+  });
+
+  it('restores search, filters and selection after the tab was hidden (setState)', async () => {
+    await page.locator('.tabs-container .tab', { hasText: 'envelope.encrypted.log' }).first().click();
+    await webview().locator('body[data-restored="1"]').waitFor({ timeout: 60_000 }); // recreated, not kept alive
+    await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
+    assert.strictEqual(await webview().locator('#search').inputValue(), fx.expect.searchWord);
+    assert.match(await webview().locator('#statusline').innerText(), new RegExp(`${fx.expect.envelopeSearchHits} of ${fx.expect.envelope.entries}`));
+    await shot('state-restored');
+    await webview().locator('#clear-btn').click();
+    await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
   });
 
   it('shows the key-versions tree with versions and entry counts', async () => {
