@@ -4,6 +4,7 @@ import { createKeySources, type VaultOptions } from './keys/sources';
 import type { AuditSink, KeySourceError } from './keys/types';
 import type { KeyVersionInfo } from './model';
 import { LogSession, type SessionOpenOptions } from './log-session';
+import { StateStore } from './rotation/state';
 
 export interface EngineOptions {
   /** Key refs (`env:`, `file:`, `keychain:`, `keyring:`, `vault-kv:`, `vault-transit:`); never key material. */
@@ -12,6 +13,17 @@ export interface EngineOptions {
   audit?: AuditSink;
   /** Argon2 worker threads; defaults to the number of cores. */
   poolSize?: number;
+  /** Labels of retired versions; defaults to rotation's state file, so every view shows the same roles. */
+  retired?: ReadonlySet<string>;
+}
+
+function retiredFromStateFile(audit?: AuditSink): ReadonlySet<string> {
+  try {
+    return new StateStore().retiredLabels();
+  } catch (err) {
+    audit?.({ time: new Date().toISOString(), action: 'key-source-error', detail: `rotation state unreadable, no version shown as retired: ${(err as Error).message}` });
+    return new Set();
+  }
 }
 
 /**
@@ -25,7 +37,8 @@ export class Engine {
 
   constructor(readonly options: EngineOptions) {
     this.pool = new Argon2Pool(options.poolSize ?? defaultPoolSize());
-    this.resolver = new KeyResolver(createKeySources(options.keyRefs, options.vault ?? {}), { deriver: this.pool, audit: options.audit });
+    const retired = options.retired ?? retiredFromStateFile(options.audit);
+    this.resolver = new KeyResolver(createKeySources(options.keyRefs, options.vault ?? {}, { retired }), { deriver: this.pool, audit: options.audit });
   }
 
   /** `{ progressive: true }`: resolve after the first chunk is indexed, index the rest in the background. */

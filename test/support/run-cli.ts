@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ENCLOG_BIN = join(__dirname, '../../../bin/enclog.js');
+
+/** Rotation's state file of the CLI under test: never the user's own, unless a test names one. */
+const ISOLATED_STATE_DIR = mkdtempSync(join(tmpdir(), 'enclog-state-'));
 
 export interface CliRun {
   code: number | null;
@@ -12,7 +17,7 @@ export interface CliRun {
 /** Runs the real `enclog` binary with plain node, as a user would; bounded in time. */
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ENCLOG_BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+    const child = spawn(process.execPath, [ENCLOG_BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ENCLOG_STATE_DIR: ISOLATED_STATE_DIR, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
