@@ -71,8 +71,15 @@ export class LogDocument implements vscode.CustomDocument {
     this.startHistogram();
   }
 
-  /** The engine was replaced (keys changed): reopen and forget every decryption result. */
-  async reopen(): Promise<void> {
+  private reopening: Promise<void> = Promise.resolve();
+
+  /** The engine was replaced (keys changed): reopen and forget every decryption result. Serialized. */
+  reopen(): Promise<void> {
+    this.reopening = this.reopening.then(() => this.reopenNow()).catch(() => undefined);
+    return this.reopening;
+  }
+
+  private async reopenNow(): Promise<void> {
     this.histCtl?.abort();
     this.censusCtl?.abort();
     const old = this.session;

@@ -149,6 +149,17 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.ok(!JSON.stringify(api.audit.recent).includes(fx.expect.email), 'audit never holds plaintext');
     });
 
+    it('copies an entry as masked JSON', async () => {
+      const fx = fixture();
+      const text = await p.copyEntry(2);
+      assert.ok(text);
+      assert.strictEqual(await vscode.env.clipboard.readText(), text);
+      const obj = JSON.parse(text) as { index: number; revealed: boolean };
+      assert.strictEqual(obj.index, 2);
+      assert.strictEqual(obj.revealed, false);
+      assert.ok(!text.includes(fx.expect.email));
+    });
+
     it('searches decrypted content with progress and a match count', async () => {
       const fx = fixture();
       const n = await p.applyFilters(77, { text: fx.expect.searchWord });
@@ -269,6 +280,31 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.ok(kek1, 'kek-v1 listed');
       assert.match(String(api.tree.getTreeItem(kek1).description), /\b1[0-9] entries|\b[2-9]\d entries/);
       await vscode.commands.executeCommand('workbench.view.extension.encryptedLogs');
+    });
+  });
+
+  describe('no key source configured', () => {
+    it('tells the webview (banner with an Add Key Source button) and recovers when sources return', async () => {
+      const fx = fixture();
+      const p = await openViewer(fx.envelopeLog);
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      await cfg.update('keySources', [], vscode.ConfigurationTarget.Workspace);
+      try {
+        // (a re-shown tab may also post an init of its own: wait for the one that says "no keys")
+        await waitFor('init with noKeySources', () => p.posted.slice(-200).some((m) => m.type === 'init' && m.noKeySources), 30_000);
+        await waitFor('the reopened session', () => p.doc.session && api.engines.refs.length === 0, 30_000);
+        await p.handle({ type: 'getDetail', reqId: 9300, index: 0 });
+        const d = lastOf(p, 'detail')!.detail!;
+        assert.strictEqual(d.status, 'error', 'nothing decrypts without keys');
+      } finally {
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+      }
+      await waitFor('init with keys again', () => {
+        const last = lastOf(p, 'init');
+        return last && !last.noKeySources && p.doc.session && api.engines.refs.length === fx.keyRefs.length;
+      }, 30_000);
+      await p.handle({ type: 'getDetail', reqId: 9301, index: 0 });
+      assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok');
     });
   });
 

@@ -38,6 +38,8 @@ export async function run(): Promise<void> {
   const files = fs.readdirSync(__dirname).sort().filter((f) => f.endsWith('.test.js'));
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   let total = 0;
+  let passes = 0;
+  let pendings = 0;
   const started = Date.now();
   let failures = 0;
   try {
@@ -54,6 +56,8 @@ export async function run(): Promise<void> {
         runner.on('suite end', (s: Mocha.Suite) => {
           if (s.title) depth--;
         });
+        runner.on('pass', () => passes++);
+        runner.on('pending', () => pendings++);
         runner.on('pass', (t: Mocha.Test) => write(`${'  '.repeat(depth)}ok   ${t.title} (${t.duration ?? 0} ms)\n`));
         runner.on('pending', (t: Mocha.Test) => write(`${'  '.repeat(depth)}skip ${t.title}\n`));
         runner.on('fail', (t: Mocha.Test | Mocha.Hook, err: Error) =>
@@ -64,6 +68,8 @@ export async function run(): Promise<void> {
       }
     });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
+    // mocha-style totals (scripts/test-all.sh adds them up)
+    write(`\n  ${passes} passing (${secs}s)\n${failures ? `  ${failures} failing\n` : ''}${pendings ? `  ${pendings} pending\n` : ''}`);
     write(`\nHOST TESTS DONE: ${failures === 0 ? 'PASS' : `FAIL (${failures} failing)`} in ${secs} s\n`);
   } catch (e) {
     write(`\nHOST TESTS ERROR: ${(e as Error).stack ?? String(e)}\n`);
