@@ -4,6 +4,7 @@ import type { EncryptedField, KeyVersionInfo, SymbiontEncryptedData } from '../m
 import { openEnvelopeFields, type EnvelopeItem } from './envelope-fields';
 import { failure, success, type Settle } from './field-outcome';
 import { buildKeyIndex, duplicateKekErrors, type KeyIndex } from './key-index';
+import { settleSources } from './load-sources';
 import { SymbiontTrials } from './symbiont-trials';
 import { openTransitFields, type TransitItem } from './transit-fields';
 import { KeySourceError, type AuditSink, type FieldOpener, type FieldResult, type KeySource, type LoadedKey } from './types';
@@ -42,13 +43,8 @@ export class KeyResolver implements FieldOpener {
 
   /** Metadata of every version of every source (sources in configured order, each oldest first). */
   async versions(): Promise<{ keys: KeyVersionInfo[]; errors: KeySourceError[] }> {
-    const settled = await Promise.allSettled(this.sources.map((s) => s.list()));
-    const keys: KeyVersionInfo[] = [];
-    const errors: KeySourceError[] = [];
-    settled.forEach((r, n) => {
-      if (r.status === 'fulfilled') keys.push(...r.value);
-      else errors.push(asSourceError(this.sources[n].ref, r.reason));
-    });
+    const { perSource, errors } = await settleSources(this.sources, (s) => s.list());
+    const keys = perSource.flat();
     errors.push(...duplicateKekErrors(keys));
     for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
     return { keys, errors };
@@ -143,13 +139,7 @@ export class KeyResolver implements FieldOpener {
 
   private load(): Promise<Loaded> {
     this.loaded ??= (async () => {
-      const settled = await Promise.allSettled(this.sources.map((s) => s.load()));
-      const perSource: LoadedKey[][] = [];
-      const errors: KeySourceError[] = [];
-      settled.forEach((r, n) => {
-        if (r.status === 'fulfilled') perSource.push(r.value);
-        else errors.push(asSourceError(this.sources[n].ref, r.reason));
-      });
+      const { perSource, errors } = await settleSources(this.sources, (s) => s.load());
       errors.push(...duplicateKekErrors(perSource.flat().map((k) => k.info)));
       for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
       return { index: buildKeyIndex(perSource), errors };
@@ -177,7 +167,3 @@ export class KeyResolver implements FieldOpener {
   }
 }
 
-function asSourceError(ref: string, err: unknown): KeySourceError {
-  if (err instanceof KeySourceError) return err;
-  return new KeySourceError(ref, `unexpected failure: ${(err as Error)?.message ?? String(err)}`);
-}

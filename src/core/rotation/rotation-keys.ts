@@ -1,6 +1,7 @@
 import { Argon2Pool, defaultPoolSize, type Argon2Deriver } from '../crypto';
 import { buildKeyIndex, type KeyIndex } from '../keys/key-index';
 import { parseKeyRef } from '../keys/key-ref';
+import { settleSources } from '../keys/load-sources';
 import { KeyResolver } from '../keys/resolver';
 import { createKeySource, type SourceFactoryOptions } from '../keys/sources';
 import { KeySourceError, type AuditEvent, type AuditSink, type KeySource, type LoadedKey } from '../keys/types';
@@ -56,16 +57,7 @@ export class RotationKeys {
   /** Every source's keys (one load per run); a failing source is an error listed, not a throw. */
   load(): Promise<{ index: KeyIndex; errors: KeySourceError[]; perSource: LoadedKey[][] }> {
     this.loaded ??= (async () => {
-      const settled = await Promise.allSettled(this.sources.map((s) => s.load()));
-      const perSource: LoadedKey[][] = [];
-      const errors: KeySourceError[] = [];
-      settled.forEach((r, n) => {
-        if (r.status === 'fulfilled') perSource.push(r.value);
-        else {
-          perSource.push([]);
-          errors.push(r.reason instanceof KeySourceError ? r.reason : new KeySourceError(this.sources[n].ref, String((r.reason as Error)?.message ?? r.reason)));
-        }
-      });
+      const { perSource, errors } = await settleSources(this.sources, (s) => s.load());
       return { index: buildKeyIndex(perSource), errors, perSource };
     })();
     return this.loaded;
