@@ -5,3 +5,4 @@ export { LogSession, UNKNOWN_KEY } from '../core/log-session';
 export { maskValue, defaultMaskOptions, MASK_CATEGORIES } from '../core/masking';
 export type { MaskOptions, MaskCategory } from '../core/masking';
 export type { DecryptedEntry, LogRecord, KeyVersionInfo } from '../core/model';
+export { VaultClient } from '../core/keys/vault-client';

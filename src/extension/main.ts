@@ -3,6 +3,7 @@ import { Audit } from './audit';
 import { COMMANDS, registerCommands } from './commands';
 import { EngineHost } from './engineHost';
 import { KeyTreeProvider } from './keyTree';
+import { VaultTokenRenewer } from './vaultToken';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
 /** What activate() returns: used by the host tests (and available to other extensions). */
@@ -11,6 +12,7 @@ export interface ExtensionApi {
   viewer: LogViewerProvider;
   tree: KeyTreeProvider;
   audit: Audit;
+  vaultRenewer: VaultTokenRenewer;
   commandIds: string[];
 }
 
@@ -19,10 +21,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const engines = new EngineHost(context.secrets, audit);
   const viewer = new LogViewerProvider(context.extensionUri, audit, engines);
   const tree = new KeyTreeProvider(engines, viewer);
+  const vaultRenewer = new VaultTokenRenewer(context.secrets, audit);
   context.subscriptions.push(
     audit,
     engines,
     tree,
+    vaultRenewer,
     vscode.window.registerCustomEditorProvider(VIEW_TYPE, viewer, {
       supportsMultipleEditorsPerDocument: true,
       webviewOptions: { retainContextWhenHidden: false, enableFindWidget: false },
@@ -31,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...registerCommands({ context, engines, viewer, tree, audit }),
   );
   audit.channel.info(`Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured`);
-  return { engines, viewer, tree, audit, commandIds: Object.keys(COMMANDS) };
+  return { engines, viewer, tree, audit, vaultRenewer, commandIds: Object.keys(COMMANDS) };
 }
 
 export function deactivate(): void {

@@ -308,6 +308,45 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
   });
 
+  describe('Vault token', () => {
+    it('is kept in SecretStorage and renewed with auth/token/renew-self', async () => {
+      const http = await import('node:http');
+      const seen: { url?: string; token?: string }[] = [];
+      const server = http.createServer((req, res) => {
+        seen.push({ url: req.url, token: String(req.headers['x-vault-token'] ?? '') });
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'POST' && req.url === '/v1/auth/token/renew-self') {
+          res.end(JSON.stringify({ auth: { client_token: 'redacted', lease_duration: 7200, renewable: true } }));
+        } else {
+          res.statusCode = 404;
+          res.end(JSON.stringify({ errors: [] }));
+        }
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const port = (server.address() as { port: number }).port;
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const fx = fixture();
+      const token = 'hvs.host-test-token-0123456789';
+      try {
+        await cfg.update('vault.address', `http://127.0.0.1:${port}`, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('keySources', [...fx.keyRefs, 'vault-transit:transit/host-test'], vscode.ConfigurationTarget.Workspace);
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', token);
+        const ttl = await api.vaultRenewer.renewNow();
+        assert.strictEqual(ttl, 7200);
+        const renew = seen.find((s) => s.url === '/v1/auth/token/renew-self');
+        assert.ok(renew, `renew-self called: ${JSON.stringify(seen.map((s) => s.url))}`);
+        assert.strictEqual(renew.token, token);
+        assert.ok(api.audit.recent.some((e) => e.detail?.includes('vault token renewed (ttl 7200 s)')));
+        assert.ok(!JSON.stringify(api.audit.recent).includes(token), 'the audit never holds the token');
+      } finally {
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Workspace);
+        server.close();
+      }
+    });
+  });
+
   describe('every command runs', () => {
     it('runs each contributed command without UI', async () => {
       const fx = fixture();
