@@ -41,6 +41,8 @@ export interface OrphanUpdate {
 const COALESCE_GAP = 64 * 1024;
 /** Byte budget of one batch of iterateRecords. */
 const BATCH_BYTES = 4 << 20;
+/** Largest batch read into the reused scratch buffer; bigger ones get a buffer of their own. */
+const SCRATCH_MAX = 2 * BATCH_BYTES;
 /** Orphans reported in detail; the rest are only counted. */
 const MAX_ORPHAN_DETAILS = 1000;
 
@@ -192,8 +194,8 @@ export class LogFile {
     return lo;
   }
 
-  private async readSpan(start: number, end: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(end - start);
+  private async readSpan(start: number, end: number, into?: Buffer): Promise<Buffer> {
+    const buf = into ? into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
     let got = 0;
     while (got < buf.length) {
       const { bytesRead } = await this.handle.read(buf, got, buf.length - got, start + got);
@@ -225,11 +227,34 @@ export class LogFile {
     return out;
   }
 
+  /**
+   * A read buffer reused by batch reads (their records copy what they keep out of it). Fresh multi-MB
+   * buffers per batch cost more in page faults than the parse on some VMs. One borrower at a time.
+   */
+  private scratch: Buffer | null = null;
+  private scratchBusy = false;
+
+  private borrowScratch(bytes: number): Buffer | undefined {
+    if (this.scratchBusy || bytes > SCRATCH_MAX) return undefined;
+    if (!this.scratch || this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(Math.max(bytes, 256 * 1024));
+    this.scratchBusy = true;
+    return this.scratch;
+  }
+
   private async readBatch(from: number, to: number): Promise<{ records: LogRecord[]; usedUpdates: number[] }> {
     const firstLine = this.index.entryLine(from);
     const lastLine = this.index.entryLine(to - 1);
     const base = this.index.lineStart(firstLine);
-    const buf = await this.readSpan(base, this.index.lineEnd(lastLine));
+    const end = this.index.lineEnd(lastLine);
+    const scratch = this.borrowScratch(end - base);
+    try {
+      return await this.parseBatch(from, to, firstLine, lastLine, base, await this.readSpan(base, end, scratch));
+    } finally {
+      if (scratch) this.scratchBusy = false;
+    }
+  }
+
+  private async parseBatch(from: number, to: number, firstLine: number, lastLine: number, base: number, buf: Buffer): Promise<{ records: LogRecord[]; usedUpdates: number[] }> {
     const records: LogRecord[] = [];
     for (let e = from; e < to; e++) {
       const line = this.index.entryLine(e);
