@@ -107,8 +107,18 @@ export class ViewerPanel implements vscode.Disposable {
       else this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason: 'tail' });
     } else if (reason === 'histogram') {
       this.sendHistogram();
+    } else if (reason === 'decrypted' && !this.histTimer && this.doc.histogram.length) {
+      // failures and key versions become known as entries decrypt: refresh the histogram's failure
+      // bars and the key filter's choices, at most every 2 s
+      this.histTimer = setTimeout(() => {
+        this.histTimer = undefined;
+        this.doc.histogram = this.doc.bucketize();
+        this.sendHistogram();
+      }, 2000);
     }
   }
+
+  private histTimer: NodeJS.Timeout | undefined;
 
   private sendHistogram(): void {
     const keys = [...new Set([...this.doc.partialCounts().keys(), ...(this.doc.census?.keys() ?? [])])].sort();
@@ -467,6 +477,7 @@ export class ViewerPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.histTimer) clearTimeout(this.histTimer);
     this.rowsCtl?.abort();
     this.scanCtl?.abort();
     this.failCtl?.abort();

@@ -166,6 +166,22 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     assert.ok((await webview().locator('.section.prompt pre').innerText()).includes(fx.expect.email));
   });
 
+  it('is keyboard navigable and the histogram filters on click', async () => {
+    await webview().locator('.row[data-index="0"]').click();
+    await webview().locator('#viewport').press('ArrowDown');
+    await webview().locator('#viewport').press('ArrowDown');
+    await webview().locator('.row.selected[data-index="2"]').waitFor({ timeout: 20_000 });
+    await webview().locator('#viewport').press('Escape');
+    await webview().locator('#histogram .bar').first().click();
+    await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
+    const n = Number(await webview().locator('#progress').getAttribute('data-matches'));
+    assert.ok(n > 0 && n < fx.expect.envelope.entries, `histogram bucket filter: ${n}`);
+    assert.match(await webview().locator('#statusline').innerText(), new RegExp(`${n} of ${fx.expect.envelope.entries}`));
+    await shot('histogram-filter');
+    await webview().locator('#clear-btn').click();
+    await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
+  });
+
   it('searches decrypted content with a match count', async () => {
     await webview().locator('#search').fill(fx.expect.searchWord);
     await webview().locator('#search').press('Enter');
