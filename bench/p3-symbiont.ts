@@ -1,0 +1,97 @@
+/**
+ * P3 Symbiont: the engine's Argon2 worker pool decrypting a Symbiont log (every field costs one
+ * Argon2id run) against cores x the single-thread Argon2id rate, for both kdf labels; and the time
+ * to the first decrypted entry from a fresh engine (worker start-up included).
+ */
+import { availableParallelism } from 'node:os';
+import { argon2idRawSync, symbiontKdfParams } from '../src/core/crypto/argon2';
+import { createEngine } from '../src/core/engine';
+import { atLeast, figure, log, round, settle, timed, type Check, type Figure } from './lib';
+import type { SymbiontInput } from './inputs';
+
+const ENV = 'ENCLOG_BENCH_SYMBIONT_KEY';
+
+async function singleThreadRate(kdf: string, runs: number): Promise<{ perRunMs: number; rate: number }> {
+  const params = symbiontKdfParams(kdf);
+  const pw = Buffer.from('single-thread-reference');
+  argon2idRawSync(pw, Buffer.alloc(32, 1), params); // warm-up
+  const t = await timed(() => {
+    for (let i = 0; i < runs; i++) argon2idRawSync(pw, Buffer.alloc(32, i + 2), params);
+  });
+  return { perRunMs: t.ms / runs, rate: runs / (t.ms / 1000) };
+}
+
+interface LabelResult {
+  kdf: string;
+  entries: number;
+  fields: number;
+  single_thread_ms_per_run: number;
+  single_thread_runs_per_s: number;
+  pool_size: number;
+  first_entry_ms: number;
+  first_entry_fields: number;
+  steady_fields: number;
+  steady_ms: number;
+  pool_fields_per_s: number;
+  end_to_end_fields_per_s: number;
+  ratio: number;
+}
+
+async function measure(input: SymbiontInput, singleRuns: number, cores: number): Promise<LabelResult> {
+  await settle();
+  const single = await singleThreadRate(input.kdf, singleRuns);
+  await settle();
+  process.env[ENV] = input.key;
+  const engine = createEngine({ keyRefs: [`env:${ENV}`], poolSize: cores });
+  try {
+    const session = await engine.open(input.path);
+    const n = session.entryCount();
+    const records = await session.readRecords(0, n);
+    const fields = records.reduce((k, r) => k + r.fields.length, 0);
+    const t0 = process.hrtime.bigint();
+    const first = await session.decryptEntries(0, 1);
+    const firstMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const rest = await timed(() => session.decryptEntries(1, n - 1));
+    const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const bad = [...first, ...rest.value].filter((e) => e.status !== 'ok');
+    if (bad.length) throw new Error(`P3 ${input.kdf}: ${bad.length} entries failed: ${bad[0]!.error}`);
+    const steadyFields = fields - records[0]!.fields.length;
+    const poolRate = steadyFields / (rest.ms / 1000);
+    return {
+      kdf: input.kdf,
+      entries: n,
+      fields,
+      single_thread_ms_per_run: round(single.perRunMs, 1),
+      single_thread_runs_per_s: round(single.rate, 3),
+      pool_size: cores,
+      first_entry_ms: round(firstMs, 1),
+      first_entry_fields: records[0]!.fields.length,
+      steady_fields: steadyFields,
+      steady_ms: round(rest.ms, 1),
+      pool_fields_per_s: round(poolRate, 3),
+      end_to_end_fields_per_s: round(fields / (totalMs / 1000), 3),
+      ratio: round(poolRate / (cores * single.rate), 3),
+    };
+  } finally {
+    delete process.env[ENV];
+    await engine.dispose();
+  }
+}
+
+export async function runP3(inputs: SymbiontInput[], singleRuns: Record<string, number>): Promise<Figure> {
+  const cores = availableParallelism();
+  const results: LabelResult[] = [];
+  for (const input of inputs) {
+    const r = await measure(input, singleRuns[input.kdf] ?? 3, cores);
+    log(`P3 ${r.kdf}: pool ${r.pool_fields_per_s} fields/s vs ${cores} x ${r.single_thread_runs_per_s} runs/s -> ${r.ratio}; first entry ${r.first_entry_ms} ms`);
+    results.push(r);
+  }
+  const checks: Check[] = results.map((r) => atLeast(`pool_vs_cores_x_single_ratio[${r.kdf}]`, r.ratio, 0.85));
+  return figure('P3', 'Symbiont: Argon2 worker-pool throughput vs cores x single-thread Argon2id, and time to the first entry', checks, {
+    cores,
+    by_kdf: results,
+    first_entry_ms: Object.fromEntries(results.map((r) => [r.kdf, r.first_entry_ms])),
+    first_entry_in_single_runs: Object.fromEntries(results.map((r) => [r.kdf, round(r.first_entry_ms / r.single_thread_ms_per_run, 2)])),
+    note: 'pool rate = fields/s after the first entry (one Argon2 run per field, one key); first entry from a fresh engine includes worker start-up',
+  });
+}
