@@ -316,6 +316,8 @@ function applyFilters(f: Filters): void {
   scanReq = reqSeq++;
   cancelBtn.disabled = false;
   progress.textContent = 'searching…';
+  progress.dataset.finished = '0'; // until this request's own progress arrives
+  delete progress.dataset.matches;
   post({ type: 'applyFilters', reqId: scanReq, filters: f });
   saveState();
 }
