@@ -32,6 +32,7 @@ let server: Awaited<ReturnType<CodeServerLib['startCodeServer']>> | undefined;
 let browser: Awaited<ReturnType<CodeServerLib['launchBrowser']>> | undefined;
 let page: Page;
 const timings: Record<string, number> = {};
+const cspViolations: string[] = [];
 
 function webview(): FrameLocator {
   // Only the visible editor's webview (a hidden tab may keep its iframe).
@@ -53,6 +54,9 @@ async function startOnce(attempt: number): Promise<void> {
   server = await lib.startCodeServer({ folder: fx.dir, tmp: path.join(tmp, 'cs'), env: { ENCLOG_TEST_MODE: '1' } });
   browser = await lib.launchBrowser(path.join(tmp, 'chromium'));
   page = await browser.context.newPage();
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy/i.test(m.text()) && /webview|vscode-resource|vscode-cdn|active-frame/i.test(m.text() + (m.location().url ?? ''))) cspViolations.push(m.text());
+  });
   const t0 = Date.now();
   await page.goto(lib.payloadUrl(server.base, server.port, fx.dir, repoRoot));
   await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
@@ -224,6 +228,10 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     assert.ok(all.some((t) => /kek-v1/.test(t)), all.join(' | '));
     assert.ok(all.some((t) => /\b[1-9]\d* entr/.test(t)), `a version with entries: ${all.join(' | ')}`);
     await shot('tree');
+  });
+
+  it('the webview ran without Content-Security-Policy violations', () => {
+    assert.deepStrictEqual(cspViolations, []);
   });
 
   it('runs a command from the palette (Show Audit Log)', async () => {
