@@ -10,9 +10,13 @@ interface DeriveRequest {
 
 parentPort?.on('message', (req: DeriveRequest) => {
   try {
-    const key = argon2idRawSync(req.password, req.salt, req.params);
+    const derived = argon2idRawSync(req.password, req.salt, req.params);
     req.password.fill(0);
-    parentPort?.postMessage({ id: req.id, key }, [key.buffer as ArrayBuffer]);
+    // The native module's buffer is external memory: Node 24 refuses to transfer it. Copy into a
+    // plain ArrayBuffer (transferable everywhere) and wipe the original.
+    const key = new Uint8Array(derived);
+    derived.fill(0);
+    parentPort?.postMessage({ id: req.id, key }, [key.buffer]);
   } catch (err) {
     parentPort?.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
   }
