@@ -38,13 +38,20 @@ export class Engine {
   constructor(readonly options: EngineOptions) {
     this.pool = new Argon2Pool(options.poolSize ?? defaultPoolSize());
     const retired = options.retired ?? retiredFromStateFile(options.audit);
-    this.resolver = new KeyResolver(createKeySources(options.keyRefs, options.vault ?? {}, { retired }), { deriver: this.pool, audit: options.audit });
+    // Twice the workers in flight: each worker finds its next job queued the moment it finishes,
+    // instead of idling while the main thread settles the last one and starts the next trial.
+    this.resolver = new KeyResolver(createKeySources(options.keyRefs, options.vault ?? {}, { retired }), {
+      deriver: this.pool,
+      audit: options.audit,
+      concurrency: Math.max(2, 2 * this.pool.size),
+    });
   }
 
   /** `{ progressive: true }`: resolve after the first chunk is indexed, index the rest in the background. */
   async open(path: string, opts: SessionOpenOptions = {}): Promise<LogSession> {
     const session = await LogSession.open(path, this.resolver, () => this.sessions.delete(session), opts);
     this.sessions.add(session);
+    if (session.format === 'symbiont') this.pool.warm(); // every field will cost an Argon2 run
     return session;
   }
 

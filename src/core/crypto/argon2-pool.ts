@@ -50,6 +50,15 @@ export class Argon2Pool implements Argon2Deriver {
     });
   }
 
+  /**
+   * Starts every worker now (each loads the Argon2 module), so the first derivations do not pay for
+   * thread start-up: call it when Argon2 work is about to come (a Symbiont log was opened).
+   */
+  warm(): void {
+    if (this.closed) return;
+    while (this.spawn());
+  }
+
   /** Jobs waiting for a worker; useful for progress and tests. */
   get pending(): number {
     return this.queue.length;
