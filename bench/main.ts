@@ -47,7 +47,7 @@ const SMOKE: Plan = {
   p2: { entries: 500, batch: 250, rounds: 1 },
   p3: { entries: { [CURRENT_SYMBIONT_KDF]: 2, [LEGACY_KDF]: 2 }, singleRuns: { [CURRENT_SYMBIONT_KDF]: 1, [LEGACY_KDF]: 1 } },
   p4: { reference: true },
-  p5: { entries: 300 },
+  p5: { entries: Number(process.env.P5_N ?? 300) },
 };
 
 function args(argv: string[]) {
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   const t0 = now();
   const print = (f: Figure | Record<string, unknown>) => process.stdout.write(JSON.stringify(f) + '\n');
   print({ figure: 'machine', ...machine(), mode: a.smoke ? 'smoke' : 'full', data_dir: dir });
+  process.env.ENCLOG_STATE_DIR = join(dir, 'state'); // engines read rotation state: never the user's
   try {
     const { v1 } = (await import('./inputs')).benchKeks();
     process.env.ENCLOG_BENCH_KEK = kekSpec(v1);

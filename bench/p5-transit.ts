@@ -28,17 +28,24 @@ async function wrapAll(v: VaultDouble, deks: Buffer[]): Promise<string[]> {
   return out;
 }
 
-async function decryptAll(v: VaultDouble, path: string, n: number, page: number): Promise<{ requests: number; ms: number; ok: number }> {
+async function decryptAll(v: VaultDouble, path: string, n: number, page: number): Promise<{ requests: number; ms: number; ok: number; firstError: string | null }> {
   const engine = createEngine({ keyRefs: [`vault-transit:transit/${TRANSIT}`], vault: { endpoint: v.url, token: v.token, timeoutMs: 10_000 }, poolSize: 1 });
   try {
     v.resetRequests();
     const t = await timed(async () => {
       const session = await engine.open(path);
       let ok = 0;
-      for (let at = 0; at < n; at += page) for (const e of await session.decryptEntries(at, Math.min(page, n - at))) if (e.status === 'ok') ok++;
-      return ok;
+      let firstError: string | null = null;
+      for (let at = 0; at < n; at += page) {
+        for (const e of await session.decryptEntries(at, Math.min(page, n - at))) {
+          if (e.status === 'ok') ok++;
+          else firstError ??= e.error;
+        }
+      }
+      return { ok, firstError };
     });
-    return { requests: v.requests.length, ms: t.ms, ok: t.value };
+    if (process.env.P5_DEBUG) console.error(JSON.stringify(v.requests.slice(0, 30)), t.ms);
+    return { requests: v.requests.length, ms: t.ms, ...t.value };
   } finally {
     await engine.dispose();
   }
@@ -52,7 +59,7 @@ export async function runP5(dir: string, entries: number): Promise<Figure> {
     const whole = await decryptAll(v, input.path, entries, entries);
     const viewer = await decryptAll(v, input.path, entries, 200);
     const cli = await decryptAll(v, input.path, entries, 64);
-    for (const [name, r] of Object.entries({ whole, viewer, cli })) if (r.ok !== entries) throw new Error(`P5 ${name}: ${entries - r.ok} of ${entries} entries failed`);
+    for (const [name, r] of Object.entries({ whole, viewer, cli })) if (r.ok !== entries) throw new Error(`P5 ${name}: ${entries - r.ok} of ${entries} entries failed, e.g. ${r.firstError}`);
     const perTrip = entries / whole.requests;
     log(`P5 ${entries} entries: ${whole.requests} round trips in one decrypt (${perTrip.toFixed(0)}/trip); viewer pages ${viewer.requests}, CLI pages ${cli.requests}`);
     return figure('P5', 'Vault transit: entries per HTTP round trip decrypting transit-wrapped envelope entries (Vault double)', [atLeast('entries_per_round_trip', perTrip, 100)], {
