@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { policyKeyBadge } from './policyDecoration';
 import type { KeyVersionInfo } from './core';
 import type { EngineHost, VersionsSnapshot } from './engineHost';
 import type { LogViewerProvider } from './viewer';
@@ -97,13 +98,17 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
         const { counts, partial } = this.viewer.countsByKey();
         const n = counts.get(v.label) ?? 0;
         const countText = this.viewer.documents.size === 0 ? 'no open logs' : `${partial && n >= 0 ? (n > 0 ? '≥' : '') : ''}${n} entr${n === 1 ? 'y' : 'ies'}`;
+        const badge = policyKeyBadge(v, counts);
         item = new vscode.TreeItem(v.version, vscode.TreeItemCollapsibleState.None);
-        item.description = [v.role, v.createdTime ? `created ${v.createdTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : undefined, countText].filter(Boolean).join(' · ');
+        item.description = [v.role, v.createdTime ? `created ${v.createdTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : undefined, countText, badge?.text].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(
-          `**${v.label}**\n\n- role: ${v.role}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? 'unknown'}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}`,
+          `**${v.label}**\n\n- role: ${v.role}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? 'unknown'}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}${badge ? `\n- rotation: ${badge.tooltip}` : ''}`,
         );
         item.contextValue = `version-${v.role}`;
-        item.iconPath = new vscode.ThemeIcon(v.role === 'primary' ? 'star-full' : v.role === 'retired' ? 'circle-slash' : 'history');
+        item.iconPath =
+          badge && badge.level !== 'due-soon'
+            ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+            : new vscode.ThemeIcon(v.role === 'primary' ? 'star-full' : v.role === 'retired' ? 'circle-slash' : 'history');
         item.id = `version:${v.label}`;
         this.rendered.set(v.label, String(item.description));
         break;

@@ -3,6 +3,8 @@ import { Audit } from './audit';
 import { COMMANDS, registerCommands } from './commands';
 import { EngineHost } from './engineHost';
 import { KeyTreeProvider } from './keyTree';
+import { POLICY_COMMAND_IDS, registerPolicy } from './policy';
+import { rotationCommands } from './rotationCommands';
 import { VaultTokenRenewer } from './vaultToken';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
@@ -22,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const viewer = new LogViewerProvider(context.extensionUri, audit, engines);
   const tree = new KeyTreeProvider(engines, viewer);
   const vaultRenewer = new VaultTokenRenewer(context.secrets, audit);
+  const rotation = rotationCommands({ engines, audit, secrets: context.secrets });
   context.subscriptions.push(
     audit,
     engines,
@@ -33,9 +36,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
     vscode.window.createTreeView('encryptedLogs.keyVersions', { treeDataProvider: tree, showCollapseAll: true }),
     ...registerCommands({ context, engines, viewer, tree, audit }),
+    ...Object.entries(rotation).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
+    ...registerPolicy(context, {
+      engines,
+      countsByKey: () => viewer.countsByKey(),
+      log: { info: (m) => audit.channel.info(m), warn: (m) => audit.channel.warn(m) },
+    }),
   );
   audit.channel.info(`Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured`);
-  return { engines, viewer, tree, audit, vaultRenewer, commandIds: Object.keys(COMMANDS) };
+  return { engines, viewer, tree, audit, vaultRenewer, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS] };
 }
 
 export function deactivate(): void {

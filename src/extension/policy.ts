@@ -6,7 +6,7 @@ import { deepScanSetting, POLICY_SECTION, policySettings } from './policySetting
 
 export const CHECK_POLICY_COMMAND = 'encryptedLogs.checkPolicy';
 /** Owned by the rotation feature; the status bar item only opens it. */
-export const ROTATE_KEY_COMMAND = 'encryptedLogs.rotateKey';
+export const ROTATE_KEY_COMMAND = 'encryptedLogs.rotation.newKeyVersion';
 /** Command ids registered by registerPolicy (add them to the host test's command list). */
 export const POLICY_COMMAND_IDS = [CHECK_POLICY_COMMAND];
 

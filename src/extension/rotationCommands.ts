@@ -44,8 +44,18 @@ async function pickFiles(arg: FileArg, title: string): Promise<string[]> {
   return (picked ?? []).map((u) => u.fsPath);
 }
 
+/** Tree items (`encryptedLogs.keyVersions` inline actions) name a source ref and maybe a version. */
+function fromTreeNode(arg: unknown): { ref?: string; version?: string } {
+  const node = arg as { kind?: string; ref?: string; info?: { sourceRef: string; version: string } } | undefined;
+  if (node?.kind === 'version' && node.info) return { ref: node.info.sourceRef, version: node.info.version };
+  if ((node?.kind === 'source' || node?.kind === 'key') && node.ref) return { ref: node.ref };
+  return {};
+}
+
 async function pickRef(engines: EngineHost, given: unknown, title: string): Promise<string | undefined> {
   if (typeof given === 'string' && given) return given;
+  const fromTree = fromTreeNode(given).ref;
+  if (fromTree) return fromTree;
   const refs = engines.refs;
   if (!refs.length) {
     void vscode.window.showInformationMessage('No key source is configured (Encrypted Logs: Add Key Source).');
@@ -192,7 +202,7 @@ export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
     'encryptedLogs.rotation.retire': async (ref?: string, version?: string, files?: FileArg, opts: { force?: boolean; unretire?: boolean } = {}): Promise<RetireOutcome | undefined> => {
       const r0 = await pickRef(deps.engines, ref, 'Retire a version of which source?');
       if (!r0) return undefined;
-      const v = version ?? (await vscode.window.showInputBox({ title: `Version of ${r0} to ${opts.unretire ? 'un-retire' : 'retire'}`, prompt: 'e.g. v2, kek-v1, an account name' }));
+      const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Version of ${r0} to ${opts.unretire ? 'un-retire' : 'retire'}`, prompt: 'e.g. v2, kek-v1, an account name' }));
       if (!v) return undefined;
       try {
         const out = await progressRunner(`${opts.unretire ? 'Un-retiring' : 'Retiring'} ${r0} ${v} (census of the known logs)`, () =>
@@ -213,7 +223,7 @@ export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
     'encryptedLogs.rotation.purge': async (ref?: string, version?: string, confirmed?: boolean): Promise<RetireOutcome | undefined> => {
       const r0 = await pickRef(deps.engines, ref, 'Purge a retired version of which source?');
       if (!r0) return undefined;
-      const v = version ?? (await vscode.window.showInputBox({ title: `Retired version of ${r0} to purge` }));
+      const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Retired version of ${r0} to purge` }));
       if (!v) return undefined;
       if (confirmed !== true) {
         const first = await vscode.window.showWarningMessage(`Purge ${r0} ${v}? Logs still encrypted with it can never be read again.`, { modal: true }, 'Continue…');

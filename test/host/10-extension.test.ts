@@ -347,6 +347,55 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
   });
 
+  describe('rotation and policy from the palette', () => {
+    it('plans, re-wraps and verifies a copy of the envelope log; kek-v1 entries move to kek-v2', async () => {
+      const fx = fixture();
+      const copy = path.join(os.tmpdir(), `enclog-host-rotate-${process.pid}.encrypted.log`);
+      fs.copyFileSync(fx.envelopeLog, copy);
+      const kekV2 = fx.keyRefs.find((r) => r.endsWith('kek-v2.key'))!;
+      const kekV1 = fx.keyRefs.find((r) => r.endsWith('kek-v1.key'))!;
+      try {
+        const plan = await vscode.commands.executeCommand<{ files: { entriesByKey: Record<string, number>; wouldRewrite: number }[] }>('encryptedLogs.rotation.plan', [copy], kekV2);
+        assert.ok(plan, 'a plan came back');
+        const before = plan.files[0]!;
+        const onV1 = Object.entries(before.entriesByKey).filter(([k]) => k.startsWith(kekV1)).reduce((n, [, c]) => n + c, 0);
+        assert.ok(onV1 > 0, `the fixture has entries on kek-v1: ${JSON.stringify(before.entriesByKey)}`);
+        assert.ok(before.wouldRewrite >= onV1);
+        const ciphertextsBefore = fs.readFileSync(copy, 'utf8').match(/"ciphertext":"[^"]+"/g)!;
+
+        const reports = await vscode.commands.executeCommand<{ status: string; fieldsRewritten: number }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false });
+        assert.ok(reports && reports.length === 1, 'one report per file');
+        assert.ok(['rotated', 'failed'].includes(reports[0]!.status), `status ${reports[0]!.status}`);
+        assert.ok(reports[0]!.fieldsRewritten > 0);
+        assert.deepStrictEqual(fs.readFileSync(copy, 'utf8').match(/"ciphertext":"[^"]+"/g), ciphertextsBefore, 'rewrap leaves data ciphertexts byte-identical');
+
+        const after = await vscode.commands.executeCommand<{ files: { entriesByKey: Record<string, number> }[] }>('encryptedLogs.rotation.plan', [copy], kekV2);
+        assert.deepStrictEqual(Object.keys(after!.files[0]!.entriesByKey).filter((k) => k.startsWith(kekV1)), [], 'nothing left on kek-v1');
+        const verified = await vscode.commands.executeCommand<boolean>('encryptedLogs.rotation.verify', [copy], kekV2);
+        assert.strictEqual(verified, fx.expect.envelope.failures === 0, 'verify is true only when every entry decrypts on the primary');
+        assert.ok(api.audit.recent.some((e) => e.action === 'rotation'), 'the rotation is in the audit channel');
+      } finally {
+        for (const f of [copy, `${copy}.bak`]) fs.rmSync(f, { force: true });
+      }
+    });
+
+    it('Check Encryption Policy puts a plaintext LLM log in the Problems panel', async () => {
+      const plain = path.join(workspaceDir(), `chat-${process.pid}.jsonl`);
+      fs.writeFileSync(plain, Array.from({ length: 3 }, (_, i) => JSON.stringify({ ts: i, prompt: `what is ${i}+${i}?`, response: `${2 * i}` })).join('\n') + '\n');
+      try {
+        await vscode.commands.executeCommand('encryptedLogs.checkPolicy', { uris: [vscode.Uri.file(plain)], progress: false });
+        const diags = await waitFor('policy diagnostics', () => {
+          const d = vscode.languages.getDiagnostics(vscode.Uri.file(plain));
+          return d.length > 0 ? d : undefined;
+        }, 20_000);
+        assert.ok(diags.some((d) => String(typeof d.code === 'object' ? d.code.value : d.code).includes('plaintext-llm-log')), JSON.stringify(diags.map((d) => d.code)));
+        assert.strictEqual(diags[0]!.range.start.line, 0, 'the finding points at the first plaintext line');
+      } finally {
+        fs.rmSync(plain, { force: true });
+      }
+    });
+  });
+
   describe('every command runs', () => {
     it('runs each contributed command without UI', async () => {
       const fx = fixture();
@@ -372,6 +421,13 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.search': ['Summary'],
         'encryptedLogs.tree.removeSource': [{ kind: 'message', text: 'not a source' }],
         'encryptedLogs.tree.copyLabel': [ver],
+        'encryptedLogs.rotation.newKeyVersion': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY'],
+        'encryptedLogs.rotation.plan': [[fx.envelopeLog], fx.keyRefs[3]],
+        'encryptedLogs.rotation.reencrypt': [[fx.envelopeLog], fx.keyRefs[3], { dryRun: true }],
+        'encryptedLogs.rotation.verify': [[fx.envelopeLog], fx.keyRefs[3]],
+        'encryptedLogs.rotation.retire': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1'],
+        'encryptedLogs.rotation.purge': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1', true],
+        'encryptedLogs.checkPolicy': [{ uris: [envUri], progress: false }],
       };
       const ext = vscode.extensions.getExtension(EXT_ID)!;
       const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
