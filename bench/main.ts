@@ -33,8 +33,8 @@ const LEGACY_KDF = 'Argon2';
 const FULL: Plan = {
   bigEntries: 1_000_000,
   smallEntries: 9_000,
-  p1: { rounds: 5, indexRounds: 3, fullOpenRounds: 2 },
-  p2: { entries: 100_000, batch: 1000, rounds: 3 },
+  p1: { rounds: 5, indexRounds: 5, fullOpenRounds: 2 },
+  p2: { entries: 50_000, batch: 1000, rounds: 5 },
   p3: { entries: { [CURRENT_SYMBIONT_KDF]: 48, [LEGACY_KDF]: 128 }, singleRuns: { [CURRENT_SYMBIONT_KDF]: 12, [LEGACY_KDF]: 24 } },
   p4: { reference: true },
   p5: { entries: 10_000 },
