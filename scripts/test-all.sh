@@ -11,8 +11,13 @@ passed=0; failed=0; pending=0; failed_tiers=()
 
 bash scripts/ensure-system-deps.sh || { echo "FATAL: could not install system packages" >&2; exit 1; }
 case " $tiers " in *" host "*|*" e2e "*|*" unit-node24 "*) bash scripts/ensure-code-server.sh || { echo "FATAL: could not install code-server" >&2; exit 1; } ;; esac
-# keytar is an optional dependency: on a machine that lacked libsecret-1-dev at `npm ci` it is absent.
-node -e "require('keytar')" 2>/dev/null || npm rebuild keytar || { echo "FATAL: keytar could not be built" >&2; exit 1; }
+# keytar is an optional dependency so that `npm ci` succeeds on a machine without libsecret-1-dev; npm
+# then drops it. Now that the system packages are there, build it (or install the locked version).
+if ! node -e "require('keytar')" 2>/dev/null; then
+  keytar_version=$(node -p "require('./package-lock.json').packages['node_modules/keytar'].version")
+  { [ -d node_modules/keytar ] && npm rebuild keytar; } || npm install --no-save --ignore-scripts=false "keytar@$keytar_version"
+  node -e "require('keytar')" || { echo "FATAL: keytar could not be built (see above)" >&2; exit 1; }
+fi
 npm run --silent build || { echo "FATAL: build failed" >&2; exit 1; }
 
 count() { # adds mocha's "N passing / N failing / N pending" from a log to the totals
