@@ -17,6 +17,7 @@ export const DEFAULT_VAULT_TIMEOUT_MS = 1500;
 
 /** The part of node-vault 0.12 used here. NEVER its rotate(): that rotates Vault's own barrier key. */
 interface NodeVaultClient {
+  token?: string;
   read(path: string, requestOptions?: object): Promise<VaultResponse>;
   write(path: string, data: object, requestOptions?: object): Promise<VaultResponse>;
 }
@@ -56,6 +57,9 @@ export class VaultClient {
       ...(namespace ? { namespace } : {}),
       requestOptions: { timeout: this.timeoutMs },
     });
+    // node-vault falls back to process.env.VAULT_TOKEN by itself: a client without a token sends none
+    // (login requests must not carry some unrelated token).
+    if (!token) this.client.token = undefined;
   }
 
   read(path: string, signal?: AbortSignal): Promise<VaultResponse> {
@@ -66,13 +70,21 @@ export class VaultClient {
     return this.run('write', path, () => this.client.write(path, data), signal);
   }
 
+  /**
+   * An unauthenticated write to a login endpoint (`auth/<mount>/login`): needs no token. 400/403
+   * (and old Vaults' 500 "invalid role_id") become 'denied' errors that never echo the request body.
+   */
+  login(path: string, data: object, signal?: AbortSignal): Promise<VaultResponse> {
+    return this.run('login', path, () => this.client.write(path, data), signal, false);
+  }
+
   /** For batch endpoints: Vault answers 400 when any item failed, with per-item errors in batch_results. */
   writeBatch(path: string, data: object, signal?: AbortSignal): Promise<VaultResponse> {
     return this.run('write', path, () => this.client.write(path, data).catch((err: unknown) => batchBody(err) ?? Promise.reject(err)), signal);
   }
 
-  private async run(op: string, path: string, call: () => Promise<VaultResponse>, signal?: AbortSignal): Promise<VaultResponse> {
-    if (!this.hasToken) {
+  private async run(op: string, path: string, call: () => Promise<VaultResponse>, signal?: AbortSignal, needsToken = true): Promise<VaultResponse> {
+    if (needsToken && !this.hasToken) {
       throw new KeySourceError(this.ref, 'no Vault token: set VAULT_TOKEN or configure a token (log in first)', 'denied');
     }
     const margin = 250;
@@ -93,6 +105,9 @@ export class VaultClient {
     const status = err.response?.statusCode;
     const detail = err.response?.body?.errors?.filter(Boolean).join('; ');
     const where = `${op} ${path}`;
+    if (op === 'login' && (status === 400 || status === 403 || (status === 500 && /invalid (role|secret)/i.test(detail ?? '')))) {
+      return new KeySourceError(this.ref, `Vault denied the login at ${path} (${status}${detail ? `: ${detail}` : ''}): check the role id, the secret id and the AppRole mount`, 'denied');
+    }
     if (status === 503) return new KeySourceError(this.ref, `Vault at ${this.endpoint} is sealed or unavailable (503${detail ? `: ${detail}` : ''})`, 'sealed');
     if (status === 403) {
       return new KeySourceError(this.ref, `permission denied by Vault for ${where} (403): check the token and its policy`, 'denied');

@@ -16,6 +16,18 @@ export interface VaultDoubleOptions {
   transitMounts?: string[];
   /** KV max_versions when a secret sets none; default 10, as Vault's. */
   maxVersions?: number;
+  /** The AppRole auth method (mounted at `auth/<mount>`, default 'approle') with one role; ids default to random UUIDs. */
+  approle?: { mount?: string; roleId?: string; secretId?: string; tokenTtlS?: number; policies?: string[] };
+}
+
+export interface IssuedToken {
+  token: string;
+  accessor: string;
+  /** Epoch ms; 0 = never. */
+  expiresAt: number;
+  ttlS: number;
+  renewable: boolean;
+  policies: string[];
 }
 
 export interface RecordedRequest {
@@ -35,6 +47,12 @@ export interface VaultDouble {
   /** Every response waits this long first (0 = none), for timeout tests. */
   setDelay(ms: number): void;
   resetRequests(): void;
+  /** The AppRole role the double accepts (`POST /v1/auth/<mount>/login`). */
+  readonly approle: { mount: string; roleId: string; secretId: string; tokenTtlS: number };
+  /** Tokens issued by logins, by token (the root token is not among them). */
+  readonly issued: ReadonlyMap<string, IssuedToken>;
+  /** Expires every issued token now (as if their TTL ran out): they get 403 from then on. */
+  expireIssuedTokens(): void;
   close(): Promise<void>;
 }
 
@@ -42,17 +60,74 @@ export interface VaultDouble {
  * A loopback stand-in for HashiCorp Vault's HTTP API v1 (no Vault server can be installed on this
  * project's machines): KV v2 and transit, with Vault's response and error shapes — `{"errors":[...]}`,
  * 403 "permission denied" for a bad or missing token, 404 `{"errors":[]}` for missing paths, 503
- * "Vault is sealed", 400 for bad input — plus switches to seal it and to delay answers.
+ * "Vault is sealed", 400 for bad input — plus the AppRole auth method (`auth/approle/login`; the
+ * tokens it issues are accepted like the root token until they expire) and `auth/token/renew-self`,
+ * and switches to seal it, to delay answers and to expire issued tokens.
  */
 export async function startVaultDouble(opts: VaultDoubleOptions = {}): Promise<VaultDouble> {
   const token = opts.token ?? `hvs.${randomBytes(18).toString('base64url')}`;
   const kv = new Map((opts.kvMounts ?? ['secret']).map((m) => [m, new KvEngine(opts.maxVersions ?? 10)]));
   const transit = new Map((opts.transitMounts ?? ['transit']).map((m) => [m, new TransitEngine()]));
   const requests: RecordedRequest[] = [];
+  const approle = {
+    mount: opts.approle?.mount ?? 'approle',
+    roleId: opts.approle?.roleId ?? randomUUID(),
+    secretId: opts.approle?.secretId ?? randomUUID(),
+    tokenTtlS: opts.approle?.tokenTtlS ?? 2764800,
+    policies: opts.approle?.policies ?? ['default', 'enclog'],
+  };
+  const issued = new Map<string, IssuedToken>();
   let sealed = false;
   let delayMs = 0;
 
-  function route(method: string, url: URL, body: Record<string, unknown>, authed: boolean): VaultReply {
+  /** The token a request presents, when the double knows it and it has not expired. */
+  function authenticate(presented: unknown): { root: boolean; issued?: IssuedToken } | undefined {
+    if (typeof presented !== 'string' || !presented) return undefined;
+    if (presented === token) return { root: true };
+    const t = issued.get(presented);
+    if (!t) return undefined;
+    if (t.expiresAt && t.expiresAt <= Date.now()) {
+      issued.delete(presented);
+      return undefined;
+    }
+    return { root: false, issued: t };
+  }
+
+  function tokenAuth(t: IssuedToken): Record<string, unknown> {
+    return {
+      client_token: t.token,
+      accessor: t.accessor,
+      policies: t.policies,
+      token_policies: t.policies,
+      metadata: { role_name: 'enclog' },
+      lease_duration: t.ttlS,
+      renewable: t.renewable,
+      entity_id: '',
+      token_type: 'service',
+      orphan: true,
+      mfa_requirement: null,
+      num_uses: 0,
+    };
+  }
+
+  function approleLogin(method: string, body: Record<string, unknown>): VaultReply {
+    if (method !== 'POST' && method !== 'PUT') throw unsupportedPath();
+    if (typeof body.role_id !== 'string' || !body.role_id) throw badRequest('missing role_id');
+    // Vault answers one message for a wrong role id and a wrong secret id alike.
+    if (body.role_id !== approle.roleId || body.secret_id !== approle.secretId) throw badRequest('invalid role or secret ID');
+    const t: IssuedToken = {
+      token: `hvs.${randomBytes(18).toString('base64url')}`,
+      accessor: randomBytes(12).toString('base64url'),
+      expiresAt: approle.tokenTtlS ? Date.now() + approle.tokenTtlS * 1000 : 0,
+      ttlS: approle.tokenTtlS,
+      renewable: approle.tokenTtlS > 0,
+      policies: [...approle.policies],
+    };
+    issued.set(t.token, t);
+    return { data: null, auth: tokenAuth(t) };
+  }
+
+  function route(method: string, url: URL, body: Record<string, unknown>, presented: unknown): VaultReply {
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] !== 'v1') throw unsupportedPath();
     const [, first, ...rest] = parts;
@@ -60,7 +135,16 @@ export async function startVaultDouble(opts: VaultDoubleOptions = {}): Promise<V
       return { status: sealed ? 503 : 200, data: { initialized: true, sealed, standby: false, version: '1.15.0-double' } };
     }
     if (sealed) throw new VaultHttpError(503, ['Vault is sealed']);
-    if (!authed) throw new VaultHttpError(403, ['permission denied']);
+    // Login paths need no token (a token that is sent along is ignored).
+    if (first === 'auth' && rest.join('/') === `${approle.mount}/login`) return approleLogin(method, body);
+    const who = authenticate(presented);
+    if (!who) throw new VaultHttpError(403, ['permission denied']);
+    if (first === 'auth' && rest[0] === 'token' && rest[1] === 'renew-self' && rest.length === 2 && (method === 'POST' || method === 'PUT')) {
+      if (who.root) return { data: null, auth: { client_token: token, accessor: 'root', policies: ['root'], token_policies: ['root'], lease_duration: 0, renewable: false, token_type: 'service', orphan: true } };
+      const t = who.issued!;
+      if (t.ttlS) t.expiresAt = Date.now() + t.ttlS * 1000;
+      return { data: null, auth: tokenAuth(t) };
+    }
     // Longest mount prefix wins, as in Vault's router.
     for (let n = parts.length - 1; n >= 2; n--) {
       const mount = parts.slice(1, n).join('/');
@@ -109,9 +193,10 @@ export async function startVaultDouble(opts: VaultDoubleOptions = {}): Promise<V
         }
         if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('failed to parse JSON input: not an object');
       }
-      const reply = route(method, url, body, req.headers['x-vault-token'] === token);
-      status = reply.status ?? (reply.data === undefined ? 204 : 200);
-      payload = reply.data === undefined ? undefined : envelope(reply.data);
+      const reply = route(method, url, body, req.headers['x-vault-token']);
+      const empty = reply.data === undefined && reply.auth === undefined;
+      status = reply.status ?? (empty ? 204 : 200);
+      payload = empty ? undefined : { ...envelope(reply.data ?? null), auth: reply.auth ?? null };
     } catch (err) {
       if (!(err instanceof VaultHttpError)) {
         status = 500;
@@ -141,6 +226,11 @@ export async function startVaultDouble(opts: VaultDoubleOptions = {}): Promise<V
     unseal: () => void (sealed = false),
     setDelay: (ms) => void (delayMs = ms),
     resetRequests: () => void requests.splice(0),
+    approle: { mount: approle.mount, roleId: approle.roleId, secretId: approle.secretId, tokenTtlS: approle.tokenTtlS },
+    issued,
+    expireIssuedTokens: () => {
+      for (const t of issued.values()) t.expiresAt = 1;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

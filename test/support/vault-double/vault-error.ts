@@ -18,4 +18,6 @@ export const unsupportedPath = (): VaultHttpError => new VaultHttpError(404, ['1
 export interface VaultReply {
   status?: number;
   data?: unknown;
+  /** Login and token endpoints answer with `auth` (and `data: null`). */
+  auth?: unknown;
 }
