@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createKeySource } from '../../src/core/keys/sources';
 import { KeySourceError } from '../../src/core/keys/types';
 import { approleLogin } from '../../src/core/keys/vault-approle';
@@ -66,7 +67,7 @@ describe('Vault AppRole login (approleLogin) against the Vault double', () => {
     process.env.VAULT_TOKEN = 'hvs.unrelated';
     try {
       const http = await import('node:http');
-      const headers: http.IncomingHttpHeaders[] = [];
+      const headers: IncomingHttpHeaders[] = [];
       // a tiny proxy in front of the double that records headers
       const proxy = http.createServer((req, res) => {
         headers.push(req.headers);
