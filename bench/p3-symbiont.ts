@@ -11,14 +11,17 @@ import type { SymbiontInput } from './inputs';
 
 const ENV = 'ENCLOG_BENCH_SYMBIONT_KEY';
 
-async function singleThreadRate(kdf: string, runs: number): Promise<{ perRunMs: number; rate: number }> {
+const cpuMs = (c: NodeJS.CpuUsage): number => (c.user + c.system) / 1000;
+
+async function singleThreadRate(kdf: string, runs: number): Promise<{ perRunMs: number; rate: number; cpuMsPerRun: number }> {
   const params = symbiontKdfParams(kdf);
   const pw = Buffer.from('single-thread-reference');
   argon2idRawSync(pw, Buffer.alloc(32, 1), params); // warm-up
+  const c0 = process.cpuUsage();
   const t = await timed(() => {
     for (let i = 0; i < runs; i++) argon2idRawSync(pw, Buffer.alloc(32, i + 2), params);
   });
-  return { perRunMs: t.ms / runs, rate: runs / (t.ms / 1000) };
+  return { perRunMs: t.ms / runs, rate: runs / (t.ms / 1000), cpuMsPerRun: cpuMs(process.cpuUsage(c0)) / runs };
 }
 
 interface LabelResult {
@@ -35,6 +38,10 @@ interface LabelResult {
   pool_fields_per_s: number;
   end_to_end_fields_per_s: number;
   ratio: number;
+  single_thread_cpu_ms_per_run: number;
+  pool_cpu_ms_per_field: number;
+  cpu_efficiency: number;
+  cores_obtained: number;
 }
 
 async function measure(input: SymbiontInput, singleRuns: number, cores: number): Promise<LabelResult> {
@@ -51,7 +58,9 @@ async function measure(input: SymbiontInput, singleRuns: number, cores: number):
     const t0 = process.hrtime.bigint();
     const first = await session.decryptEntries(0, 1);
     const firstMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const c0 = process.cpuUsage();
     const rest = await timed(() => session.decryptEntries(1, n - 1));
+    const restCpu = cpuMs(process.cpuUsage(c0));
     const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const bad = [...first, ...rest.value].filter((e) => e.status !== 'ok');
     if (bad.length) throw new Error(`P3 ${input.kdf}: ${bad.length} entries failed: ${bad[0]!.error}`);
@@ -71,6 +80,10 @@ async function measure(input: SymbiontInput, singleRuns: number, cores: number):
       pool_fields_per_s: round(poolRate, 3),
       end_to_end_fields_per_s: round(fields / (totalMs / 1000), 3),
       ratio: round(poolRate / (cores * single.rate), 3),
+      single_thread_cpu_ms_per_run: round(single.cpuMsPerRun, 1),
+      pool_cpu_ms_per_field: round(restCpu / steadyFields, 1),
+      cpu_efficiency: round(single.cpuMsPerRun / (restCpu / steadyFields), 3),
+      cores_obtained: round(restCpu / rest.ms, 2),
     };
   } finally {
     delete process.env[ENV];
@@ -92,6 +105,9 @@ export async function runP3(inputs: SymbiontInput[], singleRuns: Record<string, 
     by_kdf: results,
     first_entry_ms: Object.fromEntries(results.map((r) => [r.kdf, r.first_entry_ms])),
     first_entry_in_single_runs: Object.fromEntries(results.map((r) => [r.kdf, round(r.first_entry_ms / r.single_thread_ms_per_run, 2)])),
-    note: 'pool rate = fields/s after the first entry (one Argon2 run per field, one key); first entry from a fresh engine includes worker start-up',
+    note:
+      'pool rate = fields/s after the first entry (one Argon2 run per field, one key); first entry from a fresh engine includes worker start-up. ' +
+      'cpu_efficiency = single-thread CPU per Argon2 run / process CPU per field in the pool (the pool overhead, whatever the load); ' +
+      'cores_obtained = process CPU time / wall time while the pool ran: the ratio can only reach 0.85 when this is close to the core count',
   });
 }
