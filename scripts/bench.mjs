@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const run = (args) => spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
+const run = (args, stdio = 'inherit') => spawnSync(process.execPath, args, { cwd: root, stdio }).status ?? 1;
 
 if (!argv.includes('--no-build')) {
-  const status = run(['scripts/build.mjs']);
+  const status = run(['scripts/build.mjs'], ['ignore', 2, 2]); // stdout stays JSON figures only
   if (status !== 0) process.exit(status);
 }
 await build({
