@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Audit } from './audit';
-import { addRef, keySources, removeRef, validateRef, VAULT_TOKEN_SECRET } from './config';
+import { addRef, keySources, removeRef, validateRef, vaultAuthSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET } from './config';
 import type { EngineHost } from './engineHost';
 import type { KeyTreeNode, KeyTreeProvider } from './keyTree';
 import { VIEW_TYPE, type LogViewerProvider, type ViewerPanel } from './viewer';
@@ -85,6 +85,30 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     if (token) await context.secrets.store(VAULT_TOKEN_SECRET, token);
     else await context.secrets.delete(VAULT_TOKEN_SECRET);
     audit.record({ action: 'key-access', source: 'vault', detail: token ? 'vault token set (secret storage)' : 'vault token removed' });
+    return true;
+  },
+
+  'encryptedLogs.setVaultAppRoleSecret': ({ context, audit }) => async (secretId?: string) => {
+    const auth = vaultAuthSettings();
+    if (typeof secretId !== 'string') {
+      secretId = await vscode.window.showInputBox({
+        title: 'Vault AppRole secret ID',
+        prompt: `For role id ${auth.roleId ?? '(set encryptedLogs.vault.roleId)'} at auth/${auth.approleMount}. Stored in the OS secret storage (never in settings). Empty to remove.`,
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (secretId === undefined) return false;
+      if (secretId && auth.method !== 'approle') {
+        void vscode.window.showInformationMessage('Saved. It is used when the setting encryptedLogs.vault.authMethod is "approle".');
+      }
+    }
+    if (secretId) await context.secrets.store(VAULT_APPROLE_SECRET, secretId);
+    else await context.secrets.delete(VAULT_APPROLE_SECRET);
+    audit.record({
+      action: 'key-access',
+      source: `vault-approle:${auth.approleMount}`,
+      detail: secretId ? `vault approle secret id set for role id ${auth.roleId ?? '(not set)'} (secret storage)` : 'vault approle secret id removed',
+    });
     return true;
   },
 

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
+/** The AppRole secret_id (a credential: SecretStorage only). The role_id is a setting. */
+export const VAULT_APPROLE_SECRET = 'encryptedLogs.vault.approleSecretId';
 
 export interface VaultSettings {
   endpoint?: string;
@@ -30,6 +32,22 @@ export function vaultSettings(): VaultSettings {
   const endpoint = cfg.get<string>('vault.address')?.trim();
   const namespace = cfg.get<string>('vault.namespace')?.trim();
   return { ...(endpoint ? { endpoint } : {}), ...(namespace ? { namespace } : {}) };
+}
+
+export interface VaultAuthSettings {
+  method: 'token' | 'approle';
+  /** Where the AppRole auth method is mounted (auth/<mount>/login). */
+  approleMount: string;
+  roleId?: string;
+}
+
+/** How the extension gets its Vault token: the stored token, or an AppRole login (role id here, secret id in SecretStorage). */
+export function vaultAuthSettings(): VaultAuthSettings {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
+  const method = cfg.get<string>('vault.authMethod') === 'approle' ? 'approle' : 'token';
+  const approleMount = cfg.get<string>('vault.approleMount')?.trim().replace(/^\/+|\/+$/g, '') || 'approle';
+  const roleId = cfg.get<string>('vault.roleId')?.trim();
+  return { method, approleMount, ...(roleId ? { roleId } : {}) };
 }
 
 /** Which settings level a ref lives in, for removal. */

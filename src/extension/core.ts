@@ -6,3 +6,5 @@ export { maskValue, defaultMaskOptions, MASK_CATEGORIES } from '../core/masking'
 export type { MaskOptions, MaskCategory } from '../core/masking';
 export type { DecryptedEntry, LogRecord, KeyVersionInfo } from '../core/model';
 export { VaultClient } from '../core/keys/vault-client';
+export { approleLogin } from '../core/keys/vault-approle';
+export type { AppRoleLogin, AppRoleLoginOptions } from '../core/keys/vault-approle';

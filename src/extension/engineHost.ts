@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { keySources, vaultSettings, VAULT_TOKEN_SECRET, SECTION } from './config';
+import { keySources, vaultAuthSettings, vaultSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, SECTION, type VaultSettings } from './config';
 import { createEngine, type Engine, type KeyVersionInfo } from './core';
+import type { AuditEvent } from '../core/keys/types';
+import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
 
 export interface VersionsSnapshot {
   refs: string[];
@@ -13,6 +15,10 @@ export interface VersionsSnapshot {
  * Owns the window's one Engine (Argon2 worker pool + KeyResolver). Recreated when the key source
  * settings, the Vault settings or the Vault token change; listeners (open editors, the tree)
  * reopen their sessions on `onDidReset`.
+ *
+ * Vault auth: the token from SecretStorage, or (`vault.authMethod` = approle) a token from an AppRole
+ * login, made lazily when an engine with vault-* sources is created. When Vault rejects that token
+ * (403: expired or revoked), the host logs in again once and recreates the engine.
  */
 export class EngineHost implements vscode.Disposable {
   private engine: Engine | undefined;
@@ -21,18 +27,32 @@ export class EngineHost implements vscode.Disposable {
   readonly onDidReset = this.resetEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private generation = 0;
+  /** The AppRole token the current engine was created with, if any. */
+  private engineToken: IssuedVaultToken | undefined;
+  /** The login error the current engine was created after (approle, vault-* sources configured). */
+  private engineLoginError: string | undefined;
+  /** Set while a log-in-again after a 403 is under way. */
+  private relogin: Promise<void> | undefined;
+  readonly approle: VaultAppRoleSession;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly audit: Audit,
   ) {
+    this.approle = new VaultAppRoleSession(secrets, audit);
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.vault`)) this.approle.invalidate();
         if (e.affectsConfiguration(`${SECTION}.keySources`) || e.affectsConfiguration(`${SECTION}.vault`)) void this.reset('settings changed');
       }),
       secrets.onDidChange((e) => {
         if (e.key === VAULT_TOKEN_SECRET) void this.reset('vault token changed');
+        if (e.key === VAULT_APPROLE_SECRET) {
+          this.approle.invalidate();
+          if (vaultAuthSettings().method === 'approle') void this.reset('vault approle secret id changed');
+        }
       }),
+      this.approle,
       this.resetEmitter,
     );
     void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', keySources().length === 0);
@@ -51,10 +71,12 @@ export class EngineHost implements vscode.Disposable {
     if (!this.creating) {
       this.creating = (async () => {
         const refs = keySources();
-        const token = await this.secrets.get(VAULT_TOKEN_SECRET);
-        const vault = { ...vaultSettings(), ...(token ? { token } : {}) };
-        const engine = createEngine({ keyRefs: refs, vault, audit: this.audit.sink });
+        const gen = this.generation;
+        const { vault, issued, loginError } = await this.vaultAuth(refs);
+        const engine = createEngine({ keyRefs: refs, vault, audit: (e) => this.onAudit(e, gen) });
         this.engine = engine;
+        this.engineToken = issued;
+        this.engineLoginError = loginError;
         this.creating = undefined;
         return engine;
       })();
@@ -62,16 +84,73 @@ export class EngineHost implements vscode.Disposable {
     return this.creating;
   }
 
-  async versions(): Promise<VersionsSnapshot> {
+  /**
+   * Vault address, namespace and token for these refs (the configured ones by default): the stored
+   * token, or with AppRole the issued one (logging in first when none is held and a vault-* ref is
+   * among them). A failed login leaves the token out; its message is in `loginError`.
+   */
+  async vaultAuth(refs: string[] = keySources()): Promise<{ vault: VaultSettings & { token?: string }; issued?: IssuedVaultToken; loginError?: string }> {
+    const settings = vaultSettings();
+    if (vaultAuthSettings().method !== 'approle') {
+      const token = await this.secrets.get(VAULT_TOKEN_SECRET);
+      return { vault: { ...settings, ...(token ? { token } : {}) } };
+    }
+    if (!refs.some((r) => r.startsWith('vault-'))) return { vault: settings };
+    try {
+      const issued = await this.approle.token();
+      return { vault: { ...settings, token: issued.token }, issued };
+    } catch (e) {
+      return { vault: settings, loginError: (e as Error).message };
+    }
+  }
+
+  /** The engine's audit sink: records the event; a 403 on the AppRole token starts one log-in-again. */
+  private onAudit(e: AuditEvent, gen: number): void {
+    this.audit.record(e);
+    if (e.action !== 'key-source-error' || !e.source?.startsWith('vault-') || !/\(403\)|permission denied/i.test(e.detail ?? '')) return;
+    const issued = this.engineToken;
+    if (gen !== this.generation || !issued || this.relogin || this.approle.issued?.token !== issued.token) return;
+    if (issued.afterRejection && Date.now() - issued.since < 60_000) {
+      this.audit.channel.warn('vault approle: the token from logging in again was rejected too (403); not retrying: check the role policies');
+      return;
+    }
+    this.relogin = this.reloginNow('vault rejected the approle token (403)', true).finally(() => (this.relogin = undefined));
+  }
+
+  /**
+   * Logs in with AppRole again (the token expired, was revoked or could not be renewed) and
+   * recreates the engine with the new token. Rejects with the login error.
+   */
+  async reloginNow(reason: string, afterRejection = false): Promise<void> {
+    this.audit.channel.info(`vault approle: logging in again: ${reason}`);
+    this.approle.invalidate();
+    const login = this.approle.token({ afterRejection });
+    await this.reset(reason);
+    await login.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  async versions(retry = true): Promise<VersionsSnapshot> {
     const engine = await this.get();
     const refs = keySources();
+    const loginError = this.engineLoginError;
+    let snapshot: VersionsSnapshot;
     try {
       const v = await engine.versions();
       const errors = v.errors.map((e) => ({ ref: e.ref, message: e.message }));
-      return { refs, keys: v.keys, errors };
+      snapshot = { refs, keys: v.keys, errors };
     } catch (e) {
-      return { refs, keys: [], errors: [{ ref: '*', message: (e as Error).message }] };
+      snapshot = { refs, keys: [], errors: [{ ref: '*', message: (e as Error).message }] };
     }
+    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${vaultAuthSettings().approleMount}`, message: loginError });
+    // Vault rejected the AppRole token while listing: the host logs in again; answer with the new engine.
+    if (retry && this.relogin) {
+      await this.relogin;
+      return this.versions(false);
+    }
+    return snapshot;
   }
 
   clearKeyCache(): void {
@@ -84,6 +163,8 @@ export class EngineHost implements vscode.Disposable {
     const old = this.engine ?? (this.creating ? await this.creating : undefined);
     this.engine = undefined;
     this.creating = undefined;
+    this.engineToken = undefined;
+    this.engineLoginError = undefined;
     this.generation++;
     void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', keySources().length === 0);
     this.audit.channel.debug(`engine reset: ${reason}`);

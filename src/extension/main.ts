@@ -23,7 +23,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const engines = new EngineHost(context.secrets, audit);
   const viewer = new LogViewerProvider(context.extensionUri, audit, engines);
   const tree = new KeyTreeProvider(engines, viewer);
-  const vaultRenewer = new VaultTokenRenewer(context.secrets, audit);
+  const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, engines);
   const rotation = rotationCommands({ engines, audit, secrets: context.secrets });
   context.subscriptions.push(
     audit,

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { vaultSettings, VAULT_TOKEN_SECRET } from './config';
 import type { EngineHost } from './engineHost';
 import {
   createKeyVersion,
@@ -75,8 +74,8 @@ export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
   const store = new StateStore(deps.stateDir ?? stateDir());
 
   async function withKeys<T>(extra: string[], body: (keys: RotationKeys, vault: { endpoint?: string; namespace?: string; token?: string }) => Promise<T>): Promise<T> {
-    const token = await deps.secrets.get(VAULT_TOKEN_SECRET);
-    const vault = { ...vaultSettings(), ...(token ? { token } : {}) };
+    // the stored Vault token, or the AppRole-issued one (logging in when needed)
+    const { vault } = await deps.engines.vaultAuth([...extra, ...deps.engines.refs]);
     const keys = new RotationKeys([...extra, ...deps.engines.refs], { vault, audit: deps.audit.sink, retired: store.retiredLabels() });
     try {
       return await body(keys, vault);

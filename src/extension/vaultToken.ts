@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { keySources, vaultSettings, VAULT_TOKEN_SECRET } from './config';
+import { keySources, vaultAuthSettings, vaultSettings, VAULT_TOKEN_SECRET } from './config';
 import { VaultClient } from './core';
+import type { EngineHost } from './engineHost';
 
 /**
- * Keeps the Vault token from SecretStorage alive: `auth/token/renew-self` at half the lease
- * (between 1 minute and 1 hour), while a vault-* key source is configured. Outcomes go to the
- * audit channel (never the token).
+ * Keeps the Vault token alive: `auth/token/renew-self` at half the lease (between 1 minute and
+ * 1 hour), while a vault-* key source is configured. The token is the one from SecretStorage, or with
+ * `vault.authMethod` = approle the one the AppRole login issued: when that one cannot be renewed any
+ * more (expired, revoked, not renewable, at its max TTL) the host logs in again. Outcomes go to the
+ * audit channel (never the token, never the secret id).
  */
 export class VaultTokenRenewer implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -16,11 +19,13 @@ export class VaultTokenRenewer implements vscode.Disposable {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly audit: Audit,
+    private readonly engines?: EngineHost,
   ) {
     this.disposables.push(
       secrets.onDidChange((e) => e.key === VAULT_TOKEN_SECRET && this.schedule(5_000)),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs') && this.schedule(5_000)),
     );
+    if (engines) this.disposables.push(engines.approle.onDidLogin((t) => this.schedule(halfLease(t.leaseDurationS))));
     this.schedule(30_000);
   }
 
@@ -33,27 +38,53 @@ export class VaultTokenRenewer implements vscode.Disposable {
   /** Renews once; returns the new TTL in seconds, or undefined when there is nothing to renew / it failed. */
   async renewNow(): Promise<number | undefined> {
     const usesVault = keySources().some((r) => r.startsWith('vault-'));
-    const token = await this.secrets.get(VAULT_TOKEN_SECRET);
-    if (!usesVault || !token) return undefined;
+    if (!usesVault) return undefined;
+    const approle = vaultAuthSettings().method === 'approle' && this.engines ? this.engines.approle : undefined;
+    // AppRole: renew the issued token; none yet means no login happened yet (it is lazy): nothing to do.
+    const issued = approle?.issued;
+    const token = approle ? issued?.token : await this.secrets.get(VAULT_TOKEN_SECRET);
+    if (!token) return undefined;
+    const what = approle ? 'vault approle token' : 'vault token';
     try {
       const client = new VaultClient('vault-token', { ...vaultSettings(), token, timeoutMs: 5000 });
       const res = (await client.write('auth/token/renew-self', {})) as { auth?: { lease_duration?: number; renewable?: boolean } };
       const ttl = Number(res.auth?.lease_duration ?? 0);
+      const renewable = res.auth?.renewable !== false;
       this.lastRenewal = { ok: true, ttl, at: new Date().toISOString() };
-      this.audit.record({ action: 'key-access', source: 'vault', detail: `vault token renewed (ttl ${ttl} s)` });
-      if (ttl > 0 && res.auth?.renewable !== false) this.schedule(Math.min(3600, Math.max(60, ttl / 2)) * 1000);
+      this.audit.record({ action: 'key-access', source: 'vault', detail: `${what} renewed (ttl ${ttl} s${issued?.accessor ? `, accessor ${issued.accessor}` : ''})` });
+      if (approle) {
+        approle.renewed(token, ttl, renewable);
+        // At its max TTL (or never renewable) the token will run out: log in again before it does.
+        if (ttl > 0 && (!renewable || ttl < 120)) this.scheduleRelogin(Math.max(1, ttl * 0.8) * 1000, `the ${what} reaches its max TTL`);
+        else if (ttl > 0) this.schedule(halfLease(ttl));
+      } else if (ttl > 0 && renewable) this.schedule(halfLease(ttl));
       return ttl;
     } catch (e) {
       const msg = (e as Error).message;
       this.lastRenewal = { ok: false, error: msg, at: new Date().toISOString() };
-      this.audit.record({ action: 'key-source-error', source: 'vault', detail: `vault token renewal failed: ${msg}` });
+      this.audit.record({ action: 'key-source-error', source: 'vault', detail: `${what} renewal failed: ${msg}` });
+      if (approle && this.engines && /\(403\)|permission denied/i.test(msg)) {
+        // expired or revoked: a new login (the engine is recreated with the new token)
+        await this.engines.reloginNow(`${what} renewal was denied`);
+        return undefined;
+      }
       this.schedule(5 * 60_000);
       return undefined;
     }
+  }
+
+  private scheduleRelogin(ms: number, reason: string): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.engines?.reloginNow(reason), ms);
+    this.timer.unref?.();
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function halfLease(ttlS: number): number {
+  return Math.min(3600, Math.max(60, ttlS / 2)) * 1000;
 }

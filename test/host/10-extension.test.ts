@@ -13,6 +13,7 @@ import type { HostMessage, RowSummary } from '../../src/shared/protocol';
 import type { KeyTreeNode } from '../../src/extension/keyTree';
 import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
+import { startVaultDouble } from '../support/vault-double';
 
 const EXT_ID = 'enclog.encrypted-log-inspector';
 
@@ -347,6 +348,79 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
   });
 
+  describe('Vault AppRole', () => {
+    it('logs in with the role id + stored secret id, lists vault-kv versions with the issued token, renews it, logs in again after a 403; the audit holds neither secret', async () => {
+      const vault = await startVaultDouble({ approle: { tokenTtlS: 900 } });
+      const seed = async (value: string): Promise<void> => {
+        const res = await fetch(`${vault.url}/v1/secret/data/host/approle-kek`, { method: 'POST', headers: { 'X-Vault-Token': vault.token }, body: JSON.stringify({ data: { value } }) });
+        assert.strictEqual(res.status, 200);
+      };
+      await seed(`kek-a1:${Buffer.alloc(32, 1).toString('base64')}`);
+      await seed(`kek-a2:${Buffer.alloc(32, 2).toString('base64')}`);
+      const ref = 'vault-kv:secret/host/approle-kek';
+      const { roleId, secretId } = vault.approle;
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const fx = fixture();
+      const tokensSeen = new Set<string>();
+      const listed = async (): Promise<string[] | false> => {
+        const snap = await api.engines.versions();
+        const labels = snap.keys.filter((k) => k.sourceRef === ref).map((k) => k.label);
+        return labels.length ? labels : false;
+      };
+      try {
+        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.authMethod', 'approle', vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.roleId', roleId, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('keySources', [...fx.keyRefs, ref], vscode.ConfigurationTarget.Workspace);
+        assert.strictEqual(await vscode.commands.executeCommand('encryptedLogs.setVaultAppRoleSecret', secretId), true);
+
+        // the first Vault use logs in; the issued token reads the KV versions
+        assert.deepStrictEqual(await waitFor('vault-kv versions via approle', listed, 30_000), [`${ref}@v1`, `${ref}@v2`]);
+        const first = api.engines.approle.issued;
+        assert.ok(first, 'an issued token is held');
+        assert.ok(vault.issued.has(first.token), 'the token came from the double');
+        tokensSeen.add(first.token);
+        assert.ok(vault.requests.some((r) => r.path === '/v1/auth/approle/login' && r.status === 200), 'logged in at auth/approle/login');
+        const login = api.audit.recent.find((e) => e.detail?.startsWith('vault approle login ('));
+        assert.ok(login, `the login is audited: ${JSON.stringify(api.audit.recent.slice(-10))}`);
+        assert.match(login.detail!, new RegExp(`role id ${roleId}, accessor ${first.accessor}, ttl 900 s`));
+
+        // renewal renews the issued token
+        assert.strictEqual(await api.vaultRenewer.renewNow(), 900);
+        assert.ok(vault.requests.some((r) => r.path === '/v1/auth/token/renew-self' && r.status === 200));
+        assert.ok(api.audit.recent.some((e) => e.detail?.includes(`vault approle token renewed (ttl 900 s, accessor ${first.accessor})`)));
+
+        // the token expires: the next Vault use gets 403, the host logs in once more and answers with the new token
+        vault.expireIssuedTokens();
+        assert.deepStrictEqual(await waitFor('versions after the re-login', listed, 30_000), [`${ref}@v1`, `${ref}@v2`]);
+        const second = api.engines.approle.issued;
+        assert.ok(second && second.token !== first.token, 'a new token after the 403');
+        tokensSeen.add(second.token);
+        assert.ok(api.audit.recent.some((e) => e.detail?.includes('after the previous token was rejected')), 'the re-login is audited');
+
+        // a wrong secret id: a readable error for the source, no token
+        await vscode.commands.executeCommand('encryptedLogs.setVaultAppRoleSecret', 'wrong-secret-id-0000');
+        const denied = await waitFor('the login error', async () => {
+          const snap = await api.engines.versions();
+          return snap.errors.find((e) => e.ref === 'vault-approle:approle');
+        }, 30_000);
+        assert.match(denied.message, /denied the login at auth\/approle\/login \(400: invalid role or secret ID\)/);
+        assert.strictEqual(api.engines.approle.issued, undefined);
+
+        const audit = JSON.stringify(api.audit.recent);
+        assert.ok(!audit.includes(secretId) && !audit.includes('wrong-secret-id-0000'), 'the audit never holds the secret id');
+        for (const t of tokensSeen) assert.ok(!audit.includes(t), 'the audit never holds an issued token');
+      } finally {
+        await vscode.commands.executeCommand('encryptedLogs.setVaultAppRoleSecret', '');
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.authMethod', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.roleId', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Workspace);
+        await vault.close();
+      }
+    });
+  });
+
   describe('rotation and policy from the palette', () => {
     it('plans, re-wraps and verifies a copy of the envelope log; kek-v1 entries move to kek-v2', async () => {
       const fx = fixture();
@@ -410,6 +484,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.addKeySource': ['env:ENCLOG_HOST_TEST_KEY', 'workspace'],
         'encryptedLogs.removeKeySource': ['env:ENCLOG_HOST_TEST_KEY'],
         'encryptedLogs.setVaultToken': ['s.host-test-token'],
+        'encryptedLogs.setVaultAppRoleSecret': [''],
         'encryptedLogs.clearKeyCache': [],
         'encryptedLogs.revealEntry': [0, false],
         'encryptedLogs.exportFiltered': [vscode.Uri.file(out)],
