@@ -4,7 +4,7 @@ import { intOption, UsageError, type ParsedArgs } from '../args';
 import { onePositional, withEngine } from '../context';
 import type { Output } from '../output';
 
-export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N]';
+export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
 
 export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
   if (args.flags.has('no-mask') && args.values.has('mask')) throw new UsageError('--no-mask and --mask exclude each other');
@@ -46,7 +46,8 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
       const total = session.entryCount();
       const from = Math.min(intOption(args, 'from', 0), total);
       const end = Math.min(total, from + intOption(args, 'count', total - from));
-      const batch = intOption(args, 'batch-size', 64, 1);
+      // Transit unwraps share one Vault round trip per batch; Symbiont batches stay small so output streams.
+      const batch = intOption(args, 'batch-size', session.format === 'symbiont' ? 16 : 256, 1);
       let failed = 0;
       for (let at = from; at < end; at += batch) {
         for (const e of await session.decryptEntries(at, Math.min(batch, end - at))) {
