@@ -8,6 +8,8 @@ const ST_UNKNOWN = 0;
 const ST_OK = 1;
 const ST_ERROR = 2;
 const LRU_MAX = 2000;
+/** While a huge log is still being indexed, the webview hears about the growing entry count this often. */
+const INDEX_ANNOUNCE_MS = 250;
 
 export interface Facets {
   agents: string[];
@@ -60,7 +62,9 @@ export class LogDocument implements vscode.CustomDocument {
   async open(): Promise<void> {
     try {
       const engine = await this.engines.get();
-      this.session = await engine.open(this.uri.fsPath);
+      // Progressive: the first screen of a 1 GB log costs what a small one does; the rest is indexed
+      // in the background and announced like a tail.
+      this.session = await engine.open(this.uri.fsPath, { progressive: true });
       this.openError = undefined;
     } catch (e) {
       this.session = undefined;
@@ -68,7 +72,29 @@ export class LogDocument implements vscode.CustomDocument {
     }
     this.resetState();
     this.watch();
-    this.startHistogram();
+    if (this.session?.indexing) this.followIndexing(this.session);
+    else this.startHistogram();
+  }
+
+  private followIndexing(session: LogSession): void {
+    let announced = 0;
+    const announce = (): void => {
+      if (this.session !== session) return;
+      this.grow(session.entryCount());
+      this.changed.fire({ reason: 'tail' });
+      announced = Date.now();
+    };
+    const stop = session.onIndexProgress(() => {
+      if (Date.now() - announced >= INDEX_ANNOUNCE_MS) announce();
+    });
+    session.whenIndexed().then(
+      () => {
+        stop();
+        announce();
+        if (this.session === session) this.startHistogram();
+      },
+      () => stop(),
+    );
   }
 
   private reopening: Promise<void> = Promise.resolve();
