@@ -8,17 +8,18 @@
  *    key string in Symbiont's own format (fresh 32-byte salt and 12-byte nonce, Argon2id per `kdf`).
  *  - transit JSON lines: every `vault:vN:` value re-wrapped to the latest version with `rewrap`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { aesGcmDecrypt, aesGcmEncrypt } from '../crypto/aes-gcm';
 import { symbiontKdfParams } from '../crypto/argon2';
-import { checkEnvelopeHeader, openEnvelopeData, unwrapDek, wrapDek } from '../crypto/envelope-cipher';
-import { AuthError } from '../crypto/errors';
+import { checkEnvelopeHeader, openEnvelopeData, unwrapDek } from '../crypto/envelope-cipher';
+import { AuthError, CorruptValueError } from '../crypto/errors';
 import { decodeSymbiontField, SYMBIONT_ALGORITHM, SYMBIONT_SALT_BYTES } from '../crypto/symbiont-cipher';
 import type { EnvelopeValue, FormatId, SymbiontEncryptedData } from '../model';
 import type { LoadedKey, TransitEngine } from '../keys/types';
 import { transitVersionInfo } from '../keys/key-index';
 import type { LineFields, LocatedField } from './line-fields';
 import type { RotationKeys } from './rotation-keys';
+import { NoncePool } from './nonce-pool';
 
 export type FieldState = 'on-target' | 'rewritten' | 'failed';
 
@@ -178,8 +179,72 @@ function transitVersion(wrapped: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
+const DEK_BYTES = 32;
+const WRAP_NONCE_BYTES = 12;
+const WRAPPED_DEK_BYTES = WRAP_NONCE_BYTES + DEK_BYTES + 16;
+
+/**
+ * `wrapDek` (b64(nonce(12) || AES-256-GCM(KEK, DEK) || tag)) with the nonce taken from a pool drawn
+ * in bulk and one reused scratch buffer: the same format, one `randomBytes` call per 4096 wraps.
+ */
+export class PooledWrapper {
+  private readonly nonces: NoncePool;
+  private readonly scratch = Buffer.alloc(WRAPPED_DEK_BYTES);
+
+  constructor(perBlock?: number) {
+    this.nonces = new NoncePool(perBlock);
+  }
+
+  wrap(kek: Buffer, dek: Buffer): string {
+    if (dek.length !== DEK_BYTES) throw new CorruptValueError(`DEK must be ${DEK_BYTES} bytes`);
+    const nonce = this.nonces.next();
+    const c = createCipheriv('aes-256-gcm', kek, nonce);
+    const out = this.scratch;
+    nonce.copy(out, 0);
+    const n = c.update(dek).copy(out, WRAP_NONCE_BYTES);
+    const f = c.final();
+    if (n + f.length !== DEK_BYTES) throw new CorruptValueError('AES-GCM produced an unexpected length');
+    f.copy(out, WRAP_NONCE_BYTES + n);
+    c.getAuthTag().copy(out, WRAP_NONCE_BYTES + DEK_BYTES);
+    return out.toString('base64');
+  }
+}
+
+/**
+ * The serialization of an envelope value (`text` = JSON.stringify of it) with `key_id` and
+ * `dek_wrapped` replaced: byte-identical to JSON.stringify of the parsed value with those two members
+ * set (the members keep their places), without parsing. Each `"name":"value"` pair must occur exactly
+ * once in `text` (otherwise, e.g. a nested object repeats it, the value is parsed and serialized).
+ */
+export function replaceEnvelopeKey(text: string, data: EnvelopeValue, keyId: string, dekWrapped: string): string {
+  const k = `"key_id":${JSON.stringify(data.key_id)}`;
+  const d = `"dek_wrapped":${JSON.stringify(data.dek_wrapped)}`;
+  const ki = text.indexOf(k);
+  const di = text.indexOf(d);
+  if (ki > 0 && di > 0 && text.indexOf(k, ki + 1) < 0 && text.indexOf(d, di + 1) < 0) {
+    const kNew = `"key_id":${JSON.stringify(keyId)}`;
+    const dNew = `"dek_wrapped":${JSON.stringify(dekWrapped)}`;
+    return ki < di
+      ? text.slice(0, ki) + kNew + text.slice(ki + k.length, di) + dNew + text.slice(di + d.length)
+      : text.slice(0, di) + dNew + text.slice(di + d.length, ki) + kNew + text.slice(ki + k.length);
+  }
+  const obj = JSON.parse(text) as Record<string, unknown>;
+  obj.key_id = keyId;
+  obj.dek_wrapped = dekWrapped;
+  return JSON.stringify(obj);
+}
+
 class EnvelopeRewriter implements Rewriter {
   private readonly targetKeyId: string;
+  private readonly wrapper = new PooledWrapper();
+  /**
+   * KEK target: a field's verification digest is taken over its DEK (as the target KEK unwraps it)
+   * and its exact nonce + ciphertext, instead of over the decrypted data. The rewrite still
+   * authenticates every value's data with its DEK; the read-back then proves that the target KEK
+   * unwraps the same DEK and that nonce and ciphertext are byte-identical, which implies the same
+   * plaintext without decrypting the data a second time.
+   */
+  private readonly dekDigests: boolean;
 
   constructor(
     private readonly keys: RotationKeys,
@@ -188,10 +253,31 @@ class EnvelopeRewriter implements Rewriter {
     const id = target.info.keyId ?? (target.transit ? `${TRANSIT_PREFIX}${target.transit.name}` : undefined);
     if (!id) throw new RotationError(`${target.info.label} has no key id`);
     this.targetKeyId = id;
+    this.dekDigests = !!target.material && !target.transit;
   }
 
   private contentDigest(data: EnvelopeValue, plaintext: Buffer): Buffer {
     return sha('E', plaintext, Buffer.from(data.nonce), Buffer.from('|'), Buffer.from(data.ciphertext));
+  }
+
+  private dekDigest(data: EnvelopeValue, dek: Buffer): Buffer {
+    return createHash('sha256').update('K').update(dek).update(data.nonce).update('|').update(data.ciphertext).digest();
+  }
+
+  /** What the verification side computes for a value whose data does not authenticate (KEK target). */
+  private unreadableDigest(f: LocatedField, data: EnvelopeValue): Buffer {
+    if (!this.dekDigests || data.key_id !== this.targetKeyId) return rawDigest(f);
+    let dek: Buffer;
+    try {
+      dek = unwrapDek(this.target.material as Buffer, data.dek_wrapped);
+    } catch {
+      return rawDigest(f);
+    }
+    try {
+      return this.dekDigest(data, dek);
+    } finally {
+      dek.fill(0);
+    }
   }
 
   /** DEKs of the fields (null + message where none could be had). */
@@ -269,9 +355,9 @@ class EnvelopeRewriter implements Rewriter {
       } catch (err) {
         dek.fill(0);
         deks[i].dek = null;
-        return plans.push({ state: 'failed', digest: rawDigest(f), message: err instanceof AuthError ? 'the DEK unwrapped but the data failed authentication (tampered?)' : (err as Error).message });
+        return plans.push({ state: 'failed', digest: this.unreadableDigest(f, datas[i]), message: err instanceof AuthError ? 'the DEK unwrapped but the data failed authentication (tampered?)' : (err as Error).message });
       }
-      const digest = this.contentDigest(datas[i], pt);
+      const digest = this.dekDigests ? this.dekDigest(datas[i], dek) : this.contentDigest(datas[i], pt);
       pt.fill(0);
       const from = by && 'info' in by ? by.info.label : by?.label;
       if (this.onTarget(datas[i], by)) return plans.push({ state: 'on-target', digest, from });
@@ -286,10 +372,7 @@ class EnvelopeRewriter implements Rewriter {
           plans[i] = { state: 'failed', digest: rawDigest(flat[i]), message: w.error };
           return;
         }
-        const obj = JSON.parse(flat[i].text) as Record<string, unknown>;
-        obj.key_id = this.targetKeyId;
-        obj.dek_wrapped = w;
-        plans[i].newText = JSON.stringify(obj);
+        plans[i].newText = replaceEnvelopeKey(flat[i].text, datas[i], this.targetKeyId, w);
       });
     }
     for (const d of deks) d.dek?.fill(0);
@@ -298,7 +381,7 @@ class EnvelopeRewriter implements Rewriter {
   }
 
   private async wrap(items: Array<{ data: EnvelopeValue; dek: Buffer }>, signal?: AbortSignal): Promise<Array<string | { error: string }>> {
-    if (this.target.material) return items.map((it) => wrapDek(this.target.material as Buffer, it.dek));
+    if (this.target.material) return items.map((it) => this.wrapper.wrap(this.target.material as Buffer, it.dek));
     const engine = this.target.transit as TransitEngine;
     const out: Array<string | { error: string }> = new Array(items.length);
     const same = items.map((it, i) => ({ it, i })).filter((x) => x.it.data.key_id === this.targetKeyId);
@@ -322,6 +405,10 @@ class EnvelopeRewriter implements Rewriter {
       const dek = deks[i].dek;
       if (!dek) return rawDigest(f);
       try {
+        if (this.dekDigests) {
+          checkEnvelopeHeader(datas[i]);
+          return this.dekDigest(datas[i], dek);
+        }
         const pt = openEnvelopeData(datas[i], dek);
         const d = this.contentDigest(datas[i], pt);
         pt.fill(0);
