@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createKeySource } from '../../src/core/keys/sources';
 import { KeySourceError } from '../../src/core/keys/types';
 import { approleLogin } from '../../src/core/keys/vault-approle';
 import { startVaultDouble, type VaultDouble } from '../support/vault-double';
+import { freePort } from '../support/free-port';
 
 async function failsWithin(p: Promise<unknown>, code: KeySourceError['code'], pattern: RegExp, ms = 2000): Promise<KeySourceError> {
   const t = Date.now();
@@ -21,13 +21,6 @@ async function failsWithin(p: Promise<unknown>, code: KeySourceError['code'], pa
   return caught!;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('Vault AppRole login (approleLogin) against the Vault double', () => {
   let vault: VaultDouble;

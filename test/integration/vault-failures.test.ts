@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { createKeySource } from '../../src/core/keys/sources';
 import { KeySourceError } from '../../src/core/keys/types';
 import { VaultTransitKeySource } from '../../src/core/keys/vault-transit-source';
 import { startVaultDouble, type VaultDouble } from '../support/vault-double';
+import { freePort } from '../support/free-port';
 
 async function failsWithin(p: Promise<unknown>, code: KeySourceError['code'], pattern: RegExp, ms = 2000): Promise<void> {
   const t = Date.now();
@@ -17,13 +16,6 @@ async function failsWithin(p: Promise<unknown>, code: KeySourceError['code'], pa
   assert.ok(Date.now() - t < ms, `took ${Date.now() - t} ms`);
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('Vault failures become clear KeySourceErrors within 2 s', () => {
   let vault: VaultDouble;
