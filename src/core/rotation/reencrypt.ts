@@ -30,7 +30,7 @@ import { detectFileFormat } from '../formats/detect';
 import type { FormatId } from '../model';
 import type { LoadedKey } from '../keys/types';
 import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
-import { lineFields, replaceFields, skeleton, type LineFields } from './line-fields';
+import { lineFields, replaceFields, type LineFields } from './line-fields';
 import { makeRewriter, RotationError, type FieldPlan, type Rewriter } from './rewriters';
 import type { RotationKeys } from './rotation-keys';
 
@@ -112,6 +112,8 @@ const MAX_TAIL_ROUNDS = 50;
 export interface RawLine {
   bytes: Buffer;
   term: Buffer;
+  /** The line with its terminator (bytes followed by term): a view, no copy. */
+  whole: Buffer;
   /** Offset just past the line's terminator. */
   next: number;
 }
@@ -132,7 +134,7 @@ export async function* completeLines(fh: FileHandle, start: number, end: number)
       const i = data.indexOf(10, s);
       if (i < 0) break;
       const t = i > s && data[i - 1] === 13 ? i - 1 : i;
-      yield { bytes: data.subarray(s, t), term: data.subarray(t, i + 1), next: carryStart + i + 1 };
+      yield { bytes: data.subarray(s, t), term: data.subarray(t, i + 1), whole: data.subarray(s, i + 1), next: carryStart + i + 1 };
       s = i + 1;
     }
     carry = Buffer.from(data.subarray(s));
@@ -140,8 +142,23 @@ export async function* completeLines(fh: FileHandle, start: number, end: number)
   }
 }
 
+/**
+ * SHA-256 of the line's skeleton (`skeleton(text, lf.fields)`: every located value blanked) followed
+ * by the field digests. The skeleton is hashed piecewise instead of being built as a string: the
+ * pieces are cut at ASCII delimiters of the located values, so their UTF-8 bytes concatenate to the
+ * skeleton's bytes and the digest is the same.
+ */
 function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
-  const h = createHash('sha256').update(skeleton(text, lf.fields), 'utf8');
+  const h = createHash('sha256');
+  let pos = 0;
+  const fields = lf.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    h.update(text.slice(pos, f.at), 'utf8');
+    h.update(`\u0000${i}\u0000`, 'utf8');
+    pos = f.at + f.text.length;
+  }
+  h.update(pos === 0 ? text : text.slice(pos), 'utf8');
   for (const d of fieldDigests) h.update(d);
   return h.digest();
 }
@@ -245,7 +262,7 @@ class FileRotation {
       }
       digests.push(lineDigest(texts[i], lf, p.map((f) => f.digest)));
       const repl = p.map((f) => (f.state === 'rewritten' && f.newText ? f.newText : null));
-      out.push(repl.some((x) => x !== null) ? Buffer.concat([Buffer.from(replaceFields(texts[i], lf.fields, repl), 'utf8'), raw.term]) : Buffer.concat([raw.bytes, raw.term]));
+      out.push(repl.some((x) => x !== null) ? Buffer.from(replaceFields(texts[i], lf.fields, repl) + raw.term.toString('latin1'), 'utf8') : raw.whole);
     });
     return { out, digests };
   }
@@ -369,7 +386,7 @@ class FileRotation {
         this.progress('verifying', at, size);
       };
       for await (const l of completeLines(fh, 0, size)) {
-        batch.push(Buffer.concat([l.bytes, l.term]));
+        batch.push(l.whole);
         at = l.next;
         if (batch.length >= batchSize) await flush();
       }
