@@ -20,6 +20,8 @@ import { transitVersionInfo } from '../keys/key-index';
 import type { LineFields, LocatedField } from './line-fields';
 import type { RotationKeys } from './rotation-keys';
 import { NoncePool } from './nonce-pool';
+import { EnvelopeCryptoWorker, type WorkerItem, type WorkerResult } from './crypto-worker';
+import { availableParallelism } from 'node:os';
 
 export type FieldState = 'on-target' | 'rewritten' | 'failed';
 
@@ -180,6 +182,8 @@ function transitVersion(wrapped: string): number {
 }
 
 const DEK_BYTES = 32;
+/** Batches with fewer values than this stay on this thread. */
+const OFFLOAD_MIN = 8;
 const WRAP_NONCE_BYTES = 12;
 const WRAPPED_DEK_BYTES = WRAP_NONCE_BYTES + DEK_BYTES + 16;
 
@@ -245,6 +249,11 @@ class EnvelopeRewriter implements Rewriter {
    * plaintext without decrypting the data a second time.
    */
   private readonly dekDigests: boolean;
+  /** The second thread (KEK target, 2+ cores): undefined until first needed, null when not used. */
+  private worker: EnvelopeCryptoWorker | null | undefined;
+  private readonly kekTable = new Map<LoadedKey, number>();
+  private kekList: LoadedKey[] = [];
+  private targetIdx = -1;
 
   constructor(
     private readonly keys: RotationKeys,
@@ -340,34 +349,139 @@ class EnvelopeRewriter implements Rewriter {
     return by === this.target;
   }
 
+  private async offloader(): Promise<EnvelopeCryptoWorker | null> {
+    if (this.worker !== undefined) return this.worker;
+    this.worker = null;
+    if (!this.dekDigests || availableParallelism() < 2) return null;
+    const { index } = await this.keys.load();
+    const keks: Buffer[] = [];
+    const add = (k: LoadedKey): void => {
+      if (this.kekTable.has(k) || !Buffer.isBuffer(k.material) || k.material.length !== 32) return;
+      this.kekTable.set(k, keks.length);
+      this.kekList.push(k);
+      keks.push(k.material);
+    };
+    add(this.target);
+    for (const list of index.keks.values()) for (const k of list) add(k);
+    const t = this.kekTable.get(this.target);
+    if (t === undefined) return null;
+    this.targetIdx = t;
+    try {
+      this.worker = new EnvelopeCryptoWorker(keks, t);
+    } catch {
+      this.worker = null;
+    }
+    return this.worker;
+  }
+
+  /**
+   * Splits the fields between this thread and the worker: every second value the worker can take
+   * (valid header, local KEKs only) goes to it; returns its job (null results: worker unavailable).
+   */
+  private async offload(datas: EnvelopeValue[], verify: boolean, dryRun: boolean): Promise<{ job: Promise<WorkerResult[] | null>; idx: number[]; rest: number[] } | null> {
+    if (datas.length < OFFLOAD_MIN) return null;
+    const w = await this.offloader();
+    if (!w) return null;
+    const { index } = await this.keys.load();
+    const idx: number[] = [];
+    const rest: number[] = [];
+    const items: WorkerItem[] = [];
+    let turn = false;
+    datas.forEach((d, i) => {
+      let cands: number[] | null = null;
+      try {
+        checkEnvelopeHeader(d);
+        if (verify) cands = d.key_id === this.targetKeyId ? [this.targetIdx] : null;
+        else if (!d.key_id.startsWith(TRANSIT_PREFIX)) {
+          const list = index.keks.get(d.key_id) ?? [];
+          const mapped = list.map((k) => this.kekTable.get(k) ?? -1);
+          cands = mapped.length > 0 && mapped.every((x) => x >= 0) ? mapped : null;
+        }
+      } catch {
+        cands = null;
+      }
+      if (cands && (turn = !turn)) {
+        idx.push(i);
+        items.push({ candidates: cands, dekWrapped: d.dek_wrapped, nonce: d.nonce, ciphertext: d.ciphertext });
+      } else rest.push(i);
+    });
+    if (!items.length) return null;
+    return { job: w.run(items, { verify, wrap: !dryRun }).catch(() => null), idx, rest };
+  }
+
   async rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]> {
     const flat = lines.flatMap((l) => l.fields);
     const datas = flat.map((f) => (f.field as { data: EnvelopeValue }).data);
-    const deks = await this.deks(datas, false, opts.signal);
-    const plans: FieldPlan[] = [];
+    const plans: FieldPlan[] = new Array(flat.length);
+    const split = await this.offload(datas, false, !!opts.dryRun);
+    await this.planHere(flat, datas, split ? split.rest : flat.map((_, i) => i), plans, opts);
+    if (split) {
+      const res = await split.job;
+      const again: number[] = [];
+      split.idx.forEach((i, n) => {
+        const r = res?.[n];
+        const by = r?.ok ? this.kekList[r.by] : undefined;
+        if (!r || !by) {
+          again.push(i);
+          return;
+        }
+        const from = by.info.label;
+        if (this.onTarget(datas[i], by)) {
+          plans[i] = { state: 'on-target', digest: Buffer.from(r.digest), from };
+          return;
+        }
+        if (opts.dryRun) {
+          plans[i] = { state: 'rewritten', digest: Buffer.from(r.digest), from };
+          return;
+        }
+        if (r.wrapped === null) {
+          again.push(i);
+          return;
+        }
+        plans[i] = { state: 'rewritten', digest: Buffer.from(r.digest), from, newText: replaceEnvelopeKey(flat[i].text, datas[i], this.targetKeyId, r.wrapped) };
+      });
+      if (again.length) await this.planHere(flat, datas, again, plans, opts);
+    }
+    if (opts.signal?.aborted) throw abortError();
+    return regroup(lines, plans);
+  }
+
+  /** Plans the fields `idxs` on this thread (fills `plans[i]`). */
+  private async planHere(flat: LocatedField[], datas: EnvelopeValue[], idxs: number[], plans: FieldPlan[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<void> {
+    if (!idxs.length) return;
+    const deks = await this.deks(idxs.map((i) => datas[i]), false, opts.signal);
     const toWrap: number[] = [];
-    flat.forEach((f, i) => {
-      const { dek, by, message } = deks[i];
-      if (!dek) return plans.push({ state: 'failed', digest: rawDigest(f), message: message ?? 'no DEK' });
+    idxs.forEach((i, n) => {
+      const f = flat[i];
+      const { dek, by, message } = deks[n];
+      if (!dek) {
+        plans[i] = { state: 'failed', digest: rawDigest(f), message: message ?? 'no DEK' };
+        return;
+      }
       let pt: Buffer;
       try {
         pt = openEnvelopeData(datas[i], dek);
       } catch (err) {
         dek.fill(0);
-        deks[i].dek = null;
-        return plans.push({ state: 'failed', digest: this.unreadableDigest(f, datas[i]), message: err instanceof AuthError ? 'the DEK unwrapped but the data failed authentication (tampered?)' : (err as Error).message });
+        deks[n].dek = null;
+        plans[i] = { state: 'failed', digest: this.unreadableDigest(f, datas[i]), message: err instanceof AuthError ? 'the DEK unwrapped but the data failed authentication (tampered?)' : (err as Error).message };
+        return;
       }
       const digest = this.dekDigests ? this.dekDigest(datas[i], dek) : this.contentDigest(datas[i], pt);
       pt.fill(0);
       const from = by && 'info' in by ? by.info.label : by?.label;
-      if (this.onTarget(datas[i], by)) return plans.push({ state: 'on-target', digest, from });
-      plans.push({ state: 'rewritten', digest, from });
-      return toWrap.push(i);
+      if (this.onTarget(datas[i], by)) {
+        plans[i] = { state: 'on-target', digest, from };
+        return;
+      }
+      plans[i] = { state: 'rewritten', digest, from };
+      toWrap.push(n);
     });
     if (!opts.dryRun && toWrap.length > 0) {
-      const wrapped = await this.wrap(toWrap.map((i) => ({ data: datas[i], dek: deks[i].dek as Buffer })), opts.signal);
-      toWrap.forEach((i, n) => {
-        const w = wrapped[n];
+      const wrapped = await this.wrap(toWrap.map((n) => ({ data: datas[idxs[n]], dek: deks[n].dek as Buffer })), opts.signal);
+      toWrap.forEach((n, m) => {
+        const i = idxs[n];
+        const w = wrapped[m];
         if (typeof w !== 'string') {
           plans[i] = { state: 'failed', digest: rawDigest(flat[i]), message: w.error };
           return;
@@ -376,8 +490,6 @@ class EnvelopeRewriter implements Rewriter {
       });
     }
     for (const d of deks) d.dek?.fill(0);
-    if (opts.signal?.aborted) throw abortError();
-    return regroup(lines, plans);
   }
 
   private async wrap(items: Array<{ data: EnvelopeValue; dek: Buffer }>, signal?: AbortSignal): Promise<Array<string | { error: string }>> {
@@ -400,29 +512,56 @@ class EnvelopeRewriter implements Rewriter {
   async digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]> {
     const flat = lines.flatMap((l) => l.fields);
     const datas = flat.map((f) => (f.field as { data: EnvelopeValue }).data);
-    const deks = await this.deks(datas, true, signal);
-    const out = flat.map((f, i) => {
-      const dek = deks[i].dek;
-      if (!dek) return rawDigest(f);
+    const out: Buffer[] = new Array(flat.length);
+    const split = await this.offload(datas, true, true);
+    await this.digestsHere(flat, datas, split ? split.rest : flat.map((_, i) => i), out, signal);
+    if (split) {
+      const res = await split.job;
+      const again: number[] = [];
+      split.idx.forEach((i, n) => {
+        const r = res?.[n];
+        if (r?.ok && r.by === this.targetIdx) out[i] = Buffer.from(r.digest);
+        else again.push(i);
+      });
+      await this.digestsHere(flat, datas, again, out, signal);
+    }
+    return regroup(lines, out);
+  }
+
+  private async digestsHere(flat: LocatedField[], datas: EnvelopeValue[], idxs: number[], out: Buffer[], signal?: AbortSignal): Promise<void> {
+    if (!idxs.length) return;
+    const deks = await this.deks(idxs.map((i) => datas[i]), true, signal);
+    idxs.forEach((i, n) => {
+      const f = flat[i];
+      const dek = deks[n].dek;
+      if (!dek) {
+        out[i] = rawDigest(f);
+        return;
+      }
       try {
         if (this.dekDigests) {
           checkEnvelopeHeader(datas[i]);
-          return this.dekDigest(datas[i], dek);
+          out[i] = this.dekDigest(datas[i], dek);
+          return;
         }
         const pt = openEnvelopeData(datas[i], dek);
-        const d = this.contentDigest(datas[i], pt);
+        out[i] = this.contentDigest(datas[i], pt);
         pt.fill(0);
-        return d;
       } catch {
-        return rawDigest(f);
+        out[i] = rawDigest(f);
       } finally {
         dek.fill(0);
       }
     });
-    return regroup(lines, out);
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.worker?.dispose();
+    this.worker = null;
+    this.kekTable.clear();
+    this.kekList = [];
+  }
+
 }
 
 // ------------------------------------------------------------------ transit JSON lines

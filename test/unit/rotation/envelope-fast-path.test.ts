@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { sealEnvelope, unwrapDek } from '../../../src/core/crypto/envelope-cipher';
 import type { EnvelopeValue } from '../../../src/core/model';
 import { PooledWrapper, replaceEnvelopeKey } from '../../../src/core/rotation/rewriters';
+import { EnvelopeCryptoWorker } from '../../../src/core/rotation/crypto-worker';
+import { createHash } from 'node:crypto';
 
 /** What the rewrite did before: parse, set the two members, serialize. */
 function viaJson(text: string, keyId: string, w: string): string {
@@ -44,6 +46,41 @@ describe('rotation: envelope fast path', () => {
       for (const [kid, w] of [['kek-v2', 'QUJD'], ['k"ü\\2', 'x/+=']]) {
         assert.equal(replaceEnvelopeKey(text, v as unknown as EnvelopeValue, kid, w), viaJson(text, kid, w));
       }
+    }
+  });
+
+  it('EnvelopeCryptoWorker: re-wraps with the target, digests, and hands back anything unusual', async () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const other = randomBytes(32);
+    const w = new EnvelopeCryptoWorker([k2, other, k1], 0);
+    try {
+      const good = sealEnvelope(Buffer.from('hello'), k1, 'kek-v1');
+      const onTarget = sealEnvelope(Buffer.from('there'), k2, 'kek-v2');
+      const tampered = { ...sealEnvelope(Buffer.from('x'), k1, 'kek-v1') };
+      const ct = Buffer.from(tampered.ciphertext, 'base64');
+      ct[0] ^= 1;
+      tampered.ciphertext = ct.toString('base64');
+      const badB64 = { ...good, dek_wrapped: good.dek_wrapped.slice(0, -4) + '!!!=' };
+      const item = (v: EnvelopeValue, c: number[]) => ({ candidates: c, dekWrapped: v.dek_wrapped, nonce: v.nonce, ciphertext: v.ciphertext });
+      const res = await w.run([item(good, [1, 2]), item(onTarget, [0]), item(tampered, [2]), item(badB64, [2]), item(good, [1])], { verify: false, wrap: true });
+      const dek = unwrapDek(k1, good.dek_wrapped);
+      const expect = createHash('sha256').update('K').update(dek).update(good.nonce).update('|').update(good.ciphertext).digest();
+      assert.equal(res[0].ok, true);
+      assert.equal(res[0].by, 2);
+      assert.deepEqual(res[0].digest, expect);
+      assert.deepEqual(unwrapDek(k2, res[0].wrapped as string), dek);
+      assert.equal(res[1].ok, true);
+      assert.equal(res[1].by, 0);
+      assert.equal(res[1].wrapped, null); // already on the target: not re-wrapped
+      assert.equal(res[2].ok, false); // data fails authentication: the main thread reports it
+      assert.equal(res[3].ok, false); // not strict base64
+      assert.equal(res[4].ok, false); // no candidate unwraps
+      const back = await w.run([item({ ...good, dek_wrapped: res[0].wrapped as string }, [0])], { verify: true, wrap: false });
+      assert.equal(back[0].ok, true);
+      assert.deepEqual(back[0].digest, expect);
+    } finally {
+      w.dispose();
     }
   });
 });

@@ -93,6 +93,47 @@ describe('rotation: re-encrypt / rewrap files', function () {
     await keys.dispose();
   });
 
+  it('mixed values (old KEK, already on target, tampered data, unknown key_id) in large batches: same outcome on both threads', async () => {
+    const k1 = kek('kek-v1');
+    const k2 = kek('kek-v2');
+    const key = (spec: string) => Buffer.from(spec.split(':')[1], 'base64');
+    const tamper = (v: ReturnType<typeof sealEnvelope>) => {
+      const ct = Buffer.from(v.ciphertext, 'base64');
+      ct[0] ^= 1;
+      return { ...v, ciphertext: ct.toString('base64') };
+    };
+    const lines: string[] = [];
+    const kinds = { old: 0, target: 0, tamperedOld: 0, tamperedTarget: 0, unknown: 0 };
+    for (let i = 0; i < 300; i++) {
+      const k = i % 5;
+      let v;
+      if (k === 0 || k === 4) (v = sealEnvelope(Buffer.from(`v${i}`), key(k1), 'kek-v1')), kinds.old++;
+      else if (k === 1) (v = sealEnvelope(Buffer.from(`v${i}`), key(k2), 'kek-v2')), kinds.target++;
+      else if (k === 2) (v = tamper(sealEnvelope(Buffer.from(`v${i}`), i % 2 ? key(k1) : key(k2), i % 2 ? 'kek-v1' : 'kek-v2')), i % 2 ? kinds.tamperedOld++ : kinds.tamperedTarget++);
+      else (v = sealEnvelope(Buffer.from(`v${i}`), randomBytes(32), 'kek-zz')), kinds.unknown++;
+      lines.push(JSON.stringify({ id: `e${i}`, request_data: v, response_data: null }));
+    }
+    const path = join(dir(), 'm.envelope.log');
+    writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
+    const to = keyFile(dir(), 'm-new.key', k2);
+    const keys = new RotationKeys([to, keyFile(dir(), 'm-old.key', k1)], { deriver: inlineDeriver() });
+    const [r] = await reencryptFiles([path], keys, { to, batchSize: 64 });
+    await keys.dispose();
+    assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.equal(r.fields, 300);
+    assert.equal(r.fieldsRewritten, kinds.old);
+    assert.equal(r.fieldsOnTarget, kinds.target);
+    assert.equal(r.fieldsFailed, kinds.tamperedOld + kinds.tamperedTarget + kinds.unknown);
+    assert.equal(r.failures.filter((f) => /failed authentication/.test(f.message)).length, kinds.tamperedOld + kinds.tamperedTarget);
+    assert.equal(r.failures.filter((f) => /no configured KEK has key_id 'kek-zz'/.test(f.message)).length, kinds.unknown);
+    const out = readFileSync(path, 'utf8').trim().split('\n');
+    out.forEach((l, i) => {
+      const k = i % 5;
+      if (k === 0 || k === 4) assert.match(l, /"key_id":"kek-v2"/);
+      else assert.equal(l, lines[i]);
+    });
+  });
+
   it('keeps integer-like keys and unknown fields exactly; bad lines are reported, left as they are', async () => {
     const k1 = kek('kek-v1');
     const [id1, b1] = k1.split(':');
