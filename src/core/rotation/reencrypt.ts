@@ -148,6 +148,12 @@ export async function* completeLines(fh: FileHandle, start: number, end: number)
  * pieces are cut at ASCII delimiters of the located values, so their UTF-8 bytes concatenate to the
  * skeleton's bytes and the digest is the same.
  */
+interface Prepared {
+  texts: string[];
+  lfs: LineFields[];
+  plans: Promise<FieldPlan[][]>;
+}
+
 function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
   const h = createHash('sha256');
   let pos = 0;
@@ -235,9 +241,22 @@ class FileRotation {
 
   /** Rewrites one batch; returns the output bytes and each line's expected digest. */
   async transform(batch: RawLine[], signal: AbortSignal | undefined, dryRun: boolean): Promise<{ out: Buffer[]; digests: Buffer[] }> {
+    const prep = this.prepare(batch, signal, dryRun);
+    return this.finishBatch(batch, prep, await prep.plans);
+  }
+
+  /** Parses a batch and starts its rewrite (no bookkeeping yet: `finishBatch` does it, in batch order). */
+  prepare(batch: RawLine[], signal: AbortSignal | undefined, dryRun: boolean): Prepared {
     const texts = batch.map((l) => l.bytes.toString('utf8'));
     const lfs = texts.map((t) => lineFields(t, this.format));
-    const plans: FieldPlan[][] = await this.rewriter.rewrite(lfs, { dryRun, signal });
+    const plans = this.rewriter.rewrite(lfs, { dryRun, signal });
+    plans.catch(() => undefined); // observed by finishBatch; a batch abandoned after an error must not raise an unhandled rejection
+    return { texts, lfs, plans };
+  }
+
+  /** The output bytes and expected digests of a prepared batch; counts lines, entries and fields. */
+  finishBatch(batch: RawLine[], prep: Prepared, plans: FieldPlan[][]): { out: Buffer[]; digests: Buffer[] } {
+    const { texts, lfs } = prep;
     const out: Buffer[] = [];
     const digests: Buffer[] = [];
     batch.forEach((raw, i) => {
@@ -331,36 +350,49 @@ class FileRotation {
   // The running digest of the main pass: per-line digests folded in order.
   readonly expected = createHash('sha256');
 
-  async transformMain(batch: RawLine[], signal: AbortSignal | undefined, dryRun: boolean): Promise<Buffer[]> {
-    const { out, digests } = await this.transform(batch, signal, dryRun);
-    for (const d of digests) this.expected.update(d);
-    return out;
+
+  /**
+   * Batches whose rewrite may run at once: 2 when the rewriter allows it (its AES work then runs on
+   * the other core while this thread parses the next batch), else 1. Output, digests, counts,
+   * progress and the 'batch-written' phase still happen strictly in batch order.
+   */
+  private get depth(): number {
+    return this.rewriter.concurrent ? 2 : 1;
   }
 
   /** The main pass, repeated over the tail until no new complete line arrived. */
   async streamAll(src: FileHandle, sink: ((bufs: Buffer[]) => Promise<void>) | null, signal: AbortSignal | undefined, dryRun: boolean): Promise<number> {
     let at = 0;
     const batchSize = Math.max(1, this.opts.batchSize ?? 256);
+    const depth = this.depth;
     for (let round = 0; round < MAX_TAIL_ROUNDS; round++) {
       const size = (await src.stat()).size;
       const before = at;
       const linesBefore = this.lineNo;
       let batch: RawLine[] = [];
+      const inflight: Array<{ batch: RawLine[]; prep: Prepared }> = [];
+      const complete = async (): Promise<void> => {
+        const { batch: b, prep } = inflight.shift() as { batch: RawLine[]; prep: Prepared };
+        const { out, digests } = this.finishBatch(b, prep, await prep.plans);
+        for (const d of digests) this.expected.update(d);
+        if (sink) await sink(out);
+        at = b[b.length - 1].next;
+        this.progress('rewriting', at, size);
+        await this.opts.onPhase?.('batch-written', this.path);
+      };
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
         signal?.throwIfAborted();
-        const out = await this.transformMain(batch, signal, dryRun);
-        if (sink) await sink(out);
-        at = batch[batch.length - 1].next;
+        inflight.push({ batch, prep: this.prepare(batch, signal, dryRun) });
         batch = [];
-        this.progress('rewriting', at, size);
-        await this.opts.onPhase?.('batch-written', this.path);
+        while (inflight.length >= depth) await complete();
       };
       for await (const line of completeLines(src, at, size)) {
         batch.push(line);
         if (batch.length >= batchSize) await flush();
       }
       await flush();
+      while (inflight.length) await complete();
       if (round > 0) this.report.appendedDuringRotation += this.lineNo - linesBefore;
       if (at === before || dryRun) break;
     }
@@ -377,13 +409,22 @@ class FileRotation {
       let batch: Buffer[] = [];
       let at = 0;
       const batchSize = Math.max(1, this.opts.batchSize ?? 256);
+      const depth = this.depth;
+      const inflight: Array<{ n: number; at: number; ds: Promise<Buffer[]> }> = [];
+      const complete = async (): Promise<void> => {
+        const p = inflight.shift() as { n: number; at: number; ds: Promise<Buffer[]> };
+        for (const d of await p.ds) got.update(d);
+        lines += p.n;
+        this.progress('verifying', p.at, size);
+      };
       const flush = async (): Promise<void> => {
         if (!batch.length) return;
         signal?.throwIfAborted();
-        for (const d of await this.readBack(batch, signal)) got.update(d);
-        lines += batch.length;
+        const ds = this.readBack(batch, signal);
+        ds.catch(() => undefined); // observed by complete (see prepare)
+        inflight.push({ n: batch.length, at, ds });
         batch = [];
-        this.progress('verifying', at, size);
+        while (inflight.length >= depth) await complete();
       };
       for await (const l of completeLines(fh, 0, size)) {
         batch.push(l.whole);
@@ -391,6 +432,7 @@ class FileRotation {
         if (batch.length >= batchSize) await flush();
       }
       await flush();
+      while (inflight.length) await complete();
       if (lines !== this.lineNo) throw new RotationError(`verification failed: ${this.tmpPath} has ${lines} lines, expected ${this.lineNo}`);
       if (!got.digest().equals(this.expected.copy().digest())) throw new RotationError(`verification failed: ${this.tmpPath} does not decrypt to the same content with the target key`);
     } finally {

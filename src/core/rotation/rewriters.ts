@@ -38,6 +38,8 @@ export interface FieldPlan {
 
 export interface Rewriter {
   readonly target: LoadedKey;
+  /** rewrite()/digests() of consecutive batches may overlap (the caller still consumes results in order). */
+  readonly concurrent?: boolean;
   rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]>;
   /** Digest of every field of the lines as the target key alone sees it (content, or raw bytes when it cannot open it). */
   digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]>;
@@ -249,6 +251,8 @@ class EnvelopeRewriter implements Rewriter {
    * plaintext without decrypting the data a second time.
    */
   private readonly dekDigests: boolean;
+  /** Local KEK target: the rewrite is pure computation, batches may overlap. */
+  readonly concurrent: boolean;
   /** The second thread (KEK target, 2+ cores): undefined until first needed, null when not used. */
   private worker: EnvelopeCryptoWorker | null | undefined;
   private readonly kekTable = new Map<LoadedKey, number>();
@@ -263,6 +267,7 @@ class EnvelopeRewriter implements Rewriter {
     if (!id) throw new RotationError(`${target.info.label} has no key id`);
     this.targetKeyId = id;
     this.dekDigests = !!target.material && !target.transit;
+    this.concurrent = this.dekDigests;
   }
 
   private contentDigest(data: EnvelopeValue, plaintext: Buffer): Buffer {
