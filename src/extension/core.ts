@@ -3,6 +3,7 @@ export { createEngine, Engine } from '../core/engine';
 export type { EngineOptions } from '../core/engine';
 export { LogSession, UNKNOWN_KEY } from '../core/log-session';
 export { maskValue, defaultMaskOptions, MASK_CATEGORIES } from '../core/masking';
+export { maskedEntryJson } from '../core/entry-json';
 export type { MaskOptions, MaskCategory } from '../core/masking';
 export type { DecryptedEntry, LogRecord, KeyVersionInfo } from '../core/model';
 export { VaultClient } from '../core/keys/vault-client';

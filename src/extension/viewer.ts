@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { EntryDetail, Filters, HostMessage, MaskCategoryState, RowSummary, WebviewMessage } from '../shared/protocol';
 import { filtersActive } from '../shared/protocol';
 import type { Audit } from './audit';
-import { defaultMaskOptions, MASK_CATEGORIES, maskValue, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
+import { defaultMaskOptions, MASK_CATEGORIES, maskedEntryJson, maskValue, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
 import { LogDocument } from './logDocument';
@@ -454,17 +454,7 @@ export class ViewerPanel implements vscode.Disposable {
         for (const i of idx) {
           const e = got.get(i);
           if (!e) continue;
-          const line = {
-            index: e.index,
-            id: e.id,
-            timestamp: e.timestamp,
-            status: e.status,
-            key: e.key,
-            request: e.request == null ? null : maskValue(e.request, opts).value,
-            response: e.response == null ? null : maskValue(e.response, opts).value,
-            error: e.error ?? e.record.error,
-          };
-          if (!out.write(JSON.stringify(line) + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+          if (!out.write(JSON.stringify(maskedEntryJson(e, opts)) + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
           written++;
         }
         progress?.report({ message: `${written} / ${total}`, increment: (step / Math.max(1, total)) * 100 });

@@ -1,4 +1,5 @@
-import { defaultMaskOptions, maskValue, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
+import { maskedEntryJson } from '../../core/entry-json';
+import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
 import type { DecryptedEntry } from '../../core/model';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { onePositional, withEngine } from '../context';
@@ -13,21 +14,8 @@ export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
   return only === undefined ? defaultMaskOptions() : optionsForCategories(parseCategoryList(only));
 }
 
-export function entryJson(e: DecryptedEntry, mask: MaskOptions): Record<string, unknown> {
-  return {
-    index: e.index,
-    id: e.id,
-    timestamp: e.timestamp,
-    status: e.status,
-    key: e.key,
-    request: e.request === null ? null : maskValue(e.request, mask).value,
-    response: e.response === null ? null : maskValue(e.response, mask).value,
-    error: e.error ?? e.record.error,
-  };
-}
-
 function entryText(e: DecryptedEntry, mask: MaskOptions): string {
-  const j = entryJson(e, mask);
+  const j = maskedEntryJson(e, mask);
   const head = `#${e.index} ${e.timestamp ?? '-'} ${e.record.interactionType ?? ''} ${e.record.modelIdentifier ?? ''} key=${e.key ?? '-'} ${e.status}`;
   const lines = [head.replace(/ +/g, ' ')];
   if (j.request !== null) lines.push(`  request:  ${JSON.stringify(j.request)}`);
@@ -55,7 +43,7 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
             failed++;
             if (!args.flags.has('json')) out.warn(`entry ${e.index} (line ${e.line + 1}): ${e.error}`);
           }
-          await (args.flags.has('json') ? out.json(entryJson(e, mask)) : out.line(entryText(e, mask)));
+          await (args.flags.has('json') ? out.json(maskedEntryJson(e, mask)) : out.line(entryText(e, mask)));
         }
       }
       if (failed > 0) out.warn(`${failed} of ${end - from} entries could not be decrypted`);
