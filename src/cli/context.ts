@@ -1,7 +1,7 @@
 import { createEngine, type Engine } from '../core/engine';
-import type { AuditEvent } from '../core/keys/types';
+import type { AuditEvent, AuditSink } from '../core/keys/types';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
-import { loadConfig } from './config';
+import { loadConfig, type CliConfig } from './config';
 import type { Output } from './output';
 
 export const KEY_FLAGS: FlagSpec = { repeat: ['key'], booleans: ['json', 'verbose'] };
@@ -14,21 +14,35 @@ export function mergeSpecs(...specs: FlagSpec[]): FlagSpec {
   };
 }
 
-/** Parses the command's flags, resolves key refs (`--key` wins over `.enclog.json`) and runs with an engine. */
+export interface CommandSetup {
+  args: ParsedArgs;
+  config: CliConfig;
+  /** `--key` refs, else `.enclog.json`'s keys. */
+  keyRefs: string[];
+  /** Audit events to stderr: source errors always, everything with --verbose. */
+  echoAudit: AuditSink;
+}
+
+/** What every command that uses keys starts with: its flags, the config, the key refs, the audit echo. */
+export function commandSetup(argv: string[], spec: FlagSpec, out: Output): CommandSetup {
+  const args = parseArgs(argv, mergeSpecs(KEY_FLAGS, spec));
+  const config = loadConfig(process.cwd());
+  const verbose = args.flags.has('verbose');
+  const echoAudit: AuditSink = (e: AuditEvent) => {
+    if (verbose || e.action === 'key-source-error') out.warn(`audit: ${e.action}${e.source ? ` ${e.source}` : ''}${e.version ? ` ${e.version}` : ''}${e.detail ? ` - ${e.detail}` : ''}`);
+  };
+  return { args, config, keyRefs: args.lists.get('key') ?? config.keys, echoAudit };
+}
+
+/** Runs a command with an engine over its key refs. */
 export async function withEngine(
   argv: string[],
   spec: FlagSpec,
   out: Output,
   body: (engine: Engine, args: ParsedArgs) => Promise<number>,
 ): Promise<number> {
-  const args = parseArgs(argv, mergeSpecs(KEY_FLAGS, spec));
-  const config = loadConfig(process.cwd());
-  const keyRefs = args.lists.get('key') ?? config.keys;
-  const verbose = args.flags.has('verbose');
-  const audit = (e: AuditEvent) => {
-    if (verbose || e.action === 'key-source-error') out.warn(`audit: ${e.action}${e.source ? ` ${e.source}` : ''}${e.version ? ` ${e.version}` : ''}${e.detail ? ` - ${e.detail}` : ''}`);
-  };
-  const engine = createEngine({ keyRefs, vault: config.vault, audit });
+  const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
+  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit });
   try {
     return await body(engine, args);
   } finally {

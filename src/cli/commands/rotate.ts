@@ -1,9 +1,8 @@
 import { RotationKeys, StateStore, stateDir, createKeyVersion } from '../../core/rotation';
 import type { AuditEvent } from '../../core/keys/types';
 import type { VaultOptions } from '../../core/keys/vault-client';
-import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from '../args';
-import { loadConfig } from '../config';
-import { KEY_FLAGS, mergeSpecs } from '../context';
+import { UsageError, type FlagSpec, type ParsedArgs } from '../args';
+import { commandSetup } from '../context';
 import type { Output } from '../output';
 
 export const ROTATE_USAGE = 'enclog rotate --source REF [--kind kek|symbiont] [--json]';
@@ -23,19 +22,16 @@ export interface RotationCli {
  * (`audit.jsonl` beside the state, and stderr with --verbose), and the keys with `lead` refs first.
  */
 export async function withRotation(argv: string[], spec: FlagSpec, out: Output, lead: (args: ParsedArgs) => string[], body: (ctx: RotationCli) => Promise<number>): Promise<number> {
-  const args = parseArgs(argv, mergeSpecs(KEY_FLAGS, spec));
-  const config = loadConfig(process.cwd());
+  const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
   const store = new StateStore(stateDir());
-  const verbose = args.flags.has('verbose');
   const audit = (e: AuditEvent) => {
     try {
       store.appendAudit(e);
     } catch (err) {
       out.warn(`warning: cannot write the audit trail ${store.auditPath}: ${(err as Error).message}`);
     }
-    if (verbose || e.action === 'key-source-error') out.warn(`audit: ${e.action}${e.source ? ` ${e.source}` : ''}${e.version ? ` ${e.version}` : ''}${e.detail ? ` - ${e.detail}` : ''}`);
+    echoAudit(e);
   };
-  const keyRefs = args.lists.get('key') ?? config.keys;
   const keys = new RotationKeys([...lead(args), ...keyRefs], { vault: config.vault, audit, retired: store.retiredLabels() });
   try {
     return await body({ keys, args, store, vault: config.vault, keyRefs });
