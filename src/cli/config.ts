@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
 import type { VaultOptions } from '../core/keys/sources';
 import { defaultPolicy, parsePolicy, PolicyConfigError, type PolicyConfig } from '../core/policy';
 import { UsageError } from './args';
@@ -8,6 +9,8 @@ import { UsageError } from './args';
 export interface CliConfig {
   keys: string[];
   vault: VaultOptions;
+  /** `"lineages"`: versions of one key that no grouping rule joins. */
+  lineages: LineageOverride[];
   /** The raw `"policy"` object (read by `enclog policy` only, so a bad policy never breaks other commands). */
   policyRaw?: unknown;
   /** Where it came from, for messages. */
@@ -20,7 +23,7 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: [], vault: vaultFromEnv(env) };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: [], vault: vaultFromEnv(env), lineages: [] };
     throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
   }
   let parsed: unknown;
@@ -29,14 +32,20 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
   } catch (err) {
     throw new UsageError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  const obj = (parsed ?? {}) as { keys?: unknown; vault?: { address?: unknown; namespace?: unknown }; policy?: unknown };
+  const obj = (parsed ?? {}) as { keys?: unknown; vault?: { address?: unknown; namespace?: unknown }; policy?: unknown; lineages?: unknown };
   if (obj.keys !== undefined && !(Array.isArray(obj.keys) && obj.keys.every((k) => typeof k === 'string'))) {
     throw new UsageError(`${path}: "keys" must be an array of key refs`);
   }
   const vault = vaultFromEnv(env);
   if (typeof obj.vault?.address === 'string') vault.endpoint = obj.vault.address;
   if (typeof obj.vault?.namespace === 'string') vault.namespace = obj.vault.namespace;
-  return { keys: (obj.keys as string[] | undefined) ?? [], vault, policyRaw: obj.policy, path };
+  let lineages: LineageOverride[];
+  try {
+    lineages = parseLineageOverrides(obj.lineages, path);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { keys: (obj.keys as string[] | undefined) ?? [], vault, lineages, policyRaw: obj.policy, path };
 }
 
 /** The encryption-at-rest policy of a config (`"policy": {...}` over the defaults); UsageError when invalid. */

@@ -42,7 +42,7 @@ export async function withEngine(
   body: (engine: Engine, args: ParsedArgs) => Promise<number>,
 ): Promise<number> {
   const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
-  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit });
+  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit, lineages: config.lineages });
   try {
     return await body(engine, args);
   } finally {

@@ -1,4 +1,5 @@
 import { Argon2Pool, defaultPoolSize } from './crypto';
+import { buildLineages, type KeyLineage, type LineageOverride } from './keys/lineage';
 import { KeyResolver } from './keys/resolver';
 import { createKeySources, type VaultOptions } from './keys/sources';
 import type { AuditSink, KeySourceError } from './keys/types';
@@ -15,6 +16,15 @@ export interface EngineOptions {
   poolSize?: number;
   /** Labels of retired versions; defaults to rotation's state file, so every view shows the same roles. */
   retired?: ReadonlySet<string>;
+  /** Explicit lineages for setups no grouping rule covers (`lineages` in `.enclog.json` / settings). */
+  lineages?: LineageOverride[];
+}
+
+export interface LineageSnapshot {
+  lineages: KeyLineage[];
+  /** Problems of the grouping itself (an override naming nothing, ...). */
+  warnings: string[];
+  errors: KeySourceError[];
 }
 
 function retiredFromStateFile(audit?: AuditSink): ReadonlySet<string> {
@@ -57,6 +67,12 @@ export class Engine {
 
   versions(): Promise<{ keys: KeyVersionInfo[]; errors: KeySourceError[] }> {
     return this.resolver.versions();
+  }
+
+  /** Every configured key version grouped into lineages (metadata only). */
+  async lineages(): Promise<LineageSnapshot> {
+    const { keys, errors } = await this.versions();
+    return { ...buildLineages(keys, this.options.lineages ?? []), errors };
   }
 
   clearKeyCache(): void {

@@ -78,6 +78,30 @@ describe('enclog decrypt with keychain, Rust-keyring and Vault sources (real gno
     for (const k of keks) assert.ok(!run.stdout.includes(k.key.toString('base64')), 'no key material in the output');
   });
 
+  it('groups Vault KV versions and a keychain service into lineages with one primary each', async () => {
+    const keytar = require('keytar') as { setPassword(s: string, a: string, p: string): Promise<void> };
+    await keytar.setPassword(`${service}-lin`, 'symbiont-a', randomBytes(32).toString('base64'));
+    await keytar.setPassword(`${service}-lin`, 'symbiont-b', randomBytes(32).toString('base64'));
+    const run = await runCli(
+      ['keys', 'list', '--json', '--key', 'vault-kv:secret/enclog/kek', '--key', `keychain:${service}`, '--key', `keychain:${service}-lin`, '--key', 'vault-transit:transit/logs'],
+      { env },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    type L = { name: string; rule: string; primary: string | null; versions: { version: string; role: string; label: string }[] };
+    const byName = Object.fromEntries((JSON.parse(run.stdout).lineages as L[]).map((l) => [l.name, l]));
+    // Vault KV lists metadata only (no key id without reading the value): its versions are one lineage of their own.
+    const kv = byName['vault-kv:secret/enclog/kek'];
+    assert.equal(kv.rule, 'source');
+    assert.deepEqual(kv.versions.map((v) => [v.version, v.role]), [['v1', 'decrypt-only'], ['v2', 'primary']]);
+    assert.equal(kv.primary, 'vault-kv:secret/enclog/kek@v2');
+    assert.deepEqual(byName.kek.versions.map((v) => [v.version, v.role]), [['v3', 'primary']], 'the keychain KEK named by its id family');
+    const lin = byName[`keychain:${service}-lin`];
+    assert.equal(lin.rule, 'source');
+    assert.equal(lin.versions.length, 2);
+    assert.equal(lin.versions.filter((v) => v.role === 'primary').length, 1);
+    assert.equal(byName['vault-transit:transit/logs'].versions.length, 1);
+  });
+
   it('reads a Symbiont log whose old key is a Rust-keyring item and new key a keytar item', async () => {
     const fx = await generateSymbiontLog(dir(), { entries: 8, kdf: 'Argon2', fileName: 'symbiont.encrypted.log' });
     execFileSync('secret-tool', ['store', '--label', 'Symbiont key', 'service', `${service}-rs`, 'username', 'secrets', 'target', 'default', 'application', 'rust-keyring'], { input: fx.keyA });

@@ -1,3 +1,4 @@
+import type { KeyLineage } from '../../core/keys/lineage';
 import { UsageError } from '../args';
 import { withEngine } from '../context';
 import type { Output } from '../output';
@@ -9,16 +10,57 @@ export function keysCommand(argv: string[], out: Output): Promise<number> {
   if (sub !== 'list') throw new UsageError(`unknown keys subcommand ${sub ?? '(none)'}; usage: ${KEYS_USAGE}`);
   return withEngine(rest, {}, out, async (engine, args) => {
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
-    const { keys, errors } = await engine.versions();
+    const { lineages, warnings, errors } = await engine.lineages();
     if (args.flags.has('json')) {
-      await out.json({ keys, errors: errors.map((e) => ({ ref: e.ref, code: e.code, message: e.message })) });
+      await out.json({
+        lineages: lineages.map(lineageJson),
+        keys: lineages.flatMap((l) => l.versions.map((v) => v.info)),
+        warnings,
+        errors: errors.map((e) => ({ ref: e.ref, code: e.code, message: e.message })),
+      });
     } else {
-      for (const k of keys) {
-        await out.line(`${k.label}\t${k.kind}${k.keyId ? ` (${k.keyId})` : ''}\t${k.role}${k.createdTime ? `\tcreated ${k.createdTime}` : ''}`);
-      }
+      for (const l of lineages) for (const line of lineageLines(l)) await out.line(line);
+      for (const w of warnings) out.warn(`warning: ${w}`);
       for (const e of errors) out.warn(`error: ${e.message}`);
-      if (keys.length === 0 && errors.length === 0) out.warn('no key sources configured: pass --key REF or add {"keys": [...]} to .enclog.json');
+      if (lineages.length === 0 && errors.length === 0) out.warn('no key sources configured: pass --key REF or add {"keys": [...]} to .enclog.json');
     }
     return errors.length > 0 ? 3 : 0;
   });
+}
+
+function lineageJson(l: KeyLineage): object {
+  return {
+    name: l.name,
+    kind: l.kind,
+    rule: l.rule,
+    primary: l.primary ?? null,
+    warnings: l.warnings,
+    versions: l.versions.map((v) => ({
+      version: v.version,
+      role: v.role,
+      label: v.info.label,
+      source: v.info.sourceRef,
+      keyId: v.info.keyId ?? null,
+      createdTime: v.info.createdTime ?? null,
+    })),
+  };
+}
+
+const RULE_TEXT: Record<KeyLineage['rule'], string> = {
+  override: 'as configured in "lineages"',
+  'key-id': 'by key id',
+  name: 'by source name',
+  source: 'versions of one source',
+  single: 'one version',
+};
+
+/** `kek (kek, by key id)` then one line per version, newest first: `  v2  primary  kek-v2.key  created …`. */
+function lineageLines(l: KeyLineage): string[] {
+  const lines = [`${l.name}\t(${l.kind}, ${RULE_TEXT[l.rule]})`];
+  for (const v of [...l.versions].reverse()) {
+    const id = v.info.keyId && v.info.keyId !== v.version ? ` (${v.info.keyId})` : '';
+    lines.push(`  ${v.version}\t${v.role}\t${v.info.label}${id}${v.info.createdTime ? `\tcreated ${v.info.createdTime}` : ''}`);
+  }
+  for (const w of l.warnings) lines.push(`  warning: ${w}`);
+  return lines;
 }
