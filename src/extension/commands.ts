@@ -188,9 +188,10 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
   },
 
   'encryptedLogs.tree.removeSource': () => async (node?: KeyTreeNode) => {
-    if (!node || (node.kind !== 'source' && node.kind !== 'key')) return false;
-    const ok = await vscode.window.showWarningMessage(`Remove key source '${node.ref}' from the settings?`, { modal: true }, 'Remove');
-    return ok === 'Remove' ? removeRef(node.ref) : false;
+    const ref = node?.kind === 'source' ? node.ref : node?.kind === 'version' ? node.info.sourceRef : undefined;
+    if (!ref) return false;
+    const ok = await vscode.window.showWarningMessage(`Remove key source '${ref}' from the settings?`, { modal: true }, 'Remove');
+    return ok === 'Remove' ? removeRef(ref) : false;
   },
 
   'encryptedLogs.tree.copyLabel': () => async (node?: KeyTreeNode) => {

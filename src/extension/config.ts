@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
@@ -87,4 +88,13 @@ export function validateRef(ref: string): string | undefined {
   if (m[1] === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(rest)) return 'env: takes a variable name';
   if (/^[A-Za-z0-9+/]{40,}={0,2}$/.test(rest)) return 'That looks like key material: give where the key lives, not the key';
   return undefined;
+}
+
+/** `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported, not thrown. */
+export function keyLineageOverrides(): { overrides: LineageOverride[]; error?: string } {
+  try {
+    return { overrides: parseLineageOverrides(vscode.workspace.getConfiguration(SECTION).get('keyLineages'), 'encryptedLogs.keyLineages') };
+  } catch (err) {
+    return { overrides: [], error: (err as Error).message };
+  }
 }

@@ -1,19 +1,25 @@
 import * as vscode from 'vscode';
+import { buildLineages, type KeyLineage } from '../core/keys/lineage';
+import type { KeyRole } from '../core/model';
+import { keyLineageOverrides, SECTION } from './config';
 import { policyKeyBadge } from './policyDecoration';
 import type { KeyVersionInfo } from './core';
 import type { EngineHost, VersionsSnapshot } from './engineHost';
 import type { LogViewerProvider } from './viewer';
 
 export type KeyTreeNode =
-  | { kind: 'source'; ref: string; error?: string; versions: KeyVersionInfo[] }
-  | { kind: 'key'; ref: string; key: string; versions: KeyVersionInfo[] }
-  | { kind: 'version'; info: KeyVersionInfo }
+  /** `ref`: the source of the lineage's primary (where "new version" acts), else of its newest version. */
+  | { kind: 'lineage'; lineage: KeyLineage; ref: string }
+  | { kind: 'version'; info: KeyVersionInfo; role: KeyRole; version: string; lineage: string }
+  /** A configured source that could not be listed. */
+  | { kind: 'source'; ref: string; error: string }
   | { kind: 'message'; text: string };
 
 /**
- * `encryptedLogs.keyVersions`: source -> key -> versions. Each version shows its role, created
- * time and how many entries of the open logs it opened (census where done, else what has been
- * decrypted so far, marked with ≥). Metadata only: the tree never touches key material.
+ * `encryptedLogs.keyVersions`: lineage -> versions (newest first). A lineage is one key's versions across the
+ * sources they live in (core/keys/lineage.ts); each version shows its role in the lineage, where it lives, its
+ * created time and how many entries of the open logs it opened (census where done, else what has been decrypted
+ * so far, marked with ≥). Metadata only: the tree never touches key material.
  */
 export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<KeyTreeNode | undefined>();
@@ -31,6 +37,9 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
     this.disposables.push(
       engines.onDidReset(() => this.refresh()),
       viewer.onDidChange(() => this.emitter.fire(undefined)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.keyLineages`)) this.refresh();
+      }),
       this.emitter,
     );
   }
@@ -52,46 +61,53 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
     return this.loading;
   }
 
+  /** The lineages of the configured keys (with the `encryptedLogs.keyLineages` overrides) and their warnings. */
+  async lineages(): Promise<{ lineages: KeyLineage[]; warnings: string[] }> {
+    const s = await this.load();
+    const { overrides, error } = keyLineageOverrides();
+    const built = buildLineages(s.keys, overrides);
+    return error ? { ...built, warnings: [error, ...built.warnings] } : built;
+  }
+
   async getChildren(node?: KeyTreeNode): Promise<KeyTreeNode[]> {
     if (!node) {
       const s = await this.load();
       if (!s.refs.length) return [];
-      return s.refs.map((ref) => {
-        const err = s.errors.find((e) => e.ref === ref);
-        return { kind: 'source', ref, versions: s.keys.filter((k) => k.sourceRef === ref), ...(err ? { error: err.message } : {}) };
-      });
+      const { lineages, warnings } = await this.lineages();
+      const roots: KeyTreeNode[] = lineages.map((l) => ({ kind: 'lineage', lineage: l, ref: (l.versions.find((v) => v.info.label === l.primary) ?? l.versions[l.versions.length - 1]).info.sourceRef }));
+      for (const e of s.errors) roots.push({ kind: 'source', ref: e.ref, error: e.message });
+      for (const w of warnings) roots.push({ kind: 'message', text: w });
+      return roots;
     }
-    if (node.kind === 'source') {
-      if (node.error) return [{ kind: 'message', text: node.error }];
-      if (!node.versions.length) return [{ kind: 'message', text: 'no versions' }];
-      const groups = new Map<string, KeyVersionInfo[]>();
-      for (const v of node.versions) {
-        const g = v.keyId && v.kind !== 'symbiont' ? v.keyId : v.kind === 'symbiont' ? 'symbiont key' : v.kind;
-        groups.set(g, [...(groups.get(g) ?? []), v]);
-      }
-      return [...groups].map(([key, versions]) => ({ kind: 'key', ref: node.ref, key, versions }));
+    if (node.kind === 'lineage') {
+      const versions: KeyTreeNode[] = [...node.lineage.versions].reverse().map((v) => ({ kind: 'version', info: v.info, role: v.role, version: v.version, lineage: node.lineage.name }));
+      return [...versions, ...node.lineage.warnings.map((text): KeyTreeNode => ({ kind: 'message', text }))];
     }
-    if (node.kind === 'key') return [...node.versions].sort((a, b) => b.order - a.order).map((info) => ({ kind: 'version', info }));
     return [];
   }
 
   getTreeItem(node: KeyTreeNode): vscode.TreeItem {
     let item: vscode.TreeItem;
     switch (node.kind) {
-      case 'source': {
-        item = new vscode.TreeItem(shortRef(node.ref), vscode.TreeItemCollapsibleState.Expanded);
-        item.contextValue = node.error ? 'source-error' : 'source';
-        item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : sourceIcon(node.ref));
-        item.description = node.error ? 'unavailable' : `${node.versions.length} version${node.versions.length === 1 ? '' : 's'}${shortRef(node.ref) !== node.ref ? ` · ${node.ref}` : ''}`;
-        item.tooltip = node.error ?? node.ref;
-        item.id = `source:${node.ref}`;
+      case 'lineage': {
+        const l = node.lineage;
+        item = new vscode.TreeItem(l.name, vscode.TreeItemCollapsibleState.Expanded);
+        const n = l.versions.length;
+        const primary = l.versions.find((v) => v.info.label === l.primary);
+        item.description = [`${n} version${n === 1 ? '' : 's'}`, primary ? `primary ${primary.version}` : 'no primary', l.warnings.length ? `${l.warnings.length} warning${l.warnings.length === 1 ? '' : 's'}` : undefined].filter(Boolean).join(' · ');
+        item.tooltip = new vscode.MarkdownString(`**${l.name}** (${l.kind} key; ${LINEAGE_RULE[l.rule]})${l.warnings.map((w) => `\n\n$(warning) ${w}`).join('')}`, true);
+        item.contextValue = 'lineage';
+        item.iconPath = l.warnings.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('key');
+        item.id = `lineage:${l.kind}:${l.name}`;
         break;
       }
-      case 'key':
-        item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.Expanded);
-        item.contextValue = 'key';
-        item.iconPath = new vscode.ThemeIcon('key');
-        item.id = `key:${node.ref}:${node.key}`;
+      case 'source':
+        item = new vscode.TreeItem(shortRef(node.ref), vscode.TreeItemCollapsibleState.None);
+        item.contextValue = 'source-error';
+        item.iconPath = new vscode.ThemeIcon('error');
+        item.description = 'unavailable';
+        item.tooltip = `${node.ref}: ${node.error}`;
+        item.id = `source:${node.ref}`;
         break;
       case 'version': {
         const v = node.info;
@@ -99,16 +115,16 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
         const n = counts.get(v.label) ?? 0;
         const countText = this.viewer.documents.size === 0 ? 'no open logs' : `${partial && n >= 0 ? (n > 0 ? '≥' : '') : ''}${n} entr${n === 1 ? 'y' : 'ies'}`;
         const badge = policyKeyBadge(v, counts);
-        item = new vscode.TreeItem(v.version, vscode.TreeItemCollapsibleState.None);
-        item.description = [v.role, v.createdTime ? `created ${v.createdTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : undefined, countText, badge?.text].filter(Boolean).join(' · ');
+        item = new vscode.TreeItem(node.version, vscode.TreeItemCollapsibleState.None);
+        item.description = [node.role, shortRef(v.sourceRef), v.createdTime ? `created ${v.createdTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : undefined, countText, badge?.text].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(
-          `**${v.label}**\n\n- role: ${v.role}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? 'unknown'}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}${badge ? `\n- rotation: ${badge.tooltip}` : ''}`,
+          `**${v.label}**\n\n- lineage: ${node.lineage}\n- role: ${node.role}${node.role !== v.role ? ` (its source alone says ${v.role})` : ''}\n- lives in: ${v.sourceRef}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? 'unknown'}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}${badge ? `\n- rotation: ${badge.tooltip}` : ''}`,
         );
-        item.contextValue = `version-${v.role}`;
+        item.contextValue = `version-${node.role}`;
         item.iconPath =
           badge && badge.level !== 'due-soon'
             ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-            : new vscode.ThemeIcon(v.role === 'primary' ? 'star-full' : v.role === 'retired' ? 'circle-slash' : 'history');
+            : new vscode.ThemeIcon(node.role === 'primary' ? 'star-full' : node.role === 'retired' ? 'circle-slash' : 'history');
         item.id = `version:${v.label}`;
         this.rendered.set(v.label, String(item.description));
         break;
@@ -132,9 +148,10 @@ function shortRef(ref: string): string {
   return ref.startsWith('file:') ? `file:${ref.slice(ref.lastIndexOf('/') + 1)}` : ref;
 }
 
-function sourceIcon(ref: string): string {
-  if (ref.startsWith('env:')) return 'symbol-variable';
-  if (ref.startsWith('file:')) return 'file';
-  if (ref.startsWith('vault')) return 'server';
-  return 'lock';
-}
+const LINEAGE_RULE: Record<KeyLineage['rule'], string> = {
+  override: 'as configured in encryptedLogs.keyLineages',
+  'key-id': 'joined by key id',
+  name: 'joined by source name',
+  source: 'versions of one source',
+  single: 'one version',
+};

@@ -47,7 +47,7 @@ async function pickFiles(arg: FileArg, title: string): Promise<string[]> {
 function fromTreeNode(arg: unknown): { ref?: string; version?: string } {
   const node = arg as { kind?: string; ref?: string; info?: { sourceRef: string; version: string } } | undefined;
   if (node?.kind === 'version' && node.info) return { ref: node.info.sourceRef, version: node.info.version };
-  if ((node?.kind === 'source' || node?.kind === 'key') && node.ref) return { ref: node.ref };
+  if ((node?.kind === 'source' || node?.kind === 'lineage') && node.ref) return { ref: node.ref };
   return {};
 }
 

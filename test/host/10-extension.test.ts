@@ -264,23 +264,49 @@ describe('Encrypted Log Inspector in a real extension host', function () {
   });
 
   describe('key versions tree', () => {
-    it('lists sources -> keys -> versions with entry counts of the open logs', async () => {
+    it('lists lineages -> versions (one primary each) with entry counts of the open logs', async () => {
       await vscode.commands.executeCommand('encryptedLogs.countEntriesPerKey');
       api.tree.refresh();
-      const sources = await api.tree.getChildren();
-      assert.strictEqual(sources.length, fixture().keyRefs.length);
+      const roots = await api.tree.getChildren();
+      // The fixture keeps one file per version: kek-v1.key, kek-v2.key, symbiont-2024.key, symbiont-2025.key.
+      const lineages = roots.filter((r): r is Extract<KeyTreeNode, { kind: 'lineage' }> => r.kind === 'lineage');
+      assert.deepStrictEqual(lineages.map((l) => l.lineage.name).sort(), ['kek', 'symbiont'], `roots: ${roots.map((r) => r.kind).join(', ')}`);
       const versions: Extract<KeyTreeNode, { kind: 'version' }>[] = [];
-      for (const s of sources) {
-        assert.strictEqual(s.kind, 'source');
-        for (const k of await api.tree.getChildren(s)) for (const v of await api.tree.getChildren(k)) if (v.kind === 'version') versions.push(v);
+      for (const l of lineages) {
+        const children = (await api.tree.getChildren(l)).filter((v): v is Extract<KeyTreeNode, { kind: 'version' }> => v.kind === 'version');
+        assert.strictEqual(children.length, 2, `${l.lineage.name} has two versions`);
+        assert.deepStrictEqual(children.map((v) => v.role), ['primary', 'decrypt-only'], `${l.lineage.name}: newest first, one primary`);
+        versions.push(...children);
       }
-      assert.ok(versions.length >= 4, `versions: ${versions.map((v) => v.info.label).join(', ')}`);
+      assert.deepStrictEqual(versions.map((v) => v.version), ['v2', 'v1', '2025', '2024']);
+      assert.match(String(api.tree.getTreeItem(lineages[0]).description), /2 versions · primary v2/);
       const descs = versions.map((v) => String(api.tree.getTreeItem(v).description));
       assert.ok(descs.some((d) => /\b[1-9]\d* entr/.test(d)), `some version has entries: ${descs.join(' | ')}`);
-      const kek1 = versions.find((v) => v.info.keyId === 'kek-v1');
-      assert.ok(kek1, 'kek-v1 listed');
-      assert.match(String(api.tree.getTreeItem(kek1).description), /\b1[0-9] entries|\b[2-9]\d entries/);
+      const kek1 = versions.find((v) => v.info.keyId === 'kek-v1')!;
+      assert.match(String(api.tree.getTreeItem(kek1).description), /^decrypt-only · file:kek-v1\.key · .*\b(1[0-9]|[2-9]\d) entries/);
       await vscode.commands.executeCommand('workbench.view.extension.encryptedLogs');
+    });
+
+    it('encryptedLogs.keyLineages joins what no rule covers and pins a primary; a malformed value is a visible warning', async () => {
+      const fx = fixture();
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const [sym2024, sym2025] = fx.keyRefs.filter((r) => r.includes('symbiont-'));
+      try {
+        await cfg.update('keyLineages', [{ name: 'model-io', versions: [sym2024, sym2025], primary: sym2024 }], vscode.ConfigurationTarget.Workspace);
+        api.tree.refresh();
+        const roots = await api.tree.getChildren();
+        const mio = roots.find((r) => r.kind === 'lineage' && r.lineage.name === 'model-io') as Extract<KeyTreeNode, { kind: 'lineage' }> | undefined;
+        assert.ok(mio, `roots: ${roots.map((r) => (r.kind === 'lineage' ? r.lineage.name : r.kind)).join(', ')}`);
+        assert.strictEqual(mio.lineage.primary, sym2024, 'the pin wins over the newest');
+        assert.strictEqual(mio.ref, sym2024, 'new version acts where the primary lives');
+        await cfg.update('keyLineages', { not: 'an array' }, vscode.ConfigurationTarget.Workspace);
+        api.tree.refresh();
+        const warned = await api.tree.getChildren();
+        assert.ok(warned.some((r) => r.kind === 'message' && /keyLineages.*must be an array/.test(r.text)), 'malformed setting shown as a warning');
+      } finally {
+        await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Workspace);
+        api.tree.refresh();
+      }
     });
   });
 
@@ -476,9 +502,8 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const envUri = vscode.Uri.file(fx.envelopeLog);
       const out = path.join(os.tmpdir(), `enclog-export2-${process.pid}.jsonl`);
       const tree = await api.tree.getChildren();
-      const src = tree[0]!;
-      const key = (await api.tree.getChildren(src))[0]!;
-      const ver = (await api.tree.getChildren(key))[0]!;
+      const lineage = tree.find((n) => n.kind === 'lineage')!;
+      const ver = (await api.tree.getChildren(lineage))[0]!;
       const args: Record<string, unknown[]> = {
         'encryptedLogs.openWithViewer': [envUri],
         'encryptedLogs.addKeySource': ['env:ENCLOG_HOST_TEST_KEY', 'workspace'],
