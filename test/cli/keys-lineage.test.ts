@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateEnvelopeLog } from '../fixtures/generate';
 import { runCli } from '../support/run-cli';
 import { useTmpDir } from '../support/tmp-dir';
 
@@ -75,5 +76,18 @@ describe('enclog keys list: key lineages', function () {
     const bad = await runCli(['keys', 'list'], { cwd: dir() });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /"lineages" must be an array/);
+  });
+
+  it('plan and verify name each version by its lineage and role', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 12 });
+    const [v1, v2] = fx.keySpecs.map((spec) => keyFile(`${spec.split(':')[0]}.key`, spec));
+    const refs = ['--key', `file:${v1}`, '--key', `file:${v2}`];
+    const plan = await runCli(['plan', fx.path, '--to', `file:${v2}`, ...refs]);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, new RegExp(`kek-v1\\.key  \\[kek v1, decrypt-only\\]`));
+    assert.match(plan.stdout, /would rewrite \d+ value\(s\) to .*kek-v2\.key  \[kek v2, primary\]/);
+    const verify = await runCli(['verify', fx.path, '--primary', `file:${v1}`, ...refs]);
+    assert.equal(verify.code, 3, 'half the values are on kek-v2');
+    assert.match(verify.stderr, /is not its lineage's primary \(kek v1, decrypt-only\)/);
   });
 });

@@ -1,5 +1,6 @@
 import { planRotation } from '../../core/rotation';
 import { UsageError } from '../args';
+import { lineageNotes, withLineage } from '../lineage-text';
 import type { Output } from '../output';
 import { withRotation } from './rotate';
 
@@ -8,12 +9,13 @@ export const PLAN_USAGE = 'enclog plan FILE... [--key REF]... [--to REF] [--kdf 
 const fmt = (s: number | null) => (s === null ? '-' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
 
 export function planCommand(argv: string[], out: Output): Promise<number> {
-  return withRotation(argv, { values: ['to', 'kdf'] }, out, (a) => (a.values.get('to') ? [a.values.get('to') as string] : []), async ({ keys, args, store }) => {
+  return withRotation(argv, { values: ['to', 'kdf'] }, out, (a) => (a.values.get('to') ? [a.values.get('to') as string] : []), async ({ keys, args, store, lineages }) => {
     if (args.positional.length === 0) throw new UsageError('expected at least one FILE');
     const plan = await planRotation(args.positional, keys, { to: args.values.get('to'), kdf: args.values.get('kdf') });
     store.rememberLogs(plan.files.filter((f) => !f.error).map((f) => f.path));
     keys.audit({ action: 'rotation', detail: `plan of ${plan.files.length} file(s)${plan.target ? ` to ${plan.target.label}` : ''}: ${plan.files.map((f) => `${f.path} ${JSON.stringify(f.fieldsByKey)}`).join('; ')}` });
-    if (args.flags.has('json')) await out.json(plan);
+    const notes = await lineageNotes(() => keys.resolver.versions(), lineages);
+    if (args.flags.has('json')) await out.json({ ...plan, lineages: Object.fromEntries(notes) });
     else {
       for (const f of plan.files) {
         if (f.error) {
@@ -22,8 +24,8 @@ export function planCommand(argv: string[], out: Output): Promise<number> {
         }
         await out.line(`${f.path}: ${f.format} log, ${f.entries} entries, ${f.fields} encrypted values, ${f.bytes} bytes`);
         await out.line('  entries per key version:');
-        for (const [k, n] of Object.entries(f.entriesByKey).sort((a, b) => b[1] - a[1])) await out.line(`    ${String(n).padStart(8)}  ${k}`);
-        if (plan.target) await out.line(`  would rewrite ${f.wouldRewrite} value(s) to ${plan.target.label}; ${f.onTarget} already on it; ${f.failedFields} unreadable`);
+        for (const [k, n] of Object.entries(f.entriesByKey).sort((a, b) => b[1] - a[1])) await out.line(`    ${String(n).padStart(8)}  ${withLineage(k, notes)}`);
+        if (plan.target) await out.line(`  would rewrite ${f.wouldRewrite} value(s) to ${withLineage(plan.target.label, notes)}; ${f.onTarget} already on it; ${f.failedFields} unreadable`);
         if (f.estimatedSeconds !== null && plan.target) await out.line(`  estimated time: ${fmt(f.estimatedSeconds)}`);
         for (const x of f.failures.slice(0, 20)) await out.line(`  line ${x.line + 1}: ${x.message}`);
       }

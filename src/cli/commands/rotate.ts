@@ -1,3 +1,4 @@
+import type { LineageOverride } from '../../core/keys/lineage';
 import { RotationKeys, StateStore, stateDir, createKeyVersion } from '../../core/rotation';
 import type { AuditEvent } from '../../core/keys/types';
 import type { VaultOptions } from '../../core/keys/vault-client';
@@ -14,6 +15,8 @@ export interface RotationCli {
   vault: VaultOptions;
   /** The --key refs (or .enclog.json keys). */
   keyRefs: string[];
+  /** `.enclog.json` "lineages". */
+  lineages: LineageOverride[];
 }
 
 /**
@@ -34,7 +37,7 @@ export async function withRotation(argv: string[], spec: FlagSpec, out: Output, 
   };
   const keys = new RotationKeys([...lead(args), ...keyRefs], { vault: config.vault, audit, retired: store.retiredLabels() });
   try {
-    return await body({ keys, args, store, vault: config.vault, keyRefs });
+    return await body({ keys, args, store, vault: config.vault, keyRefs, lineages: config.lineages });
   } finally {
     await keys.dispose();
   }
