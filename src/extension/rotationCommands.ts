@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
 import type { EngineHost } from './engineHost';
+import { keyLineageOverrides } from './config';
 import {
   createKeyVersion,
   planRotation,
@@ -107,7 +108,7 @@ export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
       const r0 = await pickRef(deps.engines, ref, 'Create a new key version in which source?');
       if (!r0) return undefined;
       try {
-        const result = await withKeys([r0], (keys, vault) => createKeyVersion(r0, keys, { vault, ...(kind ? { kind } : {}) }));
+        const result = await withKeys([r0], (keys, vault) => createKeyVersion(r0, keys, { vault, lineages: keyLineageOverrides().overrides, ...(kind ? { kind } : {}) }));
         if (result.operatorValue !== undefined) {
           const choice = await vscode.window.showWarningMessage(
             `New ${result.kind} key for ${result.ref} generated. Encrypted Logs does not store it: ${result.instructions}.`,

@@ -90,4 +90,14 @@ describe('enclog keys list: key lineages', function () {
     assert.equal(verify.code, 3, 'half the values are on kek-v2');
     assert.match(verify.stderr, /is not its lineage's primary \(kek v1, decrypt-only\)/);
   });
+
+  it('a new version continues the lineage: next key id across sources, next file in the same place', async () => {
+    const v1 = keyFile('pay-v1.key', kek('pay-v1'));
+    const env = { PAY_KEK: kek('pay-v4') };
+    const run = await runCli(['rotate', '--source', `file:${v1}`, '--key', 'env:PAY_KEK'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /new kek version pay-v5 \(key id pay-v5\)/, 'continues after pay-v4 held by another source of the lineage');
+    assert.ok(run.stderr.includes(join(dir(), 'pay-v5.key')), `names the next file: ${run.stderr}`);
+    assert.match(run.stdout.trim().split('\n').pop() ?? '', /^pay-v5:[A-Za-z0-9+/]{43}=$/);
+  });
 });

@@ -50,11 +50,11 @@ export function required(args: ParsedArgs, name: string): string {
 }
 
 export function rotateCommand(argv: string[], out: Output): Promise<number> {
-  return withRotation(argv, { values: ['source', 'kind'] }, out, (a) => [required(a, 'source')], async ({ keys, args, vault }) => {
+  return withRotation(argv, { values: ['source', 'kind'] }, out, (a) => [required(a, 'source')], async ({ keys, args, vault, lineages }) => {
     if (args.positional.length) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     const kind = args.values.get('kind');
     if (kind !== undefined && kind !== 'kek' && kind !== 'symbiont') throw new UsageError('--kind takes kek or symbiont');
-    const r = await createKeyVersion(required(args, 'source'), keys, { vault, kind: kind as 'kek' | 'symbiont' | undefined });
+    const r = await createKeyVersion(required(args, 'source'), keys, { vault, lineages, kind: kind as 'kek' | 'symbiont' | undefined });
     if (args.flags.has('json')) await out.json(r);
     else {
       await out.line(`${r.ref}: new ${r.kind} version ${r.version}${r.keyId ? ` (key id ${r.keyId})` : ''}`);

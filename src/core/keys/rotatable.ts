@@ -31,12 +31,18 @@ export interface NewVersionResult {
 export interface Rotatable {
   readonly ref: string;
   /** Creates a new version that becomes primary; older ones stay decrypt-only. */
-  createVersion(opts?: { kind?: 'kek' | 'symbiont' }): Promise<NewVersionResult>;
+  createVersion(opts?: NewVersionOptions): Promise<NewVersionResult>;
   /** Source-native soft retirement (reversible); returns what was done. */
   retire(version: string): Promise<string>;
   unretire(version: string): Promise<string>;
   /** Irreversible removal of the version's material where the source allows it; returns what was done. */
   purge(version: string): Promise<string>;
+}
+
+export interface NewVersionOptions {
+  kind?: 'kek' | 'symbiont';
+  /** KEK ids of the other versions of the key's lineage, so the new id continues the lineage (`kek-v3` after `kek-v2` elsewhere). */
+  lineageKeyIds?: string[];
 }
 
 export interface RotatableOptions {
@@ -66,6 +72,24 @@ export function nextVersionName(existing: string[], fallbackStem: string): strin
   return name;
 }
 
+function trailingNumber(id: string): number {
+  const m = /(\d+)$/.exec(id);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * Where the next version of a one-file-per-version key goes: `/k/kek-v2.key` → `/k/kek-v3.key` (the file names its
+ * key id, or a `-vN` counter). Undefined when the name carries no version to continue.
+ */
+export function nextVersionPath(path: string, currentKeyId: string | undefined, newKeyId: string | undefined): string | undefined {
+  const slash = path.lastIndexOf('/');
+  const dir = path.slice(0, slash + 1);
+  const base = path.slice(slash + 1);
+  if (currentKeyId && newKeyId && base.includes(currentKeyId)) return dir + base.replace(currentKeyId, newKeyId);
+  const m = /^(.*[-_.]v)(\d+)(\.[^.]*)?$/i.exec(base);
+  return m ? `${dir}${m[1]}${Number(m[2]) + 1}${m[3] ?? ''}` : undefined;
+}
+
 function newValue(kind: 'kek' | 'symbiont', keyIds: string[]): { value: string; keyId?: string } {
   if (kind === 'symbiont') return { value: randomKeyString() };
   const keyId = nextVersionName(keyIds, 'kek');
@@ -89,7 +113,7 @@ class KeychainRotatable implements Rotatable {
     return this.opts.keytar ?? loadKeytar(this.ref);
   }
 
-  async createVersion(o: { kind?: 'kek' | 'symbiont' } = {}): Promise<NewVersionResult> {
+  async createVersion(o: NewVersionOptions = {}): Promise<NewVersionResult> {
     if (this.r.account !== undefined) {
       throw new KeySourceError(this.ref, `a single-account ref cannot hold versions; rotate keychain:${this.r.service} (every account is a version)`, 'invalid');
     }
@@ -146,7 +170,7 @@ class VaultKvRotatable implements Rotatable {
     }
   }
 
-  async createVersion(o: { kind?: 'kek' | 'symbiont' } = {}): Promise<NewVersionResult> {
+  async createVersion(o: NewVersionOptions = {}): Promise<NewVersionResult> {
     const meta = await this.meta();
     const current = Number(meta.current_version ?? 0);
     let fields: Record<string, unknown> = {};
@@ -257,7 +281,7 @@ class ManualRotatable implements Rotatable {
     private readonly opts: RotatableOptions,
   ) {}
 
-  async createVersion(o: { kind?: 'kek' | 'symbiont' } = {}): Promise<NewVersionResult> {
+  async createVersion(o: NewVersionOptions = {}): Promise<NewVersionResult> {
     let current: string | undefined;
     if (this.r.type === 'env') current = (this.opts.env ?? process.env)[this.r.name];
     let kind = o.kind;
@@ -280,12 +304,16 @@ class ManualRotatable implements Rotatable {
       }
     }
     if (!kind) throw new KeySourceError(this.ref, 'no current value to copy the kind from: say which kind of key to create (--kind kek|symbiont)', 'invalid');
+    const currentKeyId = keyIds[0];
+    for (const id of o.lineageKeyIds ?? []) if (!keyIds.includes(id)) keyIds.push(id);
+    keyIds.sort((a, b) => trailingNumber(a) - trailingNumber(b));
     const { value, keyId } = newValue(kind, keyIds);
+    const nextPath = this.r.type === 'file' ? nextVersionPath(this.r.path, currentKeyId, keyId) : undefined;
     const where =
       this.r.type === 'env'
         ? `set ${this.r.name} to the new value where the writer runs${kind === 'kek' ? ` and move the old one to ${this.r.name}_PREVIOUS` : ' and keep the old one configured as another key source for reading'}`
         : this.r.type === 'file'
-          ? `write the new value into a new key file (mode 0600), point the writer at it and add it as a key source; keep ${this.r.path} for reading old entries`
+          ? `write the new value into a new key file${nextPath ? ` ${nextPath}` : ''} (mode 0600), point the writer at it and add it as a key source; keep ${this.r.path} for reading old entries`
           : `store the new value in the keyring item the writer reads; keep the old value as another key source for reading`;
     const result: NewVersionResult = { ref: this.ref, version: keyId ?? 'next', kind, operatorValue: value, instructions: where };
     if (keyId) result.keyId = keyId;

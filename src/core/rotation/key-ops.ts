@@ -6,16 +6,34 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseKeyRef } from '../keys/key-ref';
+import { buildLineages, lineageOf, type LineageOverride } from '../keys/lineage';
 import { rotatableFor, type NewVersionResult, type RotatableOptions } from '../keys/rotatable';
 import { KeySourceError, type ListedKeyVersion } from '../keys/types';
 import { censusFiles, type CensusOptions, type FileCensus } from './census';
 import type { RotationKeys } from './rotation-keys';
 import type { StateStore } from './state';
 
-export async function createKeyVersion(ref: string, keys: RotationKeys, opts: RotatableOptions & { kind?: 'kek' | 'symbiont' } = {}): Promise<NewVersionResult> {
-  const r = await rotatableFor(ref, opts).createVersion(opts.kind ? { kind: opts.kind } : {});
+export async function createKeyVersion(
+  ref: string,
+  keys: RotationKeys,
+  opts: RotatableOptions & { kind?: 'kek' | 'symbiont'; lineages?: LineageOverride[] } = {},
+): Promise<NewVersionResult> {
+  const lineageKeyIds = await lineageKeyIdsOf(ref, keys, opts.lineages ?? []);
+  const r = await rotatableFor(ref, opts).createVersion({ ...(opts.kind ? { kind: opts.kind } : {}), lineageKeyIds });
   keys.audit({ action: 'rotation', source: r.ref, version: r.version, detail: `new key version (${r.kind}${r.keyId ? `, key id ${r.keyId}` : ''})${r.operatorValue ? '; value handed to the operator, not stored' : ''}` });
   return r;
+}
+
+/** KEK ids of every version in the lineage of `ref`'s versions (none when listing fails: the source's own ids still apply). */
+async function lineageKeyIdsOf(ref: string, keys: RotationKeys, overrides: LineageOverride[]): Promise<string[]> {
+  try {
+    const { keys: versions } = await keys.resolver.versions();
+    const own = versions.find((v) => v.sourceRef === ref);
+    const lineage = own ? lineageOf(buildLineages(versions, overrides).lineages, own.label) : undefined;
+    return (lineage?.versions ?? []).flatMap((v) => (v.info.kind === 'kek' && v.info.keyId ? [v.info.keyId] : []));
+  } catch {
+    return [];
+  }
 }
 
 export interface RetireRequest {
