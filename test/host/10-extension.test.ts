@@ -3,6 +3,7 @@
  * workspace written by prepare-workspace (ENCLOG_TEST_WORKSPACE), with file key sources.
  */
 import * as assert from 'node:assert';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -299,11 +300,28 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         assert.ok(mio, `roots: ${roots.map((r) => (r.kind === 'lineage' ? r.lineage.name : r.kind)).join(', ')}`);
         assert.strictEqual(mio.lineage.primary, sym2024, 'the pin wins over the newest');
         assert.strictEqual(mio.ref, sym2024, 'new version acts where the primary lives');
+        // Everruns' pair, from the extension host's own environment.
+        process.env.ENCLOG_HOST_LINEAGE_KEY = `acme-main:${crypto.randomBytes(32).toString('base64')}`;
+        process.env.ENCLOG_HOST_LINEAGE_KEY_PREVIOUS = `acme-old:${crypto.randomBytes(32).toString('base64')}`;
+        await cfg.update('keySources', [...fx.keyRefs, 'env:ENCLOG_HOST_LINEAGE_KEY_PREVIOUS', 'env:ENCLOG_HOST_LINEAGE_KEY'], vscode.ConfigurationTarget.Workspace);
+        await waitFor('env refs in use', () => api.engines.refs.includes('env:ENCLOG_HOST_LINEAGE_KEY'), 10_000);
+        api.tree.refresh();
+        const pair = (await api.tree.getChildren()).find((r) => r.kind === 'lineage' && r.lineage.name === 'ENCLOG_HOST_LINEAGE_KEY') as Extract<KeyTreeNode, { kind: 'lineage' }> | undefined;
+        assert.ok(pair, 'the _PREVIOUS pair is one lineage');
+        const pairVersions = (await api.tree.getChildren(pair)).filter((v): v is Extract<KeyTreeNode, { kind: 'version' }> => v.kind === 'version');
+        assert.deepStrictEqual(pairVersions.map((v) => [v.info.sourceRef, v.role]), [
+          ['env:ENCLOG_HOST_LINEAGE_KEY', 'primary'],
+          ['env:ENCLOG_HOST_LINEAGE_KEY_PREVIOUS', 'decrypt-only'],
+        ]);
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        await waitFor('env refs gone', () => !api.engines.refs.includes('env:ENCLOG_HOST_LINEAGE_KEY'), 10_000);
+
         await cfg.update('keyLineages', { not: 'an array' }, vscode.ConfigurationTarget.Workspace);
         api.tree.refresh();
         const warned = await api.tree.getChildren();
         assert.ok(warned.some((r) => r.kind === 'message' && /keyLineages.*must be an array/.test(r.text)), 'malformed setting shown as a warning');
       } finally {
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
         await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Workspace);
         api.tree.refresh();
       }
