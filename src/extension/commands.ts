@@ -4,6 +4,7 @@ import type { Audit } from './audit';
 import { addRef, keySources, removeRef, validateRef, vaultAuthSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET } from './config';
 import type { EngineHost } from './engineHost';
 import type { KeyTreeNode, KeyTreeProvider } from './keyTree';
+import { countLogsPerKey } from '../core/log-counts';
 import { VIEW_TYPE, type LogViewerProvider, type ViewerPanel } from './viewer';
 
 export interface Ctx {
@@ -174,6 +175,34 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     );
     tree.refresh();
     return docs.length;
+  },
+
+  'encryptedLogs.countWorkspaceEntriesPerKey': ({ engines, tree }) => async (files?: vscode.Uri[]) => {
+    const found = files ?? (await vscode.workspace.findFiles('**/*.encrypted.log', '{**/node_modules/**,**/.git/**}', 1000));
+    if (!found.length) {
+      void vscode.window.showInformationMessage('No *.encrypted.log file in this workspace.');
+      return undefined;
+    }
+    const counts = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Counting entries per key version in workspace logs', cancellable: true },
+      async (progress, token) => {
+        const engine = await engines.get();
+        const ctl = new AbortController();
+        const sub = token.onCancellationRequested(() => ctl.abort());
+        try {
+          return await countLogsPerKey(
+            engine,
+            found.map((u) => u.fsPath),
+            ctl.signal,
+            (file, i) => progress.report({ message: `${vscode.workspace.asRelativePath(file)} (${i + 1}/${found.length})`, increment: 100 / found.length }),
+          );
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    tree.setWorkspaceCounts(counts);
+    return counts;
   },
 
   'encryptedLogs.nextFailure': ({ viewer }) => (from?: number) => gotoFailure(viewer.activePanel, 1, from),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { buildLineages, type KeyLineage } from '../core/keys/lineage';
 import type { KeyRole } from '../core/model';
+import type { LogCounts } from '../core/log-counts';
 import { keyLineageOverrides, SECTION } from './config';
 import { policyKeyBadge } from './policyDecoration';
 import type { KeyVersionInfo } from './core';
@@ -29,6 +30,8 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
   private readonly disposables: vscode.Disposable[] = [];
   /** Last rendered items (for tests): label -> description. */
   readonly rendered = new Map<string, string>();
+  /** Entries per version in the workspace's logs, counted on demand (encryptedLogs.countWorkspaceEntriesPerKey). */
+  private workspaceCounts: LogCounts | undefined;
 
   constructor(
     private readonly engines: EngineHost,
@@ -42,6 +45,11 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
       }),
       this.emitter,
     );
+  }
+
+  setWorkspaceCounts(counts: LogCounts): void {
+    this.workspaceCounts = counts;
+    this.emitter.fire(undefined);
   }
 
   refresh(): void {
@@ -115,10 +123,12 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
         const n = counts.get(v.label) ?? 0;
         const countText = this.viewer.documents.size === 0 ? 'no open logs' : `${partial && n >= 0 ? (n > 0 ? '≥' : '') : ''}${n} entr${n === 1 ? 'y' : 'ies'}`;
         const badge = policyKeyBadge(v, counts);
+        const ws = this.workspaceCounts;
+        const wsText = ws ? `${ws.counts.get(v.label) ?? 0} in ${ws.files} workspace log${ws.files === 1 ? '' : 's'}${ws.cancelled || ws.failed.length ? ' (incomplete)' : ''}` : undefined;
         item = new vscode.TreeItem(node.version, vscode.TreeItemCollapsibleState.None);
-        item.description = [node.role, shortRef(v.sourceRef), v.createdTime ? `created ${v.createdTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : undefined, countText, badge?.text].filter(Boolean).join(' · ');
+        item.description = [node.role, shortRef(v.sourceRef), v.createdTime ? `created ${v.createdTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : undefined, countText, wsText, badge?.text].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(
-          `**${v.label}**\n\n- lineage: ${node.lineage}\n- role: ${node.role}${node.role !== v.role ? ` (its source alone says ${v.role})` : ''}\n- lives in: ${v.sourceRef}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? 'unknown'}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}${badge ? `\n- rotation: ${badge.tooltip}` : ''}`,
+          `**${v.label}**\n\n- lineage: ${node.lineage}\n- role: ${node.role}${node.role !== v.role ? ` (its source alone says ${v.role})` : ''}\n- lives in: ${v.sourceRef}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? 'unknown'}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}${wsText ? `\n- entries in workspace logs: ${wsText}${ws?.failed.length ? ` — not counted: ${ws.failed.map((f) => f.path).join(', ')}` : ''}` : ''}${badge ? `\n- rotation: ${badge.tooltip}` : ''}`,
         );
         item.contextValue = `version-${node.role}`;
         item.iconPath =

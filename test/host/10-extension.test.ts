@@ -285,6 +285,11 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.ok(descs.some((d) => /\b[1-9]\d* entr/.test(d)), `some version has entries: ${descs.join(' | ')}`);
       const kek1 = versions.find((v) => v.info.keyId === 'kek-v1')!;
       assert.match(String(api.tree.getTreeItem(kek1).description), /^decrypt-only · file:kek-v1\.key · .*\b(1[0-9]|[2-9]\d) entries/);
+      // Logs of the workspace, counted on demand without opening them in an editor.
+      const ws = await vscode.commands.executeCommand<{ files: number; counts: Map<string, number> }>('encryptedLogs.countWorkspaceEntriesPerKey');
+      assert.ok(ws && ws.files >= 2, `workspace logs counted: ${ws?.files}`);
+      assert.ok((ws.counts.get(kek1.info.label) ?? 0) >= 10, 'kek-v1 entries of the envelope log');
+      assert.match(String(api.tree.getTreeItem(kek1).description), new RegExp(`\\b${ws.counts.get(kek1.info.label)} in ${ws.files} workspace logs`));
       await vscode.commands.executeCommand('workbench.view.extension.encryptedLogs');
     });
 
@@ -534,6 +539,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.showAuditLog': [],
         'encryptedLogs.refreshKeyVersions': [],
         'encryptedLogs.countEntriesPerKey': [],
+        'encryptedLogs.countWorkspaceEntriesPerKey': [[envUri]],
         'encryptedLogs.nextFailure': [0],
         'encryptedLogs.previousFailure': [20],
         'encryptedLogs.search': ['Summary'],
