@@ -31,10 +31,9 @@ export interface SecretItem {
 
 type DbusModule = typeof import('dbus-next');
 let dbusModule: DbusModule | undefined;
-/** Loaded at run time from node_modules, like keytar and node-vault (dbus-next cannot be bundled: optional x11/usocket requires). */
-const DBUS_MODULE = 'dbus-next';
+/** Loaded on first use (bundled: pure JS; its optional native usocket/x11 requires are never reached). */
 function dbus(): DbusModule {
-  dbusModule ??= require(DBUS_MODULE) as DbusModule;
+  dbusModule ??= require('dbus-next') as DbusModule;
   return dbusModule;
 }
 
