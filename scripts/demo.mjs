@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run demo: build the VSIX with vsce, create a demo workspace (Symbiont + envelope logs with
+// npm run demo: package the VSIX for this platform (scripts/lib/vsix.mjs), create a demo workspace (Symbiont + envelope logs with
 // rotated keys and some failures, keys in 0600 key files configured as file: key sources) and open
 // it in VS Code - desktop `code` when on PATH, otherwise a local code-server on 127.0.0.1
 // (installed into ${ENCLOG_CACHE:-~/.cache/enclog} the first time) whose URL is printed.
@@ -14,14 +14,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { startCodeServer, launchBrowser, repoRoot, log, freePort } from './lib/code-server.mjs';
+import { startCodeServer, launchBrowser, repoRoot, log, freePort, quickOpen, viewerFrame } from './lib/code-server.mjs';
+import { packageVsix } from './lib/vsix.mjs';
 
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const forceCodeServer = args.includes('--code-server') || check;
 const cache = process.env.ENCLOG_CACHE || join(homedir(), '.cache', 'enclog');
 const demoDir = process.env.ENCLOG_DEMO_DIR || join(cache, 'demo-workspace');
-const vsix = join(repoRoot, 'out', 'encrypted-log-inspector.vsix');
 const t0 = Date.now();
 
 function run(cmd, argv, opts = {}) {
@@ -32,15 +32,17 @@ function run(cmd, argv, opts = {}) {
   }
 }
 
-// 1. build + VSIX
-log('building');
-run(process.execPath, ['scripts/build.mjs']);
+// 1. the VSIX for this platform (vsce runs the production build; the development build is restored after)
 log('packaging the VSIX with vsce');
-run(process.execPath, [
-  join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--allow-missing-repository',
-  '--baseContentUrl', 'https://example.invalid/enclog', '--baseImagesUrl', 'https://example.invalid/enclog',
-  '-o', vsix,
-]);
+let vsix;
+try {
+  const packed = packageVsix();
+  vsix = packed.vsix;
+  log(`${vsix}: ${packed.files.length} files, ${(packed.bytes / 1024 / 1024).toFixed(2)} MB`);
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
+}
 
 // 2. demo workspace (fresh each time: new random keys, logs encrypted with them)
 log(`creating the demo workspace in ${demoDir}`);
@@ -81,17 +83,8 @@ if (check) {
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     log(`workbench after ${Date.now() - t1} ms`);
     const t2 = Date.now();
-    for (let i = 0; i < 12; i++) {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget input').fill('envelope.encrypted.log');
-      try {
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'envelope.encrypted.log' }).first().waitFor({ timeout: 5000 });
-        await page.keyboard.press('Enter');
-        break;
-      } catch { /* quick open not ready yet */ }
-    }
-    const wv = page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+    await quickOpen(page, 'envelope.encrypted.log');
+    const wv = viewerFrame(page);
     await wv.locator('.row[data-status="ok"]').first().waitFor({ timeout: 120_000 });
     log(`decrypted rows visible ${Date.now() - t2} ms after opening the log`);
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });

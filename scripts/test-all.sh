@@ -7,14 +7,19 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 tiers="${ENCLOG_TIERS:-typecheck unit unit-node24 cli integration host e2e}"
 log_dir="test-results/logs"; mkdir -p "$log_dir"
-passed=0; failed=0; pending=0; failed_tiers=()
+passed=0; failed=0; pending=0; failed_tiers=(); started=$(date +%s)
 
 bash scripts/ensure-system-deps.sh || { echo "FATAL: could not install system packages" >&2; exit 1; }
 case " $tiers " in *" host "*|*" e2e "*|*" unit-node24 "*) bash scripts/ensure-code-server.sh || { echo "FATAL: could not install code-server" >&2; exit 1; } ;; esac
-# keytar is an optional dependency so that `npm ci` succeeds on a machine without libsecret-1-dev; npm
-# then drops it. Now that the system packages are there, build it (or install the locked version).
+# keytar is an optional dependency (the keychain on macOS/Windows; on Linux the product reads the keychain
+# over D-Bus without it), so `npm ci` succeeds on a machine without libsecret-1-dev and npm drops it. The
+# integration tests use keytar itself to plant keytar-written items: build it now the system packages are there.
+# Its prebuilt download is often unreachable, and node-gyp would download Node's headers too: build against
+# the headers of the running Node when it ships them (Debian's nodejs does, in /usr/include/node).
 if ! node -e "require('keytar')" 2>/dev/null; then
   keytar_version=$(node -p "require('./package-lock.json').packages['node_modules/keytar'].version")
+  node_prefix=$(node -p "require('path').resolve(process.execPath, '..', '..')")
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
   { [ -d node_modules/keytar ] && npm rebuild keytar; } || npm install --no-save --ignore-scripts=false "keytar@$keytar_version"
   node -e "require('keytar')" || { echo "FATAL: keytar could not be built (see above)" >&2; exit 1; }
 fi
@@ -57,6 +62,7 @@ for t in $tiers; do
 done
 
 echo
+echo "total time: $(( $(date +%s) - started )) s (cache: ${ENCLOG_CACHE:-$HOME/.cache/enclog})"
 [ ${#failed_tiers[@]} -eq 0 ] || echo "failed tiers: ${failed_tiers[*]}"
 echo "tests: $passed passed, $failed failed, $pending skipped"
 [ ${#failed_tiers[@]} -eq 0 ]

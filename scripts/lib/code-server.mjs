@@ -161,3 +161,27 @@ export function payloadUrl(base, port, folder, extPath, testsPath) {
   ];
   return `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
+
+/** Opens `file` with Quick Open (it answers some seconds after the workbench appears: retried for up to a minute). */
+export async function quickOpen(page, file) {
+  const t0 = Date.now();
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(file);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch {
+      if (Date.now() - t0 > 60_000) throw new Error(`Quick Open never offered ${file}`);
+    }
+  }
+}
+
+/** The visible editor's webview content (a hidden tab may keep its iframe). */
+export function viewerFrame(page) {
+  return page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+}

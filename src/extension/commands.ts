@@ -262,7 +262,7 @@ async function pickRef(): Promise<string | undefined> {
   const kinds = [
     { label: 'env', description: 'environment variable: env:NAME', prefix: 'env:' },
     { label: 'file', description: 'key file (0600): file:PATH', prefix: 'file:' },
-    { label: 'keychain', description: 'OS keychain via keytar: keychain:SERVICE[/ACCOUNT]', prefix: 'keychain:' },
+    { label: 'keychain', description: 'OS keychain (keytar or Rust-keyring items): keychain:SERVICE[/ACCOUNT]', prefix: 'keychain:' },
     { label: 'keyring', description: 'Rust-keyring item (Symbiont): keyring:SERVICE/USERNAME', prefix: 'keyring:' },
     { label: 'vault-kv', description: 'Vault KV v2: vault-kv:MOUNT/PATH[#field]', prefix: 'vault-kv:' },
     { label: 'vault-transit', description: 'Vault transit key: vault-transit:MOUNT/NAME', prefix: 'vault-transit:' },

@@ -23,6 +23,7 @@ interface CodeServerLib {
   startCodeServer(o: Record<string, unknown>): Promise<{ port: number; base: string; stop(): Promise<void>; logFile: string }>;
   launchBrowser(dir?: string): Promise<{ context: BrowserContext; close(): Promise<void> }>;
   payloadUrl(base: string, port: number, folder: string, ext: string, tests?: string): string;
+  quickOpen(page: Page, file: string): Promise<void>;
   log(...a: unknown[]): void;
 }
 
@@ -75,22 +76,7 @@ async function stop(): Promise<void> {
 }
 
 async function quickOpen(file: string): Promise<void> {
-  // Quick Open answers ~10 s after the workbench appears: retry until the file is offered.
-  const t0 = Date.now();
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(file);
-    try {
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch {
-      if (Date.now() - t0 > 60_000) throw new Error(`Quick Open never offered ${file}`);
-    }
-  }
+  await lib.quickOpen(page, file);
 }
 
 async function runCommand(title: string): Promise<void> {

@@ -8,6 +8,8 @@ import { sealEnvelope } from '../../src/core/crypto/envelope-cipher';
 import { inlineDeriver } from '../../src/core/crypto/argon2';
 import { KeychainKeySource } from '../../src/core/keys/keychain-source';
 import { KeyringKeySource } from '../../src/core/keys/keyring-source';
+import { deleteKeychainVersion, storeKeychainItem } from '../../src/core/keys/keychain-store';
+import type { KeytarApi } from '../../src/core/keys/keytar-loader';
 import { KeyResolver } from '../../src/core/keys/resolver';
 import { createKeySources } from '../../src/core/keys/sources';
 import { KeySourceError } from '../../src/core/keys/types';
@@ -65,17 +67,35 @@ describe('keychain sources against a real gnome-keyring (with-keyring.sh)', func
     await assert.rejects(new KeychainKeySource('enclog-app', 'nobody').load(), isCode('not-found'));
   });
 
-  it('keyring:SERVICE/USERNAME reads a Rust-keyring item that keytar cannot see', async () => {
+  it('keychain:SERVICE/USERNAME and keyring:SERVICE/USERNAME read a Rust-keyring item that keytar cannot see', async () => {
     execFileSync('secret-tool', ['store', '--label', 'Symbiont key', 'service', 'symbiont', 'username', 'secrets', 'target', 'default', 'application', 'rust-keyring'], {
       input: 'rust-keyring-key ',
     });
     assert.equal(await keytar.getPassword('symbiont', 'secrets'), null, 'keytar does not find Rust-keyring items');
-    await assert.rejects(new KeychainKeySource('symbiont', 'secrets').load(), isCode('not-found'));
+    const [viaKeychain] = await new KeychainKeySource('symbiont', 'secrets').load();
+    assert.equal(viaKeychain.material?.toString(), 'rust-keyring-key ');
+    assert.equal(viaKeychain.info.label, 'keychain:symbiont/secrets');
     const [k] = await new KeyringKeySource('symbiont', 'secrets').load();
     assert.equal(k.material?.toString(), 'rust-keyring-key ', 'used as stored, not trimmed');
     assert.equal(k.info.label, 'keyring:symbiont/secrets');
     assert.equal(k.info.kind, 'symbiont');
     await assert.rejects(new KeyringKeySource('symbiont', 'other').load(), isCode('not-found', /username 'other'/));
+  });
+
+  it('rotation writes keytar-compatible items over D-Bus (keytar reads them) and deletes them, never via keytar', async () => {
+    const absent = { getPassword: () => Promise.reject(new Error('keytar must not be used on Linux')) } as unknown as KeytarApi;
+    const opts = { keytar: absent };
+    await storeKeychainItem('keychain:enclog-store', 'enclog-store', 'v1', 'first value', opts);
+    await storeKeychainItem('keychain:enclog-store', 'enclog-store', 'v1', 'second value', opts);
+    assert.equal(await keytar.getPassword('enclog-store', 'v1'), 'second value', 'same attributes as keytar: replaced, and keytar finds it');
+    execFileSync('secret-tool', ['store', '--label', 'rs', 'service', 'enclog-store', 'username', 'v1', 'target', 'default', 'application', 'rust-keyring'], { input: 'rust value' });
+    const infos = await new KeychainKeySource('enclog-store', undefined, opts).list();
+    assert.deepEqual(infos.map((i) => i.version).sort(), ['v1', 'v1 (rust-keyring)']);
+    assert.equal(await deleteKeychainVersion('keychain:enclog-store', 'enclog-store', 'v1 (rust-keyring)', opts), true);
+    assert.equal(await keytar.getPassword('enclog-store', 'v1'), 'second value', 'only the Rust-keyring item went');
+    assert.equal(await deleteKeychainVersion('keychain:enclog-store', 'enclog-store', 'v1', opts), true);
+    assert.equal(await keytar.getPassword('enclog-store', 'v1'), null);
+    assert.equal(await deleteKeychainVersion('keychain:enclog-store', 'enclog-store', 'v1', opts), false);
   });
 
   it('no D-Bus session: a clear error at once, for keychain and keyring', async () => {
@@ -104,7 +124,7 @@ describe('keychain sources against a real gnome-keyring (with-keyring.sh)', func
       const out = JSON.parse(run.stdout.trim().split('\n').pop() as string);
       assert.equal(out.before.code, 'ok');
       assert.equal(out.lockedNow, true);
-      for (const name of ['keychain', 'keychainAccount', 'keyring']) {
+      for (const name of ['keychain', 'keychainAccount', 'keychainRust', 'keyring', 'store']) {
         assert.equal(out[name].code, 'locked', `${name}: ${out[name].message}`);
         assert.match(out[name].message, /locked/);
         assert.ok(out[name].ms < 2000, `${name} took ${out[name].ms} ms`);

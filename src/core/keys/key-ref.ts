@@ -2,8 +2,9 @@
  * Key refs name where a key lives. Syntax (one per source):
  *   env:NAME                      environment variable (value used raw, untrimmed)
  *   file:PATH                     key file (trimmed; refused if group/other may access it)
- *   keychain:SERVICE[/ACCOUNT]    OS keychain item written by keytar; without ACCOUNT every account is a version
- *   keyring:SERVICE/USERNAME      item written by the Rust `keyring` crate (attributes service + username)
+ *   keychain:SERVICE[/ACCOUNT]    OS keychain item written by keytar (service + account) or by the Rust
+ *                                 `keyring` crate (service + username); without ACCOUNT every one is a version
+ *   keyring:SERVICE/USERNAME      alias of keychain:SERVICE/USERNAME (kept for existing settings)
  *   vault-kv:MOUNT/PATH[#FIELD]   Vault KV v2 secret; every live version is a key version; FIELD defaults to `value`
  *   vault-transit:MOUNT/NAME      Vault transit key (never leaves Vault)
  * SERVICE is split from ACCOUNT/USERNAME at the first `/`; a KV MOUNT is the first path segment;

@@ -1,6 +1,9 @@
 import { KeySourceError } from './types';
 
-/** The part of keytar this project uses. findCredentials is deliberately absent: it can crash on a locked collection. */
+/**
+ * The part of keytar this project uses, on macOS and Windows only: on Linux the keychain goes over the
+ * Secret Service in pure JS (keytar's findCredentials can crash the process on a locked collection there).
+ */
 export interface KeytarApi {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
@@ -10,7 +13,7 @@ export interface KeytarApi {
 
 let keytar: KeytarApi | undefined;
 
-/** keytar is a native module: loaded on first use only, with a clear error when it is missing or broken. */
+/** keytar is a native module (not shipped in Linux VSIXes): loaded on first use only, with a clear error when it is missing or broken. */
 export function loadKeytar(ref: string): KeytarApi {
   if (keytar) return keytar;
   try {

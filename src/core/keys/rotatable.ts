@@ -10,7 +10,8 @@ import { homedir } from 'node:os';
 import type { KeyKind } from '../model';
 import { KeychainKeySource } from './keychain-source';
 import { parseKeyRef, type KeyRef } from './key-ref';
-import { loadKeytar, type KeytarApi } from './keytar-loader';
+import { deleteKeychainVersion, storeKeychainItem } from './keychain-store';
+import type { KeytarApi } from './keytar-loader';
 import { parseKeyValue } from './key-value';
 import { KeySourceError } from './types';
 import { VaultClient, type VaultOptions } from './vault-client';
@@ -109,15 +110,15 @@ class KeychainRotatable implements Rotatable {
     private readonly opts: RotatableOptions,
   ) {}
 
-  private keytar(): KeytarApi {
-    return this.opts.keytar ?? loadKeytar(this.ref);
+  private get keychainOptions(): { env?: NodeJS.ProcessEnv; timeoutMs?: number; keytar?: KeytarApi } {
+    return { env: this.opts.env, timeoutMs: this.opts.timeoutMs, keytar: this.opts.keytar };
   }
 
   async createVersion(o: NewVersionOptions = {}): Promise<NewVersionResult> {
     if (this.r.account !== undefined) {
       throw new KeySourceError(this.ref, `a single-account ref cannot hold versions; rotate keychain:${this.r.service} (every account is a version)`, 'invalid');
     }
-    const src = new KeychainKeySource(this.r.service, undefined, { env: this.opts.env, timeoutMs: this.opts.timeoutMs, keytar: this.opts.keytar });
+    const src = new KeychainKeySource(this.r.service, undefined, this.keychainOptions);
     let keys: Awaited<ReturnType<KeychainKeySource['load']>> = [];
     try {
       keys = await src.load();
@@ -130,7 +131,7 @@ class KeychainRotatable implements Rotatable {
     const accounts = keys.map((k) => k.info.version);
     const account = nextVersionName(accounts, this.r.service);
     const { value, keyId } = newValue(kind, keys.map((k) => k.info.keyId ?? '').filter(Boolean));
-    await this.keytar().setPassword(this.r.service, account, value);
+    await storeKeychainItem(this.ref, this.r.service, account, value, this.keychainOptions);
     const result: NewVersionResult = { ref: this.ref, version: account, kind };
     if (keyId) result.keyId = keyId;
     return result;
@@ -143,7 +144,7 @@ class KeychainRotatable implements Rotatable {
     return 'removed from the enclog state file';
   }
   async purge(version: string): Promise<string> {
-    const deleted = await this.keytar().deletePassword(this.r.service, this.r.account ?? version);
+    const deleted = await deleteKeychainVersion(this.ref, this.r.service, this.r.account ?? version, this.keychainOptions);
     if (!deleted) throw new KeySourceError(this.ref, `no keychain account '${version}' to delete`, 'not-found');
     return `deleted keychain item service '${this.r.service}' account '${this.r.account ?? version}'`;
   }

@@ -6,8 +6,8 @@ import { KeySourceError } from './types';
  * A small client of the freedesktop Secret Service D-Bus API (gnome-keyring, KeePassXC, KWallet's
  * bridge) over dbus-next, a pure-JS D-Bus implementation: no native code can crash the process, every
  * call has a deadline, and nothing here ever triggers an unlock prompt (a locked item is reported, not
- * opened). Used to read Rust-`keyring` items, to list keytar items with their creation times, and to
- * detect a locked collection before keytar touches it.
+ * opened). On Linux it is the whole keychain path: it reads and writes keytar-style and Rust-`keyring`
+ * items alike, so keytar (a native module) is never needed there.
  */
 
 const BUS_NAME = 'org.freedesktop.secrets';
@@ -31,10 +31,9 @@ export interface SecretItem {
 
 type DbusModule = typeof import('dbus-next');
 let dbusModule: DbusModule | undefined;
-/** Loaded at run time from node_modules, like keytar and node-vault (dbus-next cannot be bundled: optional x11/usocket requires). */
-const DBUS_MODULE = 'dbus-next';
+/** Loaded on first use (bundled: pure JS; its optional native usocket/x11 requires are never reached). */
 function dbus(): DbusModule {
-  dbusModule ??= require(DBUS_MODULE) as DbusModule;
+  dbusModule ??= require('dbus-next') as DbusModule;
   return dbusModule;
 }
 
@@ -201,6 +200,32 @@ export class SecretServiceClient {
 
   async isCollectionLocked(collectionPath: string): Promise<boolean> {
     return (await this.property(collectionPath, COLLECTION_IFACE, 'Locked')) === true;
+  }
+
+  /**
+   * Creates (or, with the same attributes, replaces) an item in a collection. Never prompts: when the
+   * Secret Service wants a prompt (a locked collection) this is a 'locked' error. Returns the item path.
+   */
+  async createItem(collectionPath: string, label: string, attributes: Record<string, string>, secret: Buffer): Promise<string> {
+    const { Variant } = dbus();
+    const session = await this.openSession();
+    const properties = {
+      'org.freedesktop.Secret.Item.Label': new Variant('s', label),
+      'org.freedesktop.Secret.Item.Attributes': new Variant('a{ss}', attributes),
+    };
+    const [item, prompt] = (await this.call(collectionPath, COLLECTION_IFACE, 'CreateItem', 'a{sv}(oayays)b', [
+      properties,
+      [session, Buffer.alloc(0), secret, 'text/plain'],
+      true,
+    ])) as [string, string];
+    if (prompt && prompt !== '/') throw new KeySourceError(this.ref, 'the keychain wants to prompt (is the collection locked?); unlock it and retry', 'locked');
+    return item;
+  }
+
+  /** Deletes an item; a prompt (locked item) is a 'locked' error, never shown. */
+  async deleteItem(itemPath: string): Promise<void> {
+    const [prompt] = (await this.call(itemPath, ITEM_IFACE, 'Delete', '', [])) as [string];
+    if (prompt && prompt !== '/') throw new KeySourceError(this.ref, 'the keychain wants to prompt (is the item locked?); unlock it and retry', 'locked');
   }
 
   /** Locks collections or items (Service.Lock); locking never prompts. Used by tests and "lock now" actions. */

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { KeychainKeySource } from '../../../src/core/keys/keychain-source';
 import { KeyringKeySource } from '../../../src/core/keys/keyring-source';
+import { storeKeychainItem } from '../../../src/core/keys/keychain-store';
 import { SecretServiceClient } from '../../../src/core/keys/secret-service';
 import { KeySourceError } from '../../../src/core/keys/types';
 
@@ -35,9 +36,11 @@ async function main(): Promise<void> {
 
   const keychain = await outcome(new KeychainKeySource('enclog-locked', undefined).load());
   const keychainAccount = await outcome(new KeychainKeySource('enclog-locked', 'acct').load());
+  const keychainRust = await outcome(new KeychainKeySource('symbiont', 'secrets').load());
   const keyring = await outcome(new KeyringKeySource('symbiont', 'secrets').load());
+  const store = await outcome(storeKeychainItem('keychain:enclog-locked', 'enclog-locked', 'acct-2', 'value-2'));
   const missing = await outcome(new KeyringKeySource('nothing', 'here').load());
-  process.stdout.write(`${JSON.stringify({ before, lockedNow, keychain, keychainAccount, keyring, missing })}\n`);
+  process.stdout.write(`${JSON.stringify({ before, lockedNow, keychain, keychainAccount, keychainRust, keyring, store, missing })}\n`);
 }
 
 main().then(
