@@ -8,7 +8,7 @@ import { runCli } from '../support/run-cli';
 import { useTmpDir } from '../support/tmp-dir';
 
 /** A FIFO, a directory, a socket or a device given as FILE: a clear error at once, never a hang. */
-describe('special files are refused by decrypt, inspect, plan and reencrypt', function () {
+describe('special files are refused by decrypt, inspect, plan, verify and reencrypt', function () {
   this.timeout(60000);
   const dir = useTmpDir('special');
   const files: Record<string, [string, RegExp]> = {};
@@ -34,10 +34,11 @@ describe('special files are refused by decrypt, inspect, plan and reencrypt', fu
   after(() => new Promise<void>((r) => server.close(() => r())));
 
   for (const kind of ['fifo', 'directory', 'socket', 'device']) {
-    for (const cmd of [['decrypt'], ['inspect'], ['plan'], ['reencrypt', '--to']]) {
-      it(`${cmd[0]} ${kind}: exit 2 with "not a regular file", within seconds`, async () => {
+    for (const cmd of ['decrypt', 'inspect', 'plan', 'verify', 'reencrypt']) {
+      it(`${cmd} ${kind}: exit 2 with "not a regular file", within seconds`, async () => {
         const [path, message] = files[kind];
-        const args = cmd[0] === 'reencrypt' ? ['reencrypt', path, '--to', `file:${key}`] : [cmd[0], path, '--key', `file:${key}`];
+        const ref = `file:${key}`;
+        const args = cmd === 'reencrypt' ? [cmd, path, '--to', ref] : cmd === 'verify' ? [cmd, path, '--primary', ref] : [cmd, path, '--key', ref];
         const run = await runCli(args, { timeoutMs: 10000 });
         assert.match(run.stdout + run.stderr, message);
         assert.equal(run.code, 2, run.stdout + run.stderr);
