@@ -149,7 +149,10 @@ describe('rotation under attack (root, hostile directories, logrotate, concurren
     chmodSync(dir, 0o1777);
     const { path } = await makeLog(dir, 600);
     const expected = await logContents(path, refs);
-    const attacker = await Attacker.start(root(), dir, 'a.log', victim);
+    // The lock and journal keep fixed names (a rerun must find them): a link planted there is refused,
+    // never followed (next test) — a denial of service any user of a shared directory can cause, so
+    // the racing planter leaves those two names alone here to let the rotations run.
+    const attacker = await Attacker.start(root(), dir, 'a.log', victim, [], ['.rotate-lock', '.rotate-journal']);
     const runs = [];
     try {
       for (let i = 0; i < 4; i++) {
@@ -273,7 +276,7 @@ describe('rotation under attack (root, hostile directories, logrotate, concurren
       for (let trial = 0; trial < 3; trial++) {
         const to = targets[trial % 2];
         const kids = Array.from({ length: runners }, () => {
-          const c = spawn(process.execPath, [ENCLOG_BIN, 'reencrypt', path, '--to', to, ...refs.filter((r) => r !== to).flatMap((r) => ['--key', r]), '--batch-size', '20'], { env: { ...process.env, ENCLOG_TEST_BATCH_DELAY_MS: '8' } });
+          const c = spawn(process.execPath, [ENCLOG_BIN, 'reencrypt', path, '--to', to, ...refs.filter((r) => r !== to).flatMap((r) => ['--key', r]), '--batch-size', '20'], { env: { ...process.env, ENCLOG_TEST_BATCH_DELAY_MS: '30' } });
           let out = '';
           c.stdout.on('data', (d) => (out += d));
           return { pid: c.pid, done: new Promise<{ code: number | null; out: string }>((resolve) => c.on('close', (code) => resolve({ code, out }))) };
@@ -297,6 +300,7 @@ describe('rotation under attack (root, hostile directories, logrotate, concurren
         assertLogIntact(path);
         assert.deepEqual(privateLeftovers(dir), []);
       }
+      console.log(`      ${runners} runners x 3 trials: ${inProgress} run(s) turned away with "rotation in progress"`);
       assert.ok(inProgress >= 3, `runs overlapped and were turned away (${inProgress})`);
     });
   }

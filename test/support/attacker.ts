@@ -10,12 +10,14 @@ export const isRoot = (): boolean => typeof process.geteuid === 'function' && pr
 /**
  * Runs as `nobody`: in a loop, at every predictable name the rotation ever used next to the log
  * (and `extra` names), and at every new name it sees appear in the directory (readdir race),
- * replaces the entry with a symlink or a hard link to `victim`. Counts tries and plants.
+ * replaces the entry with a symlink or a hard link to `victim` (or plants one where the entry was
+ * removed). Counts tries, plants and raced names.
  */
 const SCRIPT = String.raw`
 const fs = require('fs'), path = require('path');
-const [dir, base, victim, extraJson] = process.argv.slice(2);
+const [dir, base, victim, extraJson, ignoreJson] = process.argv.slice(2);
 const extra = JSON.parse(extraJson);
+const ignore = JSON.parse(ignoreJson).map((s) => base + s);
 const predictable = ['.tmp', '.rotate-old', '.rotate-journal.tmp', '.bak', ...extra].map((s) => base + s);
 let tried = 0, planted = 0, replaced = 0, raced = 0;
 function plant(name) {
@@ -28,7 +30,7 @@ function round() {
   for (let k = 0; k < 20; k++) {
     let names = [];
     try { names = fs.readdirSync(dir); } catch {}
-    for (const n of names) if (n !== base && n.includes(base) && !predictable.includes(n)) { raced++; plant(n); }
+    for (const n of names) if (n !== base && n.includes(base) && !predictable.includes(n) && !ignore.includes(n)) { raced++; plant(n); }
     for (const n of predictable) plant(n);
   }
   setImmediate(round);
@@ -51,10 +53,11 @@ export class Attacker {
     child.stdout?.on('data', (d) => (this.out += d));
   }
 
-  static async start(root: string, dir: string, base: string, victim: string, extra: string[] = []): Promise<Attacker> {
+  /** `extra`: more predictable suffixes to plant at; `ignore`: suffixes never touched (see the sticky-directory test). */
+  static async start(root: string, dir: string, base: string, victim: string, extra: string[] = [], ignore: string[] = []): Promise<Attacker> {
     const script = join(root, 'attacker.js');
     writeFileSync(script, SCRIPT, { mode: 0o644 });
-    const child = spawn(process.execPath, [script, dir, base, victim, JSON.stringify(extra)], { ...NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, dir, base, victim, JSON.stringify(extra), JSON.stringify(ignore)], { ...NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'] });
     const a = new Attacker(child);
     await new Promise<void>((resolve, reject) => {
       child.once('error', reject);
