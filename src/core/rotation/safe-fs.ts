@@ -113,7 +113,10 @@ export function openNoFollow(path: string, flags: number): Promise<FileHandle> {
 export async function writeAll(fh: FileHandle, buf: Buffer, path: string): Promise<void> {
   let off = 0;
   while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off).catch((err: NodeJS.ErrnoException) => {
+      // name the file: "ENOSPC … write" alone does not say whether the copy or the journal ran out
+      throw Object.assign(new Error(`${err.message} (writing ${path})`), { code: err.code });
+    });
     if (bytesWritten <= 0) throw Object.assign(new Error(`${path}: short write (${off} of ${buf.length} bytes written)`), { code: 'EIO' });
     off += bytesWritten;
   }
