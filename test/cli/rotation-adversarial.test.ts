@@ -190,7 +190,7 @@ describe('rotation under attack (root, hostile directories, logrotate, concurren
     assert.deepEqual(privateLeftovers(dir).filter((n) => lstatSync(join(dir, n)).uid === 0), [], 'no file of ours left behind');
   });
 
-  it('a planted lock or journal (symlink or foreign file) in a shared directory is refused, not followed', async () => {
+  it('a planted lock or journal (symlink, foreign file, FIFO) in a shared directory is refused, not followed, never blocks', async () => {
     const dir = join(root(), 'sticky2');
     mkdirSync(dir);
     chmodSync(dir, 0o1777);
@@ -207,6 +207,11 @@ describe('rotation under attack (root, hostile directories, logrotate, concurren
       const run2 = await reencrypt(path, targets[0]);
       assert.notEqual(run2.code, 0, run2.stdout);
       assert.match(run2.stdout, /belongs to uid 65534/);
+      rmSync(p);
+      execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'mkfifo', p]);
+      const run3 = await runCli(['reencrypt', path, '--to', targets[0], '--key', oldRef], { timeoutMs: 15000 }); // a FIFO must not block it
+      assert.notEqual(run3.code, 0, run3.stdout);
+      assert.match(run3.stdout, /not a regular file/);
       rmSync(p);
       assert.ok(readFileSync(path).equals(before));
     }

@@ -138,9 +138,9 @@ export async function writeAtomically(dest: string, data: string, log: string): 
   }
 }
 
-/** Reads a small file we wrote: no symlink followed, regular, ours. */
+/** Reads a small file we wrote: no symlink followed, regular (a planted FIFO must not block the open), ours. */
 export async function readOwnFile(path: string): Promise<string> {
-  const fh = await openNoFollow(path, constants.O_RDONLY);
+  const fh = await openNoFollow(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     await checkOwnFile(fh, path);
     return await fh.readFile('utf8');
