@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inlineDeriver } from '../../src/core/crypto/argon2';
 import { sealEnvelope } from '../../src/core/crypto/envelope-cipher';
-import { LogFile } from '../../src/core/formats/log-file';
-import { KeyResolver } from '../../src/core/keys/resolver';
-import { createKeySources } from '../../src/core/keys/sources';
 import { generateEnvelopeLog, type EnvelopeFixture } from '../fixtures/generate';
 import { ENCLOG_BIN, runCli } from '../support/run-cli';
+import { logContents } from '../support/log-contents';
 import { useTmpDir } from '../support/tmp-dir';
 
-/** id -> (request plaintext, key label) for every entry; throws on any entry that does not open. */
-async function contents(path: string, refs: string[]): Promise<Array<{ id: string; text: string; key: string }>> {
-  const resolver = new KeyResolver(createKeySources(refs), { deriver: inlineDeriver() });
-  const file = await LogFile.open(path);
-  const out: Array<{ id: string; text: string; key: string }> = [];
-  try {
-    for await (const r of file.iterateRecords()) {
-      const [res] = await resolver.openFields(r.fields.slice(0, 1));
-      assert.ok(res?.ok, `entry ${r.index} (${r.id}) does not open: ${res && !res.ok ? res.message : 'no field'}`);
-      out.push({ id: r.id as string, text: res.plaintext.toString(), key: res.key.label });
-    }
-  } finally {
-    await file.close();
-  }
-  return out;
-}
+const contents = logContents;
 
 /** Spawns the real CLI and SIGKILLs it after `ms` (or lets it kill itself at a phase). */
 function runAndKill(args: string[], env: NodeJS.ProcessEnv, ms: number | null): Promise<number | null> {
@@ -92,7 +74,8 @@ describe('enclog reencrypt: SIGKILL at 22 points, then a rerun completes; a conc
     assert.ok(run.code === 0, run.stdout + run.stderr);
     const done = await contents(fx.path, [final]);
     assert.deepEqual(done.map((d) => [d.id, d.text]), expected.map((e) => [e.id, e.text]));
-    for (const leftover of ['.tmp', '.rotate-journal', '.rotate-old']) assert.ok(!existsSync(fx.path + leftover), leftover);
+    for (const leftover of ['.tmp', '.rotate-journal', '.rotate-old', '.rotate-lock']) assert.ok(!existsSync(fx.path + leftover), leftover);
+    assert.deepEqual(readdirSync(dir()).filter((n) => n.includes('.enclog-')), [], 'no private file of a run is left');
   });
 
   it('a writer appending (open-append-close per line) during the rotation loses no line', async () => {

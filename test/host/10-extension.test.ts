@@ -502,6 +502,26 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       }
     });
 
+    it('re-encrypting a log another run holds: "rotation in progress (pid N)", the log untouched', async () => {
+      const fx = fixture();
+      const copy = path.join(os.tmpdir(), `enclog-host-locked-${process.pid}.encrypted.log`);
+      fs.copyFileSync(fx.envelopeLog, copy);
+      const lock = `${copy}.rotate-lock`;
+      fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), start: null, at: 'now' }), { mode: 0o600 });
+      const kekV2 = fx.keyRefs.find((r) => r.endsWith('kek-v2.key'))!;
+      try {
+        const before = fs.readFileSync(copy);
+        const reports = await vscode.commands.executeCommand<{ status: string; error: string | null; committed: boolean }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false });
+        assert.strictEqual(reports?.[0]?.status, 'failed');
+        assert.match(reports[0]!.error ?? '', new RegExp(`^rotation in progress \\(pid ${process.pid}, since now\\)`));
+        assert.strictEqual(reports[0]!.committed, false);
+        assert.ok(fs.readFileSync(copy).equals(before), 'the log is untouched');
+        assert.ok(fs.existsSync(lock), "the other run's lock is left alone");
+      } finally {
+        for (const f of [copy, lock]) fs.rmSync(f, { force: true });
+      }
+    });
+
     it('Check Encryption Policy puts a plaintext LLM log in the Problems panel', async () => {
       const plain = path.join(workspaceDir(), `chat-${process.pid}.jsonl`);
       fs.writeFileSync(plain, Array.from({ length: 3 }, (_, i) => JSON.stringify({ ts: i, prompt: `what is ${i}+${i}?`, response: `${2 * i}` })).join('\n') + '\n');

@@ -60,9 +60,16 @@ export function reencryptCommand(argv: string[], out: Output): Promise<number> {
           else await out.line(`${head}: ${r.fieldsRewritten} of ${r.fields} value(s) ${dry ? 'would be ' : ''}rewritten to ${r.target}, ${r.fieldsOnTarget} already on it, ${r.fieldsFailed} failed, ${r.entries} entries, ${r.seconds.toFixed(2)} s${r.appendedDuringRotation ? `, ${r.appendedDuringRotation} line(s) appended meanwhile kept` : ''}${r.backup ? `, backup ${r.backup}` : ''}`);
           for (const f of r.failures.slice(0, 20)) await out.line(`  line ${f.line + 1}: ${f.message}`);
         }
-        const total = reports.reduce((s, r) => s + r.fieldsRewritten, 0);
+        // Only what happened: values of files whose log was actually switched to the re-encrypted copy.
+        const done = dry ? reports : reports.filter((r) => r.committed);
+        const total = done.reduce((s, r) => s + r.fieldsRewritten, 0);
         const all = reports.reduce((s, r) => s + r.fields, 0);
-        await out.line(dry ? `DRY RUN: would re-encrypt ${total} of ${all} values` : `Re-encrypted ${total} of ${all} values in ${reports.filter((r) => r.status === 'rotated').length} file(s)`);
+        const failed = reports.filter((r) => r.status === 'failed' || r.status === 'cancelled').length;
+        await out.line(
+          dry
+            ? `DRY RUN: would re-encrypt ${total} of ${all} values`
+            : `Re-encrypted ${total} of ${all} values in ${done.length} file(s)${failed ? `; ${failed} file(s) failed or cancelled` : ''}`,
+        );
       }
       if (reports.some((r) => r.ioError)) return 2;
       return reports.some((r) => r.status === 'failed' || r.status === 'cancelled' || r.fieldsFailed > 0 || r.failures.length > 0) ? 3 : 0;

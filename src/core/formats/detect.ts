@@ -1,5 +1,5 @@
 /** Format detection by content: the first few non-empty lines decide; the file name only breaks ties. */
-import { open } from 'node:fs/promises';
+import { openRegularForRead } from './regular-file';
 import { basename } from 'node:path';
 import type { FormatId } from '../model';
 import { isEnvelopeValue } from './envelope';
@@ -80,7 +80,7 @@ export function detectFormat(lines: readonly string[], fileName?: string): Detec
 
 /** Reads the complete lines among the first SAMPLE_BYTES of a file and detects its format. */
 export async function detectFileFormat(path: string): Promise<Detection> {
-  const fh = await open(path, 'r');
+  const fh = await openRegularForRead(path);
   try {
     const buf = Buffer.alloc(SAMPLE_BYTES);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);

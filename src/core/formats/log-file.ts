@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openRegularForRead } from './regular-file';
 import type { FormatId, LogRecord } from '../model';
 import { detectFileFormat, type Detection } from './detect';
 import { LineIndex, type ExtendResult, type IndexProgress, type IndexProgressListener } from './line-index';
@@ -83,7 +84,7 @@ export class LogFile {
       if (detection.format === 'unknown') throw new UnknownFormatError(path, detection.reason);
       format = detection.format;
     }
-    const handle = await open(path, 'r');
+    const handle = await openRegularForRead(path);
     try {
       const indexOpts = { classifyUpdates: format === 'symbiont', chunkBytes: opts.chunkBytes };
       const index = opts.progressive ? await LineIndex.buildProgressive(handle, path, indexOpts) : await LineIndex.build(handle, path, indexOpts);

@@ -3,11 +3,11 @@
  * Every value is opened (UPDATE lines and orphan updates included), so the answer is exact; for
  * Symbiont logs that costs one Argon2 run per value, which is also what the plan measures.
  */
-import { promises as fsp } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { CURRENT_SYMBIONT_KDF, symbiontKdfParams } from '../crypto/argon2';
 import { detectFileFormat } from '../formats/detect';
+import { openRegularForRead } from '../formats/regular-file';
 import type { FormatId, KeyVersionInfo } from '../model';
 import { lineFields } from './line-fields';
 import { completeLines, type LineFailure, type RawLine } from './reencrypt';
@@ -52,7 +52,7 @@ export async function censusFile(path: string, keys: RotationKeys, opts: CensusO
     if (det.format === 'unknown') throw new Error(`unrecognised log format: ${det.reason}`);
     const format = det.format;
     c.format = format;
-    const fh = await fsp.open(path, 'r');
+    const fh = await openRegularForRead(path);
     try {
       const size = (await fh.stat()).size;
       c.bytes = size;

@@ -1,20 +1,34 @@
 /**
  * Re-encrypts / re-wraps log files to a target key version, crash-safely.
  *
- * Per file:
+ * Per file (FILE is the log's real path; symlinks to it are resolved first):
+ *  0. safety: the directory must be one only this user and root can change (see safe-fs.ts: else a
+ *     clear refusal, like logrotate's); FILE must be a regular file with one name; the per-log lock
+ *     `FILE.rotate-lock` is taken ("rotation in progress (pid N)" otherwise, see rotation-lock.ts).
  *  1. recovery: a journal (`FILE.rotate-journal`) left by a killed run is finished or rolled back;
- *     a stale `FILE.tmp` is removed.
- *  2. stream: complete lines of FILE are read in batches and written to `FILE.tmp` with only the
- *     encrypted values that are not on the target replaced; the rest of each line stays byte-identical.
- *     The tail is re-read until no new complete line has arrived (a writer may be appending).
- *  3. fsync FILE.tmp; verify: FILE.tmp is read back and every value decrypted with the target key
- *     only; per-line digests (line skeleton + content hashes) and line counts must match.
- *  4. commit: the journal is written (old inode, processed offset), FILE is hard-linked to
- *     `FILE.rotate-old`, the tail is caught up once more, mode and ownership copied, FILE.tmp fsynced,
- *     renamed over FILE (atomic), directory fsynced.
+ *     private files of a killed run (`.FILE.enclog-<random>.*`) are removed.
+ *  2. stream: complete lines of FILE are read in batches and written to a new private TMP
+ *     (O_CREAT|O_EXCL|O_NOFOLLOW, unguessable name, fstat-checked) with only the encrypted values that
+ *     are not on the target replaced; the rest of each line stays byte-identical. Every write is
+ *     checked (short writes continued). The tail is re-read until no new complete line has arrived.
+ *  3. fsync TMP; verify: TMP is read back and every value decrypted with the target key only;
+ *     per-line digests (line skeleton + content hashes) and line counts must match.
+ *  4. commit: the journal is written (FILE's dev+ino, processed offset, the private names), FILE is
+ *     hard-linked to a private OLD name (and OLD checked to be the inode that was read), the tail is
+ *     caught up once more, mode and ownership copied with fchmod/fchown on TMP's descriptor; then,
+ *     just before the rename: the lock is still ours, TMP is still our inode with one name, FILE is
+ *     still the inode that was read (dev+ino). If FILE was renamed away or replaced meanwhile
+ *     (logrotate: rename + create), the rotation aborts and removes what it created: both files stay
+ *     exactly as the writers left them. Else TMP is renamed over FILE (atomic), directory fsynced.
  *  5. salvage: lines a writer appended to the old inode between the last tail read and the rename
- *     are re-encrypted and appended to the new FILE (O_APPEND). Then `FILE.rotate-old` becomes
- *     `FILE.bak` (backup) or is removed, and the journal is removed.
+ *     are re-encrypted and appended to the new FILE (O_APPEND|O_NOFOLLOW). Then OLD becomes
+ *     `FILE.bak` (or `FILE.bak.<time>` if that exists: never overwritten) or is removed, and the
+ *     journal is removed.
+ * Every failure before the rename removes what the run created and reports the cause; after the
+ * rename the journal and OLD are kept and a rerun finishes (the error says so).
+ * Residual window: logrotate's rename + create landing between the last dev+ino check and the
+ * rename (two syscalls apart) is detected after the fact (OLD's link count) and reported, not undone:
+ * Node has no renameat2(RENAME_EXCHANGE/NOREPLACE) to make check-and-switch one step.
  * Killed anywhere, FILE is the old file or the new one (the rename is the only switch); a rerun
  * finishes or restarts the job. Concurrent appenders: writers that open FILE per write (append mode)
  * lose no line — their lines land in FILE before the rename (caught by the tail re-reads) or in the
@@ -23,10 +37,13 @@
  * the old inode: restart it around the rotation.
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
+import { openRegularForRead } from '../formats/regular-file';
+import { RotationLock } from './rotation-lock';
+import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow, privateName, privateNames, readOwnFile, removeIfPresent, sameFile, writeAll, writeAtomically } from './safe-fs';
 import type { FormatId } from '../model';
 import type { LoadedKey } from '../keys/types';
 import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
@@ -98,6 +115,8 @@ export interface FileReport {
   bytesOut: number;
   seconds: number;
   backup: string | null;
+  /** The log was switched to the re-encrypted file (true even when finishing afterwards failed). */
+  committed: boolean;
   /** What recovery did with a previous, interrupted run. */
   recovered: string | null;
   error: string | null;
@@ -121,24 +140,40 @@ export interface RawLine {
 /** Complete lines in [start, end) of an open file; a trailing partial line is not yielded. */
 export async function* completeLines(fh: FileHandle, start: number, end: number): AsyncGenerator<RawLine> {
   let pos = start;
-  let carry: Buffer = Buffer.alloc(0);
-  let carryStart = start;
+  // The unfinished line so far, as chunks: joined once when its newline arrives (linear in the line's length).
+  let carry: Buffer[] = [];
+  let carryLen = 0;
+  let lineStart = start;
   while (pos < end) {
     const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
     const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
     if (bytesRead === 0) break;
+    const chunk = buf.subarray(0, bytesRead);
     pos += bytesRead;
-    const data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
     let s = 0;
     for (;;) {
-      const i = data.indexOf(10, s);
+      const i = chunk.indexOf(10, s);
       if (i < 0) break;
-      const t = i > s && data[i - 1] === 13 ? i - 1 : i;
-      yield { bytes: data.subarray(s, t), term: data.subarray(t, i + 1), whole: data.subarray(s, i + 1), next: carryStart + i + 1 };
+      let data = chunk;
+      let nl = i;
+      let from = s;
+      if (carryLen) {
+        carry.push(chunk.subarray(0, i + 1));
+        data = Buffer.concat(carry, carryLen + i + 1);
+        nl = data.length - 1;
+        from = 0;
+        carry = [];
+        carryLen = 0;
+      }
+      const t = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
+      lineStart += nl + 1 - from;
+      yield { bytes: data.subarray(from, t), term: data.subarray(t, nl + 1), whole: data.subarray(from, nl + 1), next: lineStart };
       s = i + 1;
     }
-    carry = Buffer.from(data.subarray(s));
-    carryStart += s;
+    if (s < chunk.length) {
+      carry.push(chunk.subarray(s));
+      carryLen += chunk.length - s;
+    }
   }
 }
 
@@ -169,34 +204,29 @@ function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffe
   return h.digest();
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch {
-    // some file systems refuse fsync on directories; the rename is still atomic
-  } finally {
-    await fh.close();
-  }
-}
-
 interface Journal {
   oldIno: number;
   oldDev: number;
   end: number;
   backup: boolean;
+  /** The private names of this run (recovery only ever touches names of this shape). */
+  tmp: string;
+  old: string;
+  /** The new file's inode (TMP, then FILE after the rename). */
+  newIno: number;
+  newDev: number;
 }
 
-async function writeJournal(path: string, j: Journal): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await fsp.open(tmp, 'w', 0o600);
+function parseJournal(text: string, log: string, journalPath: string): Journal {
+  let j: Partial<Journal>;
   try {
-    await fh.writeFile(JSON.stringify(j));
-    await fh.sync();
-  } finally {
-    await fh.close();
+    j = JSON.parse(text) as Partial<Journal>;
+  } catch {
+    throw new RotationError(`the rotation journal ${journalPath} is not valid JSON: inspect and remove it`);
   }
-  await fsp.rename(tmp, path);
+  const nums = [j.oldIno, j.oldDev, j.end, j.newIno, j.newDev].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0);
+  if (!nums || !isPrivateName(log, j.tmp) || !isPrivateName(log, j.old)) throw new RotationError(`the rotation journal ${journalPath} is not one this program wrote: inspect and remove it`);
+  return j as Journal;
 }
 
 function isAbort(err: unknown): boolean {
@@ -208,15 +238,15 @@ function emptyReport(path: string): FileReport {
   return {
     path, format: null, status: 'failed', target: null, lines: 0, entries: 0, fields: 0, fieldsRewritten: 0, fieldsOnTarget: 0,
     fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, backup: null,
-    recovered: null, error: null, ioError: false,
+    committed: false, recovered: null, error: null, ioError: false,
   };
 }
 
 /** One file's rotation: the state shared by its steps. */
 class FileRotation {
-  readonly tmpPath: string;
+  tmpPath: string;
   readonly journalPath: string;
-  readonly oldPath: string;
+  oldPath: string;
   readonly bakPath: string;
   private readonly started = Date.now();
   private lineNo = 0;
@@ -229,9 +259,9 @@ class FileRotation {
     readonly report: FileReport,
     readonly position: { fileIndex: number; files: number },
   ) {
-    this.tmpPath = `${path}.tmp`;
+    this.tmpPath = privateName(path, 'tmp');
     this.journalPath = `${path}.rotate-journal`;
-    this.oldPath = `${path}.rotate-old`;
+    this.oldPath = privateName(path, 'old');
     this.bakPath = `${path}.bak`;
   }
 
@@ -400,10 +430,12 @@ class FileRotation {
   }
 
   /** Reads FILE.tmp back and compares its digest and line count with the main pass. */
-  async verifyTmp(signal?: AbortSignal): Promise<void> {
-    const fh = await fsp.open(this.tmpPath, 'r');
+  async verifyTmp(tmpId: Stats, signal?: AbortSignal): Promise<void> {
+    const fh = await openNoFollow(this.tmpPath, constants.O_RDONLY);
     try {
-      const size = (await fh.stat()).size;
+      const st = await fh.stat();
+      if (!sameFile(st, tmpId)) throw new RotationError(`${this.tmpPath} was replaced during the rotation`);
+      const size = st.size;
       const got = createHash('sha256');
       let lines = 0;
       let batch: Buffer[] = [];
@@ -453,19 +485,25 @@ class FileRotation {
       size = again;
     }
     if (size <= from) return from;
-    const appendFh = await fsp.open(this.path, 'a');
+    const j = this.journal as Journal;
+    const appendFh = await openNoFollow(this.path, constants.O_WRONLY | constants.O_APPEND);
     let at = from;
     try {
+      const cur = await appendFh.stat();
+      if (!cur.isFile()) throw new RotationError(`${this.path} is no longer a regular file`);
+      if (!sameFile(cur, { dev: j.newDev, ino: j.newIno })) {
+        this.note({ line: -1, message: `${this.path} was replaced after the switch (rotated again?): ${size - from} late byte(s) of the old file appended to the file now there` });
+      }
       let batch: RawLine[] = [];
       const flush = async (): Promise<void> => {
         if (!batch.length) return;
         const out = await this.transformVerified(batch);
-        await appendFh.write(Buffer.concat(out));
+        await writeAll(appendFh, Buffer.concat(out), this.path);
         await appendFh.sync();
         this.report.appendedDuringRotation += batch.length;
         at = batch[batch.length - 1].next;
         batch = [];
-        await writeJournal(this.journalPath, { ...(this.journal as Journal), end: at });
+        await this.writeJournal({ ...j, end: at });
       };
       for await (const l of completeLines(oldFh, from, size)) {
         batch.push(l);
@@ -475,10 +513,10 @@ class FileRotation {
       if (size > at) {
         const rest = Buffer.alloc(size - at);
         await oldFh.read(rest, 0, rest.length, at);
-        await appendFh.write(rest);
+        await writeAll(appendFh, rest, this.path);
         await appendFh.sync();
         at = size;
-        await writeJournal(this.journalPath, { ...(this.journal as Journal), end: at });
+        await this.writeJournal({ ...j, end: at });
       }
     } finally {
       await appendFh.close();
@@ -488,45 +526,70 @@ class FileRotation {
 
   journal: Journal | null = null;
 
+  /** Paths this run created: what a failure before the switch removes. */
+  readonly made = new Set<string>();
+
+  async writeJournal(j: Journal): Promise<void> {
+    this.journal = j;
+    this.made.add(this.journalPath);
+    await writeAtomically(this.journalPath, JSON.stringify(j), this.path);
+  }
+
+  /** OLD becomes the backup (`FILE.bak`, or `FILE.bak.<time>`: an existing backup is never overwritten) or is removed. */
   async finish(backup: boolean): Promise<void> {
     if (backup) {
-      await fsp.rename(this.oldPath, this.bakPath);
-      this.report.backup = this.bakPath;
-    } else await fsp.rm(this.oldPath, { force: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      for (const name of [this.bakPath, `${this.bakPath}.${stamp}`, `${this.bakPath}.${stamp}-${process.pid}`]) {
+        try {
+          await fsp.link(this.oldPath, name); // link never overwrites and never follows a symlink
+          this.report.backup = name;
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+      if (!this.report.backup) throw new RotationError(`cannot name the backup: ${this.bakPath} and its dated variants exist`);
+    }
+    await fsp.rm(this.oldPath, { force: true });
     await fsp.rm(this.journalPath, { force: true });
     await fsyncDir(dirname(this.path));
   }
 
-  /** Finishes or rolls back a previous run that was killed; returns what it did, or null. */
+  /** Removes what this run created (TMP, OLD, the journal): only before the switch. */
+  async rollback(paths: Iterable<string> = this.made): Promise<void> {
+    for (const p of paths) await removeIfPresent(p);
+  }
+
+  /** Finishes or rolls back a previous run that was killed (called under the lock); returns what it did, or null. */
   async recover(): Promise<string | null> {
-    let journal: Journal | null = null;
+    let text: string | null = null;
     try {
-      journal = JSON.parse(await fsp.readFile(this.journalPath, 'utf8')) as Journal;
+      text = await readOwnFile(this.journalPath);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') journal = null;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new RotationError(`cannot use the rotation journal ${this.journalPath}: ${(err as Error).message}`);
     }
-    await fsp.rm(`${this.journalPath}.tmp`, { force: true });
-    const old = await fsp.stat(this.oldPath).catch(() => null);
-    if (!journal) {
-      const hadTmp = await fsp.stat(this.tmpPath).then(() => true, () => false);
-      await fsp.rm(this.tmpPath, { force: true });
-      if (old) {
-        const cur = await fsp.stat(this.path).catch(() => null);
-        if (cur && cur.ino === old.ino) await fsp.rm(this.oldPath, { force: true });
-      }
-      return hadTmp ? 'removed the partial output of an interrupted run (the log was never replaced)' : null;
+    const leftovers = await privateNames(this.path);
+    if (text === null) {
+      // No journal: the log was never switched; whatever a killed run left is partial output.
+      for (const p of leftovers) await fsp.rm(p, { force: true });
+      return leftovers.some((p) => p.endsWith('.tmp')) ? 'removed the partial output of an interrupted run (the log was never replaced)' : null;
     }
-    const cur = await fsp.stat(this.path).catch(() => null);
-    if (!old || (cur && cur.ino === old.ino && cur.dev === old.dev)) {
-      await fsp.rm(this.tmpPath, { force: true });
-      await fsp.rm(this.oldPath, { force: true });
-      await fsp.rm(this.journalPath, { force: true });
+    const journal = parseJournal(text, this.path, this.journalPath);
+    const mine = new Set([journal.tmp, journal.old]);
+    for (const p of leftovers) if (!mine.has(p)) await fsp.rm(p, { force: true });
+    const old = await fsp.lstat(journal.old).catch(() => null);
+    const cur = await fsp.lstat(this.path).catch(() => null);
+    this.tmpPath = journal.tmp;
+    this.oldPath = journal.old;
+    const oldId = { dev: journal.oldDev, ino: journal.oldIno };
+    if (!old || !sameFile(old, oldId) || sameFile(cur, oldId)) {
+      await this.rollback([journal.tmp, journal.old, this.journalPath]);
       await fsyncDir(dirname(this.path));
       return 'rolled back an interrupted run that had not replaced the log yet';
     }
-    if (!cur) throw new RotationError(`${this.path} is missing while ${this.oldPath} and a journal exist: restore it from ${this.oldPath}`);
+    if (!cur) throw new RotationError(`${this.path} is missing while ${journal.old} and a journal exist: restore it from ${journal.old}`);
     this.journal = journal;
-    const fh = await fsp.open(this.oldPath, 'r');
+    const fh = await openNoFollow(journal.old, constants.O_RDONLY);
     let salvaged = 0;
     try {
       const before = this.report.appendedDuringRotation;
@@ -535,15 +598,64 @@ class FileRotation {
     } finally {
       await fh.close();
     }
+    await removeIfPresent(journal.tmp);
     await this.finish(journal.backup);
     this.report.appendedDuringRotation = 0;
     this.lineNo = 0;
+    this.tmpPath = privateName(this.path, 'tmp');
+    this.oldPath = privateName(this.path, 'old');
     return `finished an interrupted run that had already replaced the log (${salvaged} late line(s) salvaged)`;
   }
 
   elapsed(): number {
     return (Date.now() - this.started) / 1000;
   }
+}
+
+/** The commit (step 4-5 of the module comment); `committed` is set the moment FILE is switched. */
+async function commit(rot: FileRotation, lock: RotationLock, src: FileHandle, out: FileHandle, st: Stats, end: number, sink: (bufs: Buffer[]) => Promise<void>, opts: ReencryptOptions): Promise<void> {
+  const { path, report } = rot;
+  const replaced = (what: string) =>
+    new RotationError(`${path} ${what} during the rotation (logrotate?); nothing was changed: both files are as the writers left them. Rerun on ${path} (and on the rotated file if it still needs it)`);
+  const tmpSt = await out.stat();
+  await rot.writeJournal({ oldIno: st.ino, oldDev: st.dev, end, backup: !!opts.backup, tmp: rot.tmpPath, old: rot.oldPath, newIno: tmpSt.ino, newDev: tmpSt.dev });
+  await opts.onPhase?.('journal-written', path);
+  if (!sameFile(await fsp.lstat(path).catch(() => null), st)) throw replaced('was renamed away or replaced');
+  rot.made.add(rot.oldPath);
+  await fsp.link(path, rot.oldPath); // a snapshot of the inode at FILE now: checked to be the one read
+  if (!sameFile(await fsp.lstat(rot.oldPath), st)) throw replaced('was replaced');
+  await fsyncDir(dirname(path));
+  await opts.onPhase?.('linked', path);
+  if ((await src.stat()).size < end) throw replaced('was truncated (copytruncate?)');
+  const linesBefore = report.lines;
+  end = await rot.pumpVerified(src, end, sink);
+  report.appendedDuringRotation += report.lines - linesBefore;
+  await rot.writeJournal({ ...(rot.journal as Journal), end });
+  await opts.onPhase?.('tail-caught-up', path);
+  await out.chmod(st.mode & 0o7777);
+  await out.chown(st.uid, st.gid).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPERM') throw err;
+    report.failures.push({ line: -1, message: `could not keep owner ${st.uid}:${st.gid} (EPERM); the new file belongs to this user` });
+  });
+  await out.sync();
+  // Last checks before the switch: still our lock, TMP still our file with one name, FILE still the inode read.
+  await lock.assertHeld();
+  const outSt = await out.stat();
+  if (outSt.nlink !== 1) throw new RotationError(`${rot.tmpPath} got another name (${outSt.nlink} links) during the rotation; nothing was changed`);
+  if (!sameFile(await fsp.lstat(rot.tmpPath).catch(() => null), outSt)) throw new RotationError(`${rot.tmpPath} was replaced during the rotation; nothing was changed`);
+  if (!sameFile(await fsp.lstat(path).catch(() => null), st)) throw replaced('was renamed away or replaced');
+  if ((await src.stat()).size < end) throw replaced('was truncated (copytruncate?)');
+  await fsp.rename(rot.tmpPath, path);
+  report.committed = true;
+  await fsyncDir(dirname(path));
+  await opts.onPhase?.('renamed', path);
+  const oldLinks = (await src.stat()).nlink;
+  if (oldLinks !== 1) {
+    report.failures.push({ line: -1, message: `the old file still has ${oldLinks - 1} other name(s): it was renamed or linked at the instant of the switch (logrotate?); check that no line written there is missing` });
+  }
+  await rot.salvage(src, end);
+  await opts.onPhase?.('salvaged', path);
+  await rot.finish(!!opts.backup);
 }
 
 /** Re-encrypts one file (see the module comment); never throws for per-file problems. */
@@ -554,16 +666,21 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
   let rot: FileRotation | null = null;
   let out: FileHandle | null = null;
   let src: FileHandle | null = null;
-  let committing = false;
+  let lock: RotationLock | null = null;
   try {
-    const det = await detectFileFormat(path);
+    const det = await detectFileFormat(path); // refuses FIFOs, devices, directories, sockets
     if (det.format === 'unknown') throw new RotationError(`unrecognised log format: ${det.reason}`);
     report.format = det.format;
+    const real = await fsp.realpath(path);
     const rewriter = makeRewriter(det.format, keys, target, { kdf: opts.kdf ?? CURRENT_SYMBIONT_KDF });
-    rot = new FileRotation(path, det.format, rewriter, opts, report, position);
+    rot = new FileRotation(real, det.format, rewriter, opts, report, position);
     try {
-      if (!opts.dryRun) report.recovered = await rot.recover();
-      src = await fsp.open(path, 'r');
+      if (!opts.dryRun) {
+        await assertTrustedDir(real, await fsp.stat(real));
+        lock = await RotationLock.acquire(real);
+        report.recovered = await rot.recover();
+      }
+      src = await openRegularForRead(real);
       const st = await src.stat();
       report.bytesIn = st.size;
       if (opts.dryRun) {
@@ -571,59 +688,32 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
         report.status = 'dry-run';
         return report;
       }
-      out = await fsp.open(rot.tmpPath, 'w', 0o600);
+      if (st.nlink !== 1) throw new RotationError(`${real} has ${st.nlink} hard links: a rotation would leave the other names on the old file; remove the extra links first`);
+      rot.made.add(rot.tmpPath);
+      out = await createPrivate(rot.tmpPath);
       const o = out;
+      const tmpId = await o.stat();
       const sink = async (bufs: Buffer[]): Promise<void> => {
         const b = Buffer.concat(bufs);
-        await o.write(b);
+        await writeAll(o, b, rot?.tmpPath ?? '');
         report.bytesOut += b.length;
       };
-      let end = await rot.streamAll(src, sink, opts.signal, false);
+      const end = await rot.streamAll(src, sink, opts.signal, false);
       if (report.fieldsRewritten === 0) {
-        await out.close();
-        out = null;
-        await fsp.rm(rot.tmpPath, { force: true });
+        await rot.rollback();
         report.status = 'unchanged';
         return report;
       }
       await out.sync();
-      await opts.onPhase?.('tmp-synced', path);
-      await rot.verifyTmp(opts.signal);
-      await opts.onPhase?.('verified', path);
+      await opts.onPhase?.('tmp-synced', real);
+      await rot.verifyTmp(tmpId, opts.signal);
+      await opts.onPhase?.('verified', real);
       opts.signal?.throwIfAborted();
-
-      // Commit: from here on cancellation is ignored; a crash is recovered by the journal.
-      committing = true;
-      rot.journal = { oldIno: st.ino, oldDev: st.dev, end, backup: !!opts.backup };
-      await writeJournal(rot.journalPath, rot.journal);
-      await opts.onPhase?.('journal-written', path);
-      await fsp.rm(rot.oldPath, { force: true });
-      await fsp.link(path, rot.oldPath);
-      await fsyncDir(dirname(path));
-      await opts.onPhase?.('linked', path);
-      const linesBefore = report.lines;
-      end = await rot.pumpVerified(src, end, sink);
-      report.appendedDuringRotation += report.lines - linesBefore;
-      rot.journal = { ...rot.journal, end };
-      await writeJournal(rot.journalPath, rot.journal);
-      await opts.onPhase?.('tail-caught-up', path);
-      await out.chmod(st.mode & 0o7777);
-      await out.chown(st.uid, st.gid).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EPERM') throw err;
-        report.failures.push({ line: -1, message: `could not keep owner ${st.uid}:${st.gid} (EPERM); the new file belongs to this user` });
-      });
-      await out.sync();
-      await out.close();
-      out = null;
-      await fsp.rename(rot.tmpPath, path);
-      await fsyncDir(dirname(path));
-      await opts.onPhase?.('renamed', path);
-      await rot.salvage(src, end);
-      await opts.onPhase?.('salvaged', path);
-      await rot.finish(!!opts.backup);
-      report.bytesOut = (await fsp.stat(path)).size;
+      // From here on cancellation is ignored; a crash is recovered by the journal.
+      await commit(rot, lock as RotationLock, src, out, st, end, sink, opts);
+      report.bytesOut = (await fsp.lstat(real)).size;
       report.status = 'rotated';
-      await opts.onPhase?.('done', path);
+      await opts.onPhase?.('done', real);
       return report;
     } finally {
       rewriter.dispose();
@@ -631,14 +721,19 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
   } catch (err) {
     if (out) await out.close().catch(() => undefined);
     out = null;
-    if (rot && !committing) await fsp.rm(rot.tmpPath, { force: true }).catch(() => undefined);
-    report.status = isAbort(err) && !committing ? 'cancelled' : 'failed';
-    report.error = isAbort(err) ? 'cancelled' : (err as Error).message;
+    if (rot && !report.committed) await rot.rollback().catch(() => undefined);
+    report.status = isAbort(err) && !report.committed ? 'cancelled' : 'failed';
+    const message = isAbort(err) ? 'cancelled' : (err as Error).message;
+    report.error = report.committed
+      ? `the log was switched to the re-encrypted file, but finishing failed: ${message}; rerun the same command to finish (journal ${rot?.journalPath})`
+      : message;
     const code = (err as NodeJS.ErrnoException).code;
     report.ioError = typeof code === 'string' && /^E[A-Z]+$/.test(code);
     return report;
   } finally {
+    if (out) await out.close().catch(() => undefined);
     if (src) await src.close().catch(() => undefined);
+    if (lock) await lock.release().catch(() => undefined);
     report.seconds = (Date.now() - t0) / 1000;
   }
 }

@@ -5,7 +5,8 @@
  * `~/.local/state/enclog/`; written atomically (tmp + fsync + rename), mode 0600.
  * Also the CLI's audit trail `audit.jsonl` beside it.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, appendFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AuditEvent } from '../keys/types';
@@ -53,15 +54,25 @@ export class StateStore {
 
   write(state: RotationState): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
+    // A new file under an unguessable name, never a followed symlink; every byte written.
+    const tmp = `${this.path}.${randomBytes(8).toString('hex')}.tmp`;
+    let fd: number | null = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
     try {
-      writeSync(fd, JSON.stringify(state, null, 2) + '\n');
+      const data = Buffer.from(JSON.stringify(state, null, 2) + '\n');
+      for (let off = 0; off < data.length; ) {
+        const n = writeSync(fd, data, off);
+        if (n <= 0) throw new Error(`${tmp}: short write`);
+        off += n;
+      }
       fsyncSync(fd);
-    } finally {
       closeSync(fd);
+      fd = null;
+      renameSync(tmp, this.path);
+    } catch (err) {
+      if (fd !== null) closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
     }
-    renameSync(tmp, this.path);
   }
 
   update(change: (s: RotationState) => void): RotationState {

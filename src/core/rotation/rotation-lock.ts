@@ -1,0 +1,142 @@
+/**
+ * One rotation at a time per log: a lock file `FILE.rotate-lock` created O_CREAT|O_EXCL|O_NOFOLLOW,
+ * holding the owner's pid, host and process start time. A second run fails at once with
+ * "rotation in progress (pid N)". Node has no flock(2), so a lock left by a killed run is detected
+ * as stale (same host, and that pid is gone or is a different process by its start time) and broken
+ * safely: renamed to a private name (only one breaker can win that rename), and kept broken only if
+ * the renamed inode is the one judged stale; a live lock taken meanwhile is linked back. The holder
+ * re-checks that the lock is still its own just before it switches the log (`assertHeld`).
+ */
+import { readFileSync } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
+import { hostname } from 'node:os';
+import { checkOwnFile, createPrivate, openNoFollow, privateName, sameFile, writeAll } from './safe-fs';
+import { RotationError } from './rewriters';
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  /** Process start time (Linux /proc/PID/stat field 22), to tell a reused pid apart. */
+  start: string | null;
+  at: string;
+}
+
+export class RotationInProgressError extends RotationError {
+  constructor(readonly log: string, readonly holder: LockInfo | null, lockPath: string) {
+    super(
+      holder
+        ? `rotation in progress (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}, since ${holder.at}) on ${log}; if no such run exists, remove ${lockPath}`
+        : `rotation in progress on ${log} (lock ${lockPath} is being taken or is unreadable); if no run exists, remove ${lockPath}`,
+    );
+    this.name = 'RotationInProgressError';
+  }
+}
+
+function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(info: LockInfo): boolean {
+  if (info.host !== hostname()) return true; // cannot tell: treat as live
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  const start = processStart(info.pid);
+  return !(info.start && start && start !== info.start);
+}
+
+export class RotationLock {
+  private constructor(readonly path: string, private readonly id: { dev: number; ino: number }) {}
+
+  static lockPath(log: string): string {
+    return `${log}.rotate-lock`;
+  }
+
+  /** Takes the lock of `log` or throws RotationInProgressError. */
+  static async acquire(log: string): Promise<RotationLock> {
+    const path = RotationLock.lockPath(log);
+    const info: LockInfo = { pid: process.pid, host: hostname(), start: processStart(process.pid), at: new Date().toISOString() };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const fh = await createPrivate(path);
+        try {
+          await writeAll(fh, Buffer.from(JSON.stringify(info)), path);
+          await fh.sync();
+          const st = await fh.stat();
+          return new RotationLock(path, { dev: st.dev, ino: st.ino });
+        } catch (err) {
+          await fsp.rm(path, { force: true });
+          throw err;
+        } finally {
+          await fh.close();
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const held = await readLock(path);
+      if (held === 'gone') continue;
+      if (held === null || alive(held.info)) throw new RotationInProgressError(log, held?.info ?? null, path);
+      await breakStale(log, path, held.id);
+    }
+    throw new RotationInProgressError(log, null, path);
+  }
+
+  /** Throws unless the lock file is still this run's (it must be, before the log is switched). */
+  async assertHeld(): Promise<void> {
+    const st = await fsp.lstat(this.path).catch(() => null);
+    if (!sameFile(st, this.id)) throw new RotationError(`lost the rotation lock ${this.path} (removed or taken by another run); nothing was switched`);
+  }
+
+  async release(): Promise<void> {
+    const st = await fsp.lstat(this.path).catch(() => null);
+    if (sameFile(st, this.id)) await fsp.rm(this.path, { force: true });
+  }
+}
+
+async function readLock(path: string): Promise<{ info: LockInfo; id: { dev: number; ino: number } } | null | 'gone'> {
+  let fh;
+  try {
+    fh = await openNoFollow(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new RotationError(`${path} is a symbolic link: refusing to use it as the rotation lock; remove it`);
+    throw err;
+  }
+  try {
+    const st = await checkOwnFile(fh, path);
+    const text = await fh.readFile('utf8');
+    try {
+      const info = JSON.parse(text) as LockInfo;
+      if (!Number.isInteger(info.pid) || typeof info.host !== 'string') return null;
+      return { info, id: { dev: st.dev, ino: st.ino } };
+    } catch {
+      // being written right now (created, not yet filled), or garbage: not judged stale
+      return null;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function breakStale(log: string, path: string, stale: { dev: number; ino: number }): Promise<void> {
+  const aside = privateName(log, 'stalelock');
+  try {
+    await fsp.rename(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // another run broke it first
+    throw err;
+  }
+  const moved = await fsp.lstat(aside);
+  if (!sameFile(moved, stale)) {
+    // a live lock was taken between our read and the rename: give it back
+    await fsp.link(aside, path).catch(() => undefined);
+  }
+  await fsp.rm(aside, { force: true });
+}
