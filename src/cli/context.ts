@@ -1,4 +1,6 @@
 import { createEngine, type Engine } from '../core/engine';
+import { FORMAT_NAMES, formatFromName } from '../core/formats/detect';
+import type { FormatId } from '../core/model';
 import type { AuditEvent, AuditSink } from '../core/keys/types';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
 import { loadConfig, type CliConfig } from './config';
@@ -53,4 +55,13 @@ export async function withEngine(
 export function onePositional(args: ParsedArgs, what: string): string {
   if (args.positional.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${args.positional.length}`);
   return args.positional[0];
+}
+
+/** `--format NAME`: read the file as that format instead of detecting it. */
+export function formatOption(args: ParsedArgs): FormatId | undefined {
+  const name = args.values.get('format');
+  if (name === undefined) return undefined;
+  const format = formatFromName(name);
+  if (format === null) throw new UsageError(`--format takes ${Object.keys(FORMAT_NAMES).join(', ')}; got "${name}"`);
+  return format;
 }

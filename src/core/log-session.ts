@@ -28,6 +28,8 @@ export interface SessionOpenOptions {
    * resolves then. Full passes (survey/census) and live tail wait for the whole index themselves.
    */
   progressive?: boolean;
+  /** Read the file as this format instead of detecting it (`--format`, the viewer's "Reopen as"). */
+  format?: FormatId;
 }
 
 /** An open log: cheap record reads from the line index, decryption on demand through the resolver. */
@@ -38,11 +40,12 @@ export class LogSession {
     private readonly opener: FieldOpener,
     private readonly onClose: () => void,
     private readonly progressive: boolean,
+    private readonly forcedFormat: FormatId | undefined,
   ) {}
 
   static async open(path: string, opener: FieldOpener, onClose: () => void = () => undefined, opts: SessionOpenOptions = {}): Promise<LogSession> {
     const progressive = opts.progressive ?? false;
-    return new LogSession(path, await LogFile.open(path, { progressive }), opener, onClose, progressive);
+    return new LogSession(path, await LogFile.open(path, { progressive, format: opts.format }), opener, onClose, progressive, opts.format);
   }
 
   /** LogSession.open with `{ progressive: true }`. */
@@ -144,7 +147,7 @@ export class LogSession {
     const before = this.file.entryCount;
     const result = await this.file.extend();
     if (result.status === 'rebuild') {
-      const reopened = await LogFile.open(this.path, { progressive: this.progressive });
+      const reopened = await LogFile.open(this.path, { progressive: this.progressive, format: this.forcedFormat });
       await this.file.close();
       this.file = reopened;
       return { appended: 0, replaced: true };

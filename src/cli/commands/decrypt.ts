@@ -3,10 +3,10 @@ import { stringifyJson } from '../../core/json';
 import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
 import type { DecryptedEntry } from '../../core/model';
 import { intOption, UsageError, type ParsedArgs } from '../args';
-import { onePositional, withEngine } from '../context';
+import { formatOption, onePositional, withEngine } from '../context';
 import type { Output } from '../output';
 
-export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
+export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--format symbiont|envelope|transit] [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
 
 export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
   if (args.flags.has('no-mask') && args.values.has('mask')) throw new UsageError('--no-mask and --mask exclude each other');
@@ -27,11 +27,11 @@ function entryText(e: DecryptedEntry, m: MaskedEntry): string {
 }
 
 export function decryptCommand(argv: string[], out: Output): Promise<number> {
-  const spec = { values: ['from', 'count', 'mask', 'batch-size'], booleans: ['no-mask'] };
+  const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format'], booleans: ['no-mask'] };
   return withEngine(argv, spec, out, async (engine, args) => {
     const file = onePositional(args, 'FILE');
     const mask = maskOptionsFrom(args);
-    const session = await engine.open(file);
+    const session = await engine.open(file, { format: formatOption(args) });
     try {
       const total = session.entryCount();
       const from = Math.min(intOption(args, 'from', 0), total);
