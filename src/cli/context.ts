@@ -2,7 +2,7 @@ import { createEngine, type Engine } from '../core/engine';
 import { FORMAT_NAMES, formatFromName } from '../core/formats/detect';
 import type { FormatId } from '../core/model';
 import type { AuditEvent, AuditSink } from '../core/keys/types';
-import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
+import { intOption, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
 import { loadConfig, type CliConfig } from './config';
 import type { Output } from './output';
 
@@ -44,7 +44,8 @@ export async function withEngine(
   body: (engine: Engine, args: ParsedArgs) => Promise<number>,
 ): Promise<number> {
   const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
-  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit });
+  const maxTrials = args.values.has('max-trials') ? intOption(args, 'max-trials', 0, 1) : undefined;
+  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit, maxTrialsPerEntry: maxTrials });
   try {
     return await body(engine, args);
   } finally {

@@ -15,6 +15,8 @@ export interface EngineOptions {
   poolSize?: number;
   /** Labels of retired versions; defaults to rotation's state file, so every view shows the same roles. */
   retired?: ReadonlySet<string>;
+  /** Symbiont key trials per entry (see KeyResolverDeps.maxTrialsPerEntry). */
+  maxTrialsPerEntry?: number;
 }
 
 function retiredFromStateFile(audit?: AuditSink): ReadonlySet<string> {
@@ -44,6 +46,7 @@ export class Engine {
       deriver: this.pool,
       audit: options.audit,
       concurrency: Math.max(2, 2 * this.pool.size),
+      maxTrialsPerEntry: options.maxTrialsPerEntry,
     });
   }
 

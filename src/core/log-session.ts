@@ -89,7 +89,8 @@ export class LogSession {
   /** Decrypts records in one batch, so transit fields share round trips and Argon2 runs share the pool. */
   async decryptRecords(records: LogRecord[], signal?: AbortSignal): Promise<DecryptedEntry[]> {
     const fields = records.flatMap((r) => r.fields);
-    const results = await this.opener.openFields(fields, signal);
+    const entries = records.flatMap((r) => r.fields.map(() => r.index));
+    const results = await this.opener.openFields(fields, signal, entries);
     let at = 0;
     return records.map((r) => assembleEntry(r, results.slice(at, (at += r.fields.length))));
   }

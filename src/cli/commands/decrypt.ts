@@ -6,7 +6,7 @@ import { intOption, UsageError, type ParsedArgs } from '../args';
 import { formatOption, onePositional, withEngine } from '../context';
 import type { Output } from '../output';
 
-export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--format symbiont|envelope|transit] [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
+export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--format symbiont|envelope|transit] [--max-trials N] [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
 
 export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
   if (args.flags.has('no-mask') && args.values.has('mask')) throw new UsageError('--no-mask and --mask exclude each other');
@@ -27,7 +27,7 @@ function entryText(e: DecryptedEntry, m: MaskedEntry): string {
 }
 
 export function decryptCommand(argv: string[], out: Output): Promise<number> {
-  const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format'], booleans: ['no-mask'] };
+  const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format', 'max-trials'], booleans: ['no-mask'] };
   return withEngine(argv, spec, out, async (engine, args) => {
     const file = onePositional(args, 'FILE');
     const mask = maskOptionsFrom(args);
