@@ -127,7 +127,7 @@ export class ViewerPanel implements vscode.Disposable {
 
   private sendInit(): void {
     const errs: string[] = [];
-    if (this.doc.openError) errs.push(`Cannot open ${this.doc.fileName}: ${this.doc.openError}`);
+    if (this.doc.openError) errs.push(`Cannot open ${this.doc.fileName}: ${this.doc.openError}. To read it as a given format, run 'Encrypted Logs: Reopen with Format…'.`);
     this.post({
       type: 'init',
       file: this.doc.fileName,
