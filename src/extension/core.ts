@@ -4,6 +4,7 @@ export type { EngineOptions } from '../core/engine';
 export { LogSession, UNKNOWN_KEY } from '../core/log-session';
 export { maskValue, defaultMaskOptions, MASK_CATEGORIES } from '../core/masking';
 export { maskedEntryJson, maskEntry } from '../core/entry-json';
+export { maskBudget, maskTextWithin } from '../core/masking/mask-value';
 export { parseJson, stringifyJson } from '../core/json';
 export { formatFromName } from '../core/formats/detect';
 export type { MaskOptions, MaskCategory } from '../core/masking';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { EntryDetail, Filters, HostMessage, MaskCategoryState, RowSummary, WebviewMessage } from '../shared/protocol';
 import { filtersActive } from '../shared/protocol';
 import type { Audit } from './audit';
-import { defaultMaskOptions, MASK_CATEGORIES, maskedEntryJson, maskEntry, parseJson, stringifyJson, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
+import { defaultMaskOptions, MASK_CATEGORIES, maskBudget, maskedEntryJson, maskEntry, maskTextWithin, parseJson, stringifyJson, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
 import { LogDocument } from './logDocument';
@@ -210,7 +210,7 @@ export class ViewerPanel implements vscode.Disposable {
     const rows: RowSummary[] = [];
     for (const idx of indices) {
       const r = recs.get(idx);
-      if (r) rows.push(this.doc.rowFor(r, posOf.get(idx) ?? 0));
+      if (r) rows.push(this.row(r, posOf.get(idx) ?? 0));
     }
     this.post({ type: 'rows', reqId, rows, viewCount: n });
     // Decrypt what is visible and not known yet, visible order first.
@@ -224,11 +224,20 @@ export class ViewerPanel implements vscode.Disposable {
       const upd: RowSummary[] = [];
       for (const e of entries) {
         const rec = recs.get(e.index) ?? e.record;
-        upd.push(this.doc.rowFor(rec, posOf.get(e.index) ?? 0));
+        upd.push(this.row(rec, posOf.get(e.index) ?? 0));
       }
       this.post({ type: 'rowsUpdate', rows: upd });
       this.markFirstRows(upd);
     });
+  }
+
+  /** A table row, its plaintext model name and error masked as in the detail pane. */
+  private row(rec: LogRecord, pos: number): RowSummary {
+    const r = this.doc.rowFor(rec, pos);
+    const opts = this.maskOptions();
+    const budget = maskBudget();
+    const text = (s: string | null) => (s === null ? null : maskTextWithin(s, opts, budget).text);
+    return { ...r, model: text(r.model), error: text(r.error) };
   }
 
   private markFirstRows(rows: RowSummary[]): void {
