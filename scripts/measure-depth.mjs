@@ -1,7 +1,7 @@
 // node scripts/measure-depth.mjs [--root DIR] [--timeout-s N]   (after npm run build)
 // Issue 12's depth figures, each in a child process with a time limit (the old code took minutes or
-// crashed): format detection of a 200 KB line nested 40,000 deep and of a 41 KB file of 16 deep
-// lines; masking a decrypted value nested 100,000 levels. --root points at another build (before).
+// crashed): format detection of a 200 KB line nested 40,000 deep and of a 41 KB file (one line of
+// 20,500 nested arrays); masking a decrypted value nested 100,000 levels. --root points at another build (before).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const TRANSIT = '"vault:v1:QUJDRA=="';
 const deepLine = join(dir, 'deep-line.jsonl');
 writeFileSync(deepLine, '{"a":'.repeat(40_000) + TRANSIT + '}'.repeat(40_000) + '\n');
 const file41k = join(dir, 'deep-41k.jsonl');
-writeFileSync(file41k, ('{"x":' + '['.repeat(1250) + TRANSIT + ']'.repeat(1250) + '}\n').repeat(16));
+writeFileSync(file41k, '{"x":' + '['.repeat(20_500) + TRANSIT + ']'.repeat(20_500) + '}\n');
 
 const detect = (file) => `const {detectFileFormat}=require(${JSON.stringify(join(root, 'out/src/core/formats/detect.js'))});
 const t=performance.now(); detectFileFormat(${JSON.stringify(file)}).then(d=>console.log(JSON.stringify({format:d.format,ms:performance.now()-t})));`;
@@ -31,7 +31,7 @@ const t=performance.now(); maskValue(v, defaultMaskOptions()); console.log(JSON.
 
 const cases = [
   ['detect-200KB-line-40000-deep', detect(deepLine)],
-  ['detect-41KB-file-16-deep-lines', detect(file41k)],
+  ['detect-41KB-file-one-line-20500-deep', detect(file41k)],
   ['mask-value-100000-deep', mask],
 ];
 for (const [figure, code] of cases) {
