@@ -14,7 +14,7 @@ export interface MaskedPlainFields {
 }
 
 export function maskedPlainFields(e: DecryptedEntry, mask: MaskOptions, budget: MaskBudget): MaskedPlainFields {
-  const text = (s: string | null) => (s === null ? null : maskTextWithin(s, mask, budget).text);
+  const text = (s: string | null) => (s === null ? null : maskTextWithin(s, mask, budget));
   const r = e.record;
   const metadata = r.metadata === null ? null : (maskValue(r.metadata, mask, budget).value as Record<string, string>);
   return { error: text(e.error ?? r.error), model: text(r.modelIdentifier), metadata };

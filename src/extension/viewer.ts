@@ -236,7 +236,7 @@ export class ViewerPanel implements vscode.Disposable {
     const r = this.doc.rowFor(rec, pos);
     const opts = this.maskOptions();
     const budget = maskBudget();
-    const text = (s: string | null) => (s === null ? null : maskTextWithin(s, opts, budget).text);
+    const text = (s: string | null) => (s === null ? null : maskTextWithin(s, opts, budget));
     return { ...r, model: text(r.model), error: text(r.error) };
   }
 

@@ -11,36 +11,56 @@ import { isSensitiveKey } from './sensitive-keys';
 import { addSpansToStats, countSpan, emptyMaskStats } from './stats';
 import { maskText } from './mask-text';
 import { WRITER_SECRET_VALUE, writerMarkerCategory } from './writer-markers';
-import type { MaskOptions, MaskStats, MaskTextResult, MaskValueResult } from './types';
+import type { MaskOptions, MaskStats, MaskValueResult } from './types';
+
+// ---- The text-level engine, seen through the API of issue 12a (mask-string.ts, budget.ts):
+// maskString / maskNumberText / maskSplitNumber and MaskBudget. On merge these adapters become
+// re-exports/imports of theirs; until then they call maskText.
 
 /** Put in place of every string, number and key not yet scanned when an entry's budget ran out. */
 export const WITHHELD_MARKER = '[WITHHELD]';
 
 /** A time budget shared by everything masked for one entry (request, response, plaintext fields). */
 export interface MaskBudget {
-  /** performance.now() after which scanning stops. */
-  deadline: number;
+  /** performance.now() after which masking stops. */
+  readonly deadline: number;
   /** Set once the deadline passed: every value not yet scanned was withheld. */
   exceeded: boolean;
 }
 
-export const DEFAULT_ENTRY_MASK_BUDGET_MS = 2000;
+export const DEFAULT_MASK_BUDGET_MS = 2000;
 
-export function maskBudget(ms: number = DEFAULT_ENTRY_MASK_BUDGET_MS): MaskBudget {
+export function maskBudget(ms: number = DEFAULT_MASK_BUDGET_MS): MaskBudget {
   return { deadline: performance.now() + ms, exceeded: false };
 }
 
-/**
- * The text-level masking every string, key and number text goes through: the one place to swap
- * for the text engine's budgeted API.
- */
-export function maskTextWithin(text: string, opts: MaskOptions, budget: MaskBudget | undefined): MaskTextResult {
+/** Masks one string (a value or an object key) within the budget and counts its spans into `stats`. */
+export function maskTextWithin(text: string, opts: MaskOptions, budget?: MaskBudget, stats?: MaskStats): string {
   if (budget !== undefined && (budget.exceeded || performance.now() > budget.deadline)) {
     budget.exceeded = true;
-    return { text: WITHHELD_MARKER, spans: [] };
+    return WITHHELD_MARKER;
   }
-  return maskText(text, opts);
+  const r = maskText(text, opts);
+  if (stats) addSpansToStats(stats, r.spans);
+  return r.text;
 }
+
+const INTEGER = /^-?\d{9,19}$/;
+
+/** A number literal after masking: unchanged, or the string replacing it (a card, phone, SSN). */
+function maskNumberWithin(literal: string, opts: MaskOptions, budget: MaskBudget | undefined, stats: MaskStats): { kind: 'number' | 'string'; text: string } {
+  if (!INTEGER.test(literal)) return { kind: 'number', text: literal };
+  const digits = literal.replace(/^-/, '');
+  const masked = maskTextWithin(digits, opts, budget, stats);
+  return masked === digits ? { kind: 'number', text: literal } : { kind: 'string', text: masked };
+}
+
+/** Per array element, the marker replacing it when it is part of a number split across elements (12a's maskSplitNumber). */
+function maskSplitWithin(parts: ReadonlyArray<string | null>, _opts: MaskOptions, _budget: MaskBudget | undefined, _stats: MaskStats): Array<string | null> {
+  return parts.map(() => null);
+}
+
+// ---- The traversal
 
 /**
  * Masks a decoded request/response value. Strings, object keys and number texts anywhere are
@@ -49,7 +69,7 @@ export function maskTextWithin(text: string, opts: MaskOptions, budget: MaskBudg
  * nothing). A string value that is a writer marker (`"***"`, `[REDACTED:...]`) is kept and counted
  * as already redacted. Throws MaskRuleError for an invalid enabled custom rule.
  */
-export function maskValue(value: unknown, opts: MaskOptions, budget?: MaskBudget): MaskValueResult {
+export function maskValue(value: unknown, opts: MaskOptions, budget: MaskBudget = maskBudget()): MaskValueResult {
   if (opts.enabled.custom) opts.custom.forEach(compileCustomRule); // fail fast, before any work
   const stats = emptyMaskStats();
   return { value: new Walker(opts, stats, budget).run(value), stats };
@@ -57,7 +77,7 @@ export function maskValue(value: unknown, opts: MaskOptions, budget?: MaskBudget
 
 /** An output container being filled from its source, member by member. */
 type Frame =
-  | { kind: 'array'; src: readonly unknown[]; out: unknown[]; at: number }
+  | { kind: 'array'; src: readonly unknown[]; split: Array<string | null>; out: unknown[]; at: number }
   | { kind: 'members'; src: JsonObject; out: JsonObject; at: number }
   | { kind: 'plain'; src: Record<string, unknown>; keys: string[]; out: Record<string, unknown>; at: number };
 
@@ -68,7 +88,7 @@ class Walker {
   constructor(
     private readonly opts: MaskOptions,
     private readonly stats: MaskStats,
-    private readonly budget: MaskBudget | undefined,
+    private readonly budget: MaskBudget,
   ) {
     this.sensitive = opts.enabled['sensitive-key'];
   }
@@ -79,8 +99,11 @@ class Walker {
     while (stack.length > 0) {
       const f = stack[stack.length - 1]!;
       if (f.kind === 'array') {
-        if (f.at < f.src.length) f.out.push(this.visit(f.src[f.at++], false));
-        else stack.pop();
+        if (f.at < f.src.length) {
+          const marker = f.split[f.at];
+          f.out.push(marker ?? this.visit(f.src[f.at], false));
+          f.at++;
+        } else stack.pop();
       } else if (f.kind === 'members') {
         if (f.at < f.src.entries.length) {
           const [k, v] = f.src.entries[f.at++]!;
@@ -91,7 +114,9 @@ class Walker {
       } else if (f.at < f.keys.length) {
         const k = f.keys[f.at++]!;
         const secret = this.sensitive && isSensitiveKey(k);
-        const key = this.key(k);
+        let key = this.key(k);
+        // two keys masked alike stay two members of a plain object
+        for (let n = 2; key !== k && Object.hasOwn(f.out, key); n++) key = `${maskTextWithin(k, this.opts, this.budget)} #${n}`;
         const masked = this.visit(f.src[k], secret);
         // defineProperty: a JSON key "__proto__" must stay a plain property
         Object.defineProperty(f.out, key, { value: masked, enumerable: true, writable: true, configurable: true });
@@ -112,17 +137,17 @@ class Walker {
       return this.text(v);
     }
     if (v instanceof JsonNumber) {
-      const masked = this.text(v.text);
-      return masked === v.text ? v : masked;
+      const r = maskNumberWithin(v.text, this.opts, this.budget, this.stats);
+      return r.kind === 'string' ? r.text : v;
     }
     if (typeof v === 'number') {
-      const text = String(v);
-      const masked = this.text(text);
-      return masked === text ? v : masked;
+      const r = Number.isInteger(v) ? maskNumberWithin(String(v), this.opts, this.budget, this.stats) : null;
+      return r?.kind === 'string' ? r.text : v;
     }
     if (Array.isArray(v)) {
       const out: unknown[] = [];
-      this.stack.push({ kind: 'array', src: v, out, at: 0 });
+      const parts = v.map((x) => (typeof x === 'string' ? x : x instanceof JsonNumber ? x.text : typeof x === 'number' ? String(x) : null));
+      this.stack.push({ kind: 'array', src: v, split: maskSplitWithin(parts, this.opts, this.budget, this.stats), out, at: 0 });
       return out;
     }
     if (v instanceof JsonObject) {
@@ -139,9 +164,7 @@ class Walker {
   }
 
   private text(s: string): string {
-    const r = maskTextWithin(s, this.opts, this.budget);
-    addSpansToStats(this.stats, r.spans);
-    return r.text;
+    return maskTextWithin(s, this.opts, this.budget, this.stats);
   }
 
   /** Keys are masked like values: an email used as a key is PII all the same. */

@@ -27,6 +27,7 @@ describe('maskValue over the lossless tree', () => {
   it('masks object keys (an email used as a key); the value is masked on its own merits', () => {
     assert.equal(masked('{"jane@corp.example":{"note":"hi"}}'), '{"[EMAIL]":{"note":"hi"}}');
     assert.equal(masked('{"a@b.io":1,"c@d.io":2}'), '{"[EMAIL]":1,"[EMAIL]":2}', 'two masked keys stay two members');
+    assert.deepEqual(maskValue({ 'a@b.io': 1, 'c@d.io': 2 }, defaultMaskOptions()).value, { '[EMAIL]': 1, '[EMAIL] #2': 2 }, 'in a plain object too');
   });
 
   it('sensitive keys hide whole values, lossless nodes included', () => {
