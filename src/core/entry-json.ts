@@ -40,8 +40,8 @@ export function maskEntry(e: DecryptedEntry, mask: MaskOptions, budget: MaskBudg
  * One entry as a JSON line (no newline): the shape of `enclog decrypt --json` and of the viewer's
  * export. Decrypted values are written from the lossless tree, every number as it was written.
  */
-export function maskedEntryJson(e: DecryptedEntry, mask: MaskOptions): string {
-  const m = maskEntry(e, mask);
+export function maskedEntryJson(e: DecryptedEntry, mask: MaskOptions, budget: MaskBudget = maskBudget()): string {
+  const m = maskEntry(e, mask, budget);
   const line: Record<string, unknown> = {
     index: e.index,
     id: e.id,

@@ -96,6 +96,13 @@ describe('fidelity in a real extension host', function () {
     }
   });
 
+  it('search finds the entry by its 64-bit id (searched as shown, digit for digit)', async () => {
+    const p = api.viewer.panelFor(vscode.Uri.file(exact))!;
+    assert.strictEqual(await p.applyFilters(-1, { text: '12345678901234567' }), 1);
+    assert.strictEqual(await p.applyFilters(-1, { text: '12345678901234568' }), 0, 'the rounded double is not what was written');
+    await p.applyFilters(-1, {});
+  });
+
   it('Reopen with Format… reads a file whose first lines defeat detection', async () => {
     const p = await open(junkFirst);
     const init = await waitFor('init', () => lastOf(p, 'init'));

@@ -64,6 +64,14 @@ describe('masked entries: plaintext fields and the JSON line', () => {
     assert.equal(line.masking, undefined);
   });
 
+  it('an entry over its budget says so in its JSON line and shows nothing unscanned', () => {
+    const e = entry(parseJson('{"prompt":"mail jane@corp.example"}'), { error: 'jane@corp.example' });
+    const line = maskedEntryJson(e, defaultMaskOptions(), maskBudget(0));
+    assert.ok(!line.includes('jane@'), line);
+    assert.match(String((JSON.parse(line) as { masking?: string }).masking), /over-budget/);
+    assert.ok(maskEntry(e, defaultMaskOptions(), maskBudget(0)).overBudget);
+  });
+
   it('writes decrypted values digit for digit', () => {
     const req = '{"prompt":"ids","tool_arguments":{"id":12345678901234567,"f":1.0}}';
     const line = maskedEntryJson(entry(parseJson(req)), defaultMaskOptions());
