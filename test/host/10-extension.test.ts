@@ -494,6 +494,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.nextFailure': [0],
         'encryptedLogs.previousFailure': [20],
         'encryptedLogs.search': ['Summary'],
+        'encryptedLogs.reopenWithFormat': ['auto'],
         'encryptedLogs.tree.removeSource': [{ kind: 'message', text: 'not a source' }],
         'encryptedLogs.tree.copyLabel': [ver],
         'encryptedLogs.rotation.newKeyVersion': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY'],
