@@ -18,6 +18,8 @@ export interface EngineOptions {
   retired?: ReadonlySet<string>;
   /** Explicit lineages for setups no grouping rule covers (`lineages` in `.enclog.json` / settings). */
   lineages?: LineageOverride[];
+  /** Symbiont key trials per entry (see KeyResolverDeps.maxTrialsPerEntry). */
+  maxTrialsPerEntry?: number;
 }
 
 export interface LineageSnapshot {
@@ -54,6 +56,7 @@ export class Engine {
       deriver: this.pool,
       audit: options.audit,
       concurrency: Math.max(2, 2 * this.pool.size),
+      maxTrialsPerEntry: options.maxTrialsPerEntry,
     });
   }
 
