@@ -1,5 +1,7 @@
 /** maskText: replace sensitive substrings of one string with typed markers. */
+import { MaskBudgetExceeded, type MaskBudget } from './budget';
 import type { Region } from './builtin-rules';
+import { MARKERS } from './markers';
 import { findRegions, findRegionsIn } from './scanner';
 import type { MaskOptions, MaskSpan, MaskTextResult } from './types';
 
@@ -14,19 +16,30 @@ const MAX_PASSES = 4;
 
 /**
  * Masks `text` per `opts`. Spans (masked and writer-redacted) are offsets into the returned text;
- * markers of this engine already in `text` are reported as masked spans too.
+ * markers of this engine already in `text` are reported as masked spans too. When `budget` runs
+ * out, the whole text is withheld (`[WITHHELD]`, no spans) and `budget.exceeded` is set.
  * Throws MaskRuleError when an enabled custom rule is invalid; never otherwise.
  */
-export function maskText(text: string, opts: MaskOptions): MaskTextResult {
+export function maskText(text: string, opts: MaskOptions, budget?: MaskBudget): MaskTextResult {
+  if (budget?.exceeded) return { text: MARKERS.withheld, spans: [] };
+  try {
+    return maskWithin(text, opts, budget);
+  } catch (e) {
+    if (e instanceof MaskBudgetExceeded) return { text: MARKERS.withheld, spans: [] };
+    throw e;
+  }
+}
+
+function maskWithin(text: string, opts: MaskOptions, budget: MaskBudget | undefined): MaskTextResult {
   let current = text;
-  let regions = findRegions(current, opts);
+  let regions = findRegions(current, opts, budget);
   for (let pass = 1; pass < MAX_PASSES; pass++) {
     if (!regions.some((r) => changes(current, r))) break;
     const result = render(current, regions);
-    const settled = neighbourhoods(result).every(([from, to]) => !findRegionsIn(result.text, opts, from, to).some((r) => changes(result.text, r)));
+    const settled = neighbourhoods(result).every(([from, to]) => !findRegionsIn(result.text, opts, from, to, budget).some((r) => changes(result.text, r)));
     if (settled) return result;
     current = result.text;
-    regions = findRegions(current, opts);
+    regions = findRegions(current, opts, budget);
   }
   return render(current, regions);
 }

@@ -32,9 +32,9 @@ export function isCardNumber(candidate: string): boolean {
   return d.length >= 13 && d.length <= 19 && d[0]! >= '2' && d[0]! <= '6' && luhnValid(d);
 }
 
-/** A US SSN `AAA-GG-SSSS` with area not 000/666/9xx, group not 00, serial not 0000. */
+/** A US SSN `AAA-GG-SSSS` (or with spaces or dots) with area not 000/666/9xx, group not 00, serial not 0000. */
 export function isSsn(candidate: string): boolean {
-  const [area, group, serial] = candidate.split('-');
+  const [area, group, serial] = candidate.split(/[-. ]/);
   if (area === undefined || group === undefined || serial === undefined) return false;
   return area !== '000' && area !== '666' && area[0] !== '9' && group !== '00' && serial !== '0000';
 }
