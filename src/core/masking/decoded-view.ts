@@ -20,10 +20,16 @@ const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quo
 const DIGIT_ZEROS = [0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xe50, 0xed0, 0xf20, 0x1040, 0x17e0, 0x1810, 0xff10];
 
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-const hexAt = (s: string, i: number, n: number): number => {
-  for (let k = 0; k < n; k++) if (!isHex(s.charCodeAt(i + k))) return -1;
-  return parseInt(s.slice(i, i + n), 16);
-};
+const hexValue = (c: number) => (c <= 57 ? c - 48 : (c | 0x20) - 87);
+function hexAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(i + k);
+    if (!isHex(c)) return -1;
+    v = v * 16 + hexValue(c);
+  }
+  return v;
+}
 
 /** ASCII for a fullwidth form, a non-ASCII digit, dash or space; null for anything else. */
 function folded(c: number): string | null {
@@ -36,52 +42,59 @@ function folded(c: number): string | null {
   return null;
 }
 
-/** Length of the UTF-8 sequence of %XX escapes at i and its code point, or null. */
-function percentSequence(s: string, i: number): { len: number; text: string } | null {
-  const b0 = s[i] === '%' ? hexAt(s, i + 1, 2) : -1;
-  if (b0 < 0) return null;
-  const n = b0 < 0x80 ? 1 : b0 >= 0xc2 && b0 < 0xe0 ? 2 : b0 >= 0xe0 && b0 < 0xf0 ? 3 : b0 >= 0xf0 && b0 < 0xf5 ? 4 : 0;
-  if (n === 0) return { len: 3, text: String.fromCharCode(b0) };
-  let cp = n === 1 ? b0 : b0 & (0xff >> (n + 1));
-  for (let k = 1; k < n; k++) {
-    const b = s[i + 3 * k] === '%' ? hexAt(s, i + 3 * k + 1, 2) : -1;
-    if (b < 0x80 || b > 0xbf) return { len: 3, text: String.fromCharCode(b0) };
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  return { len: 3 * n, text: String.fromCodePoint(cp) };
+/** What the last successful decodeAt yielded (module state: no allocation per decoded item). */
+let yielded = '';
+let yieldedEscape = false;
+
+function yieldText(len: number, text: string, escape: boolean): number {
+  yielded = text;
+  yieldedEscape = escape;
+  return len;
 }
 
-/** The decoding at `i`: how many source characters it consumes and what it yields; null: none. */
-function decodeAt(s: string, i: number): { len: number; text: string; escape: boolean } | null {
+/** The UTF-8 sequence of %XX escapes at i: its length in source characters (0: none). */
+function percentAt(s: string, i: number): number {
+  const b0 = hexAt(s, i + 1, 2);
+  if (b0 < 0) return 0;
+  const n = b0 < 0x80 ? 1 : b0 >= 0xc2 && b0 < 0xe0 ? 2 : b0 >= 0xe0 && b0 < 0xf0 ? 3 : b0 >= 0xf0 && b0 < 0xf5 ? 4 : 0;
+  if (n <= 1) return yieldText(3, String.fromCharCode(b0), false);
+  let cp = b0 & (0xff >> (n + 1));
+  for (let k = 1; k < n; k++) {
+    const b = s.charCodeAt(i + 3 * k) === 0x25 ? hexAt(s, i + 3 * k + 1, 2) : -1;
+    if (b < 0x80 || b > 0xbf) return yieldText(3, String.fromCharCode(b0), false);
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  return yieldText(3 * n, String.fromCodePoint(cp), false);
+}
+
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([a-z]{2,6}));/y;
+
+/** The decoding at `i`: how many source characters it consumes (0: none); what it yields is in `yielded`. */
+function decodeAt(s: string, i: number): number {
   const c = s.charCodeAt(i);
   if (c === 0x5c) {
     const next = s[i + 1];
-    if (next === undefined) return null;
-    if (next === 'u') {
-      const cp = hexAt(s, i + 2, 4);
-      return cp < 0 ? null : { len: 6, text: String.fromCharCode(cp), escape: true };
-    }
-    if (next === 'x') {
-      const cp = hexAt(s, i + 2, 2);
-      return cp < 0 ? null : { len: 4, text: String.fromCharCode(cp), escape: true };
+    if (next === undefined) return 0;
+    if (next === 'u' || next === 'x') {
+      const n = next === 'u' ? 4 : 2;
+      const cp = hexAt(s, i + 2, n);
+      return cp < 0 ? 0 : yieldText(2 + n, String.fromCharCode(cp), true);
     }
     const simple = SIMPLE_ESCAPES[next];
-    return simple === undefined ? null : { len: 2, text: simple, escape: true };
+    return simple === undefined ? 0 : yieldText(2, simple, true);
   }
-  if (c === 0x25) {
-    const p = percentSequence(s, i);
-    return p && { ...p, escape: false };
-  }
+  if (c === 0x25) return percentAt(s, i);
   if (c === 0x26) {
-    const m = /^&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([a-z]{2,6}));/.exec(s.slice(i, i + 12));
-    if (!m) return null;
+    ENTITY.lastIndex = i;
+    const m = ENTITY.exec(s);
+    if (!m) return 0;
     const cp = m[1] !== undefined ? Number(m[1]) : m[2] !== undefined ? parseInt(m[2], 16) : -1;
-    if (cp > 0x10ffff) return null;
+    if (cp > 0x10ffff) return 0;
     const text = cp >= 0 ? String.fromCodePoint(cp) : NAMED_ENTITIES[m[3]!];
-    return text === undefined ? null : { len: m[0].length, text, escape: false };
+    return text === undefined ? 0 : yieldText(m[0].length, text, false);
   }
   const f = folded(c);
-  return f === null ? null : { len: 1, text: f, escape: false };
+  return f === null ? 0 : yieldText(1, f, false);
 }
 
 /**
@@ -90,35 +103,42 @@ function decodeAt(s: string, i: number): { len: number; text: string; escape: bo
  * Linear: every step consumes at least one source character and yields at most two.
  */
 export function decodedView(s: string): DecodedView | null {
-  let parts: string[] | null = null;
+  let buf: Uint16Array | null = null;
   let origin: Int32Array | null = null;
   let out = 0;
-  let copiedTo = 0;
   let unescaped = false;
   for (let i = 0; i < s.length; ) {
     const c = s.charCodeAt(i);
-    const d = c === 0x5c || c === 0x25 || c === 0x26 || c >= 0xa0 ? decodeAt(s, i) : null;
-    if (d === null) {
+    const len = c === 0x5c || c === 0x25 || c === 0x26 || c >= 0xa0 ? decodeAt(s, i) : 0;
+    if (len === 0) {
+      if (buf !== null) {
+        buf[out] = c;
+        origin![out++] = i;
+      }
       i++;
       continue;
     }
-    if (parts === null || origin === null) {
-      parts = [];
+    if (buf === null || origin === null) {
+      buf = new Uint16Array(s.length);
       origin = new Int32Array(s.length + 1);
+      for (; out < i; out++) {
+        buf[out] = s.charCodeAt(out);
+        origin[out] = out;
+      }
     }
-    for (let k = copiedTo; k < i; k++) origin[out++] = k;
-    parts.push(s.slice(copiedTo, i), d.text);
-    for (let k = 0; k < d.text.length; k++) origin[out++] = i;
-    unescaped ||= d.escape;
-    i += d.len;
-    copiedTo = i;
+    for (let k = 0; k < yielded.length; k++) {
+      buf[out] = yielded.charCodeAt(k);
+      origin[out++] = i;
+    }
+    unescaped ||= yieldedEscape;
+    i += len;
   }
-  if (parts === null || origin === null) return null;
-  for (let k = copiedTo; k < s.length; k++) origin[out++] = k;
-  parts.push(s.slice(copiedTo));
+  if (buf === null || origin === null) return null;
   origin[out] = s.length;
-  return { text: parts.join(''), origin: origin.subarray(0, out + 1), unescaped };
+  return { text: utf16.decode(buf.subarray(0, out)), origin: origin.subarray(0, out + 1), unescaped };
 }
+
+const utf16 = new TextDecoder('utf-16le');
 
 /** Runs of the base64 (or base64url) alphabet long enough to hide a secret. */
 const BASE64_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
