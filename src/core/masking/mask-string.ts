@@ -23,13 +23,14 @@ const INTEGER = /^-?\d{9,19}$/;
 
 /**
  * Masks a JSON number given by its literal text (exactly as written, e.g. `4111111111111111`):
- * integers of 9 to 19 digits can be phone, card or social security numbers. Everything else
- * (decimals, exponents, short integers) is returned unchanged.
+ * integers of 9 to 19 digits (sign aside) can be phone, card or social security numbers and become
+ * their marker. Everything else (decimals, exponents, short integers) is returned unchanged.
  */
 export function maskNumberText(literal: string, opts: MaskOptions, budget?: MaskBudget, stats?: MaskStats): MaskedNumber {
   if (!INTEGER.test(literal)) return { kind: 'number', text: literal };
-  const masked = maskString(literal, opts, budget, stats);
-  return masked === literal ? { kind: 'number', text: literal } : { kind: 'string', text: masked };
+  const digits = literal.replace(/^-/, '');
+  const masked = maskString(digits, opts, budget, stats);
+  return masked === digits ? { kind: 'number', text: literal } : { kind: 'string', text: masked };
 }
 
 const SPLIT_CATEGORIES: readonly MaskCategory[] = ['credit-card', 'phone', 'ssn'];

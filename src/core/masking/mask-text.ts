@@ -1,5 +1,5 @@
 /** maskText: replace sensitive substrings of one string with typed markers. */
-import { MaskBudgetExceeded, type MaskBudget } from './budget';
+import { MaskBudgetExceeded, remainingMs, type MaskBudget } from './budget';
 import type { Region } from './builtin-rules';
 import { MARKERS } from './markers';
 import { findRegions, findRegionsIn } from './scanner';
@@ -21,8 +21,8 @@ const MAX_PASSES = 4;
  * Throws MaskRuleError when an enabled custom rule is invalid; never otherwise.
  */
 export function maskText(text: string, opts: MaskOptions, budget?: MaskBudget): MaskTextResult {
-  if (budget?.exceeded) return { text: MARKERS.withheld, spans: [] };
   try {
+    remainingMs(budget);
     return maskWithin(text, opts, budget);
   } catch (e) {
     if (e instanceof MaskBudgetExceeded) return { text: MARKERS.withheld, spans: [] };
