@@ -112,11 +112,6 @@ function isBasicCredential(token: string): boolean {
   return decoded.includes(':') && !decoded.includes('\uFFFD') && !/[\u0000-\u001f]/.test(decoded);
 }
 
-/** A bare 40-character AWS secret access key: base64 alphabet with upper, lower and digit. */
-function isAwsSecret(token: string): boolean {
-  return /[A-Z]/.test(token) && /[a-z]/.test(token) && /\d/.test(token);
-}
-
 const EMAIL_CHAR = '[\\p{L}\\p{M}\\p{N}._%+-]';
 const DOMAIN_CHAR = '[\\p{L}\\p{M}\\p{N}-]';
 
@@ -178,8 +173,8 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     id: 'url-credentials',
     category: 'sensitive-key',
     // scheme://user:password@host: the password, read up to the '@' (never past a '/' or space,
-    // so each candidate reads only its own URL)
-    source: '(?<![\\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s/:@]{0,64}:',
+    // so each candidate reads only its own URL); anchored on '://', cheap to look for
+    source: '://[^\\s/:@]{0,64}:',
     resolve: (m, start, { text }) => {
       let i = start + m.length;
       while (i < text.length && !/[\s/@]/.test(text[i]!)) i++;
@@ -245,12 +240,6 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       ].join('|') +
       ')',
     resolve: whole('api-key', MARKERS.apiKey, (m) => !m.startsWith('sk-') || hasLetterAndDigit(m.slice(3))),
-  },
-  {
-    id: 'aws-secret',
-    category: 'api-key',
-    source: '(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=_-])',
-    resolve: whole('api-key', MARKERS.apiKey, isAwsSecret),
   },
   {
     id: 'credit-card',

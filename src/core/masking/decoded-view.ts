@@ -143,15 +143,26 @@ const utf16 = new TextDecoder('utf-16le');
 /** Runs of the base64 (or base64url) alphabet long enough to hide a secret. */
 const BASE64_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
 
-/** Base64 runs of `s` whose decoding is printable UTF-8 text, with that text. */
-export function base64Texts(s: string): Array<{ start: number; end: number; text: string }> {
-  const out: Array<{ start: number; end: number; text: string }> = [];
+/** A run of the base64 alphabet, with its decoding when that is printable UTF-8 text. */
+export interface Base64Run {
+  start: number;
+  end: number;
+  token: string;
+  text: string | null;
+}
+
+/** Runs of 16+ characters of the base64 (or base64url) alphabet in `s`. */
+export function base64Runs(s: string): Base64Run[] {
+  const out: Base64Run[] = [];
   BASE64_RUN.lastIndex = 0;
   for (let m = BASE64_RUN.exec(s); m !== null; m = BASE64_RUN.exec(s)) {
     const token = m[0];
-    if (/[+/]/.test(token) && /[_-]/.test(token)) continue;
-    const text = Buffer.from(token, /[_-]/.test(token) ? 'base64url' : 'base64').toString('utf8');
-    if (text.length >= 4 && isPrintable(text)) out.push({ start: m.index, end: m.index + token.length, text });
+    let text: string | null = null;
+    if (!(/[+/]/.test(token) && /[_-]/.test(token))) {
+      text = Buffer.from(token, /[_-]/.test(token) ? 'base64url' : 'base64').toString('utf8');
+      if (text.length < 4 || !isPrintable(text)) text = null;
+    }
+    out.push({ start: m.index, end: m.index + token.length, token, text });
   }
   return out;
 }

@@ -5,8 +5,9 @@
 import { remainingMs, type MaskBudget } from './budget';
 import { BUILTIN_RULES, type BuiltinRule, type Region, type ScanContext } from './builtin-rules';
 import { compileCustomRule, customMatches } from './custom-rules';
-import { base64Texts, decodedView } from './decoded-view';
-import { customMarker } from './markers';
+import { base64Runs, decodedView } from './decoded-view';
+import { isAwsSecretKey } from './validators';
+import { customMarker, MARKERS } from './markers';
 import type { MaskOptions } from './types';
 
 interface Combined {
@@ -135,7 +136,14 @@ function builtinAndDecodedRegions(text: string, opts: MaskOptions, budget: MaskB
       extra.push({ ...r, start: view.origin[r.start]!, end: view.origin[r.end]!, replacement });
     }
   }
-  for (const b of base64Texts(text)) {
+  for (const b of base64Runs(text)) {
+    // a bare AWS secret access key is a base64 run of its own (found here, not by a rule: a rule
+    // would read 40 characters at the start of every word)
+    if (opts.enabled['api-key'] && isAwsSecretKey(b.token)) {
+      extra.push({ kind: 'masked', start: b.start, end: b.end, category: 'api-key', marker: MARKERS.apiKey, replacement: MARKERS.apiKey });
+      continue;
+    }
+    if (b.text === null) continue;
     const inside = builtinAndDecodedRegions(b.text, opts, budget, depth + 1).find((r) => r.kind === 'masked');
     if (inside?.kind === 'masked') extra.push({ kind: 'masked', start: b.start, end: b.end, category: inside.category, marker: inside.marker, replacement: inside.marker });
   }

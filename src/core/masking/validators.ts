@@ -66,3 +66,11 @@ export function isMaskableIPv6(candidate: string): boolean {
 export function hasLetterAndDigit(token: string): boolean {
   return /[A-Za-z]/.test(token) && /\d/.test(token);
 }
+
+/**
+ * A bare AWS secret access key: exactly 40 characters of the base64 alphabet with an upper-case
+ * letter, a lower-case letter and a digit (hex digests are single-case, words have no digits).
+ */
+export function isAwsSecretKey(token: string): boolean {
+  return token.length === 40 && /^[A-Za-z0-9+/]+$/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && /\d/.test(token);
+}
