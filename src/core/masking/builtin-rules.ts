@@ -112,6 +112,9 @@ function isBasicCredential(token: string): boolean {
   return decoded.includes(':') && !decoded.includes('\uFFFD') && !/[\u0000-\u001f]/.test(decoded);
 }
 
+/** An unquoted type name after `password:` is a declaration (`pw: str`), not a secret. */
+const TYPE_NAME = /^(?:str|string|int|integer|bool|boolean|number|float|bytes|any|none|null|undefined|object|secretstr|required|optional)$/i;
+
 const EMAIL_CHAR = '[\\p{L}\\p{M}\\p{N}._%+-]';
 const DOMAIN_CHAR = '[\\p{L}\\p{M}\\p{N}-]';
 
@@ -159,14 +162,64 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
     id: 'setting-secret',
     category: 'sensitive-key',
-    // password=..., --api-key ..., api_key: ..., CLIENT_SECRET=... in free text (YAML, env, CLI)
-    source: '(?<![\\w-])-{0,2}[A-Za-z][\\w-]{0,39}(?:=|: ?)(?=[^\\s&,;<>\\[\\](){}])',
+    // password=..., --api-key=..., _authToken=..., api_key: ..., CLIENT_SECRET=... in free text
+    // (YAML, env, CLI); `secret_key = '...'` (spaces around '=') only with a quoted value, so code
+    // like `password = getPassword()` stays
+    source: '(?<![\\w-])[-_]{0,2}[A-Za-z][\\w.-]{0,39}(?:=|: ?|[ \\t]{1,3}=[ \\t]{0,3}(?=["\'])|[ \\t]{1,3}:[ \\t]{0,3}(?=["\']))(?=[^\\s&,;<>\\[\\](){}])',
     resolve: (m, start, { text }) => {
-      const sep = /=|: ?/.exec(m)!;
-      if (!isSecretSettingName(m.slice(0, sep.index).replace(/^-+/, ''))) return null;
+      const sep = /[ \t]*(?:=|:)[ \t]*$/.exec(m)!;
+      const name = m.slice(0, sep.index).replace(/^[-_]+/, '');
+      if (!isSecretSettingName(name.slice(name.lastIndexOf('.') + 1))) return null;
       const v = settingValue(text, start + m.length);
-      if (v.end === v.start) return null;
-      return secretValue(text.slice(v.start, v.end), v.start);
+      const value = text.slice(v.start, v.end);
+      if (value === '' || (v.start === start + m.length && TYPE_NAME.test(value))) return null;
+      return secretValue(value, v.start);
+    },
+  },
+  {
+    id: 'xml-secret',
+    category: 'sensitive-key',
+    // <password>value</password>: the element's text, up to the next '<'
+    source: '<[A-Za-z_][\\w.:-]{0,39}>(?=[^<\\s])',
+    resolve: (m, start, { text }) => {
+      if (!isSecretSettingName(m.slice(1, -1))) return null;
+      let i = start + m.length;
+      while (i < text.length && text[i] !== '<' && text[i] !== '\n') i++;
+      return secretValue(text.slice(start + m.length, i), start + m.length);
+    },
+  },
+  {
+    id: 'prose-secret',
+    category: 'sensitive-key',
+    // "the password is "x"" / "password was: x": a quoted value, or a token with a digit or symbol
+    source: '(?<![\\w-])(?:[Pp]ass(?:word|phrase|code)|PASS(?:WORD|PHRASE|CODE)|PIN)[ \\t]{1,3}(?:is|was|IS|WAS)(?::|[ \\t]*:)?[ \\t]{1,3}(?=\\S)',
+    resolve: (m, start, { text }) => {
+      const v = settingValue(text, start + m.length);
+      const value = text.slice(v.start, v.end);
+      const quoted = v.start > start + m.length;
+      if (value === '' || (!quoted && !/[\d\W_]/.test(value.replace(/[.,;:!?]+$/, '')))) return null;
+      const end = quoted ? v.end : v.start + value.replace(/[.,;:!?]+$/, '').length;
+      return secretValue(text.slice(v.start, end), v.start);
+    },
+  },
+  {
+    id: 'cli-userinfo',
+    category: 'sensitive-key',
+    // curl -u user:password, --user user:password: the password
+    source: '(?<!\\S)(?:-u|--user)(?:[ \\t]{1,3}|=)[\'"]?[^\\s:\'"]{1,64}:(?=[^\\s\'"])',
+    resolve: (m, start, { text }) => {
+      const v = settingValue(text, start + m.length);
+      return v.end > v.start ? secretValue(text.slice(v.start, v.end), v.start) : null;
+    },
+  },
+  {
+    id: 'cookie-header',
+    category: 'sensitive-key',
+    // Cookie: a=1; b=2 / Set-Cookie: ...: every value of the header
+    source: '(?<![\\w-])(?:[Ss]et-)?[Cc](?:OOKIE|ookie):[ \\t]{0,8}(?=\\S)',
+    resolve: (m, start, { text }) => {
+      const end = headerValueEnd(text, start + m.length);
+      return masked('sensitive-key', MARKERS.secret, start + m.length, end);
     },
   },
   {
@@ -235,6 +288,10 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
         'gh[pousr]_[A-Za-z0-9]{36,}', // GitHub tokens
         'github_pat_[A-Za-z0-9_]{22,}', // GitHub fine-grained PAT
         'xox[abposr]-[A-Za-z0-9-]{10,}', // Slack
+        'hooks\\.slack\\.com/services/[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]{16,}', // Slack webhook
+        'hf_[A-Za-z0-9]{30,}', // Hugging Face
+        'glpat-[A-Za-z0-9_-]{20,}', // GitLab
+        'npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])', // npm
         '(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])', // AWS access key id
         'AIza[0-9A-Za-z_-]{35}(?![\\w-])', // Google API key
       ].join('|') +
@@ -257,7 +314,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
     id: 'phone-international',
     category: 'phone',
-    source: '(?<![\\w+])\\+(?:\\d{8,15}|\\d{1,3}(?:[ .-]?\\(\\d{1,4}\\))?(?:[ .-]\\d{1,8}){1,6})(?!\\w|[ .-]\\d)',
+    source: '(?<![\\w+])(?:\\+|(?<![\\d.,-])00(?=[1-9]))(?:\\d{8,15}|\\d{1,3}(?!\\d)(?:[ .-]?\\(\\d{1,4}\\))?(?:[ .-]\\d{1,8}(?!\\d)){1,6})(?!\\w|[ .-]\\d)',
     resolve: whole('phone', MARKERS.phone, hasPhoneDigitCount),
   },
   {

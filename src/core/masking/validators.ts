@@ -45,9 +45,13 @@ export function hasPhoneDigitCount(candidate: string): boolean {
   return n >= 8 && n <= 15;
 }
 
-/** Dotted quad whose octets are all 0-255. */
+/**
+ * Dotted quad whose octets are all 0-255, other than loopback (127/8) and the unspecified 0.0.0.0,
+ * which identify no one.
+ */
 export function isIPv4(candidate: string): boolean {
   const parts = candidate.split('.');
+  if (parts[0] === '127' || candidate === '0.0.0.0') return false;
   return parts.length === 4 && parts.every((p) => p.length >= 1 && p.length <= 3 && /^\d+$/.test(p) && Number(p) <= 255);
 }
 
