@@ -29,6 +29,15 @@ describe('masking: encoded and hidden PII (issue 12)', () => {
     ['CLI flag password', 'mysql --password=hunter2 -h db', 'mysql --password=[SECRET] -h db'],
     ['quoted YAML password with a space', 'password: "hunter 2"', 'password: "[SECRET]"'],
     ['truncated JSON secret', '{"password":"trunc', '{"password":"[SECRET]'],
+    ['Hugging Face, GitLab and npm tokens', 'hf_aBcDeFgHiJkLmNoPqRsTuVwXyZ012345 glpat-xY9zAb3Cd4Ef5Gh6Ij7K', '[API_KEY] [API_KEY]'],
+    ['npm _authToken setting', '//registry.npmjs.org/:_authToken=abc123', '//registry.npmjs.org/:_authToken=[SECRET]'],
+    ['Cookie header', 'Cookie: sessionid=8f14e45f; csrftoken=abc\nHost: x', 'Cookie: [SECRET]\nHost: x'],
+    ['XML password element', '<password>Sunshine#2025</password>', '<password>[SECRET]</password>'],
+    ['password in prose, quoted', 'The password is "Marmalade-77", do not share it', 'The password is "[SECRET]", do not share it'],
+    ['curl -u user:password', 'curl -u admin:Pa55w0rd! https://jenkins.local', 'curl -u admin:[SECRET] https://jenkins.local'],
+    ['spaced assignment of a quoted secret', "config.secret_key = 'x9Y8w7V6u5T4s3R2'", "config.secret_key = '[SECRET]'"],
+    ['00-prefixed international phone', 'Fax: 0044 20 7946 0000', 'Fax: [PHONE]'],
+    ['Azure AccountKey', 'AccountName=acct;AccountKey=Zm9vYmFy==;Suffix=x', 'AccountName=acct;AccountKey=[SECRET];Suffix=x'],
   ];
   for (const [name, input, expected] of cases) {
     it(name, () => {
@@ -38,7 +47,19 @@ describe('masking: encoded and hidden PII (issue 12)', () => {
   }
 
   it('leaves text that only looks encoded: base64 of prose, hashes, timestamps', () => {
-    for (const s of ['aGVsbG8gd29ybGQgaG93IGFyZSB5b3U=', 'sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709', 'ts 1715940930 ms 1715940930123', 'a\\nb\\t"c"', '100% sure, 50%off', '&amp; &lt;b&gt;']) {
+    for (const s of [
+      'aGVsbG8gd29ybGQgaG93IGFyZSB5b3U=',
+      'sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709',
+      'ts 1715940930 ms 1715940930123',
+      'a\\nb\\t"c"',
+      '100% sure, 50%off',
+      '&amp; &lt;b&gt;',
+      'GET from 127.0.0.1 and 0.0.0.0',
+      'def check(pw: str, password: string):',
+      'const password = getPassword();',
+      'The password is required.',
+      'compass=north bypass=1',
+    ]) {
       assert.equal(mask(s), s, s);
     }
   });
