@@ -8,7 +8,7 @@ import { compileCustomRule, customMatches } from './custom-rules';
 import { base64Runs, decodedView } from './decoded-view';
 import { isAwsSecretKey } from './validators';
 import { customMarker, MARKERS } from './markers';
-import type { MaskOptions } from './types';
+import { MASK_CATEGORIES, type MaskOptions } from './types';
 
 interface Combined {
   re: RegExp;
@@ -17,7 +17,7 @@ interface Combined {
   tail: RegExp[];
 }
 
-const combinedCache = new Map<string, Combined>();
+const combinedCache = new Map<number, Combined>();
 
 function assertNoCapturingGroups(rule: BuiltinRule): void {
   const groups = new RegExp(`${rule.source}|`, 'u').exec('')!.length - 1;
@@ -25,10 +25,11 @@ function assertNoCapturingGroups(rule: BuiltinRule): void {
 }
 
 function combinedFor(opts: MaskOptions): Combined {
-  const rules = BUILTIN_RULES.filter((r) => r.category === null || opts.enabled[r.category]);
-  const key = rules.map((r) => r.id).join(',');
+  let key = 0;
+  for (let i = 0; i < MASK_CATEGORIES.length; i++) if (opts.enabled[MASK_CATEGORIES[i]!]) key |= 1 << i;
   let c = combinedCache.get(key);
   if (!c) {
+    const rules = BUILTIN_RULES.filter((r) => r.category === null || opts.enabled[r.category]);
     rules.forEach(assertNoCapturingGroups);
     const alternation = (from: number) =>
       rules
