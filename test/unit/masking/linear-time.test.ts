@@ -30,13 +30,20 @@ describe('masking: linear time on adversarial input', function () {
     assert.ok(!r.out.includes('415-555-0132') && !r.out.includes('jane@corp.example'), 'PII in it is masked');
   });
 
+  /** Fastest of 3 runs: a load spike or GC pause on the shared machine hits one run, not all. */
+  const fastest = (text: string) => {
+    const runs = [timeMask(text), timeMask(text), timeMask(text)];
+    assert.ok(runs.every((r) => !r.exceeded));
+    return Math.min(...runs.map((r) => r.ms));
+  };
+
   for (const shape of ADVERSARIAL_SHAPES) {
     it(`1 MB of ${shape.name}: under the limit, and about linear (1 MB vs 256 KB)`, () => {
-      const small = timeMask(shape.build(MB / 4));
-      const big = timeMask(shape.build(MB));
-      assert.ok(big.ms < LIMIT_MS && !big.exceeded, `${big.ms.toFixed(0)} ms`);
-      // quadratic would be 16x; allow noise on small figures
-      assert.ok(big.ms < 10 * small.ms + 200, `256 KB ${small.ms.toFixed(0)} ms, 1 MB ${big.ms.toFixed(0)} ms`);
+      const small = fastest(shape.build(MB / 4));
+      const big = fastest(shape.build(MB));
+      assert.ok(big < LIMIT_MS, `${big.toFixed(0)} ms`);
+      // linear is 4x, quadratic 16x; some slack for noise on small figures
+      assert.ok(big < 8 * small + 100, `256 KB ${small.toFixed(0)} ms, 1 MB ${big.toFixed(0)} ms`);
     });
   }
 });
