@@ -1,5 +1,5 @@
 /** maskText: replace sensitive substrings of one string with typed markers. */
-import { MaskBudgetExceeded, remainingMs, type MaskBudget } from './budget';
+import { maskBudget, MaskBudgetExceeded, remainingMs, type MaskBudget } from './budget';
 import type { Region } from './builtin-rules';
 import { MARKERS } from './markers';
 import { findRegions, findRegionsIn } from './scanner';
@@ -16,11 +16,12 @@ const MAX_PASSES = 4;
 
 /**
  * Masks `text` per `opts`. Spans (masked and writer-redacted) are offsets into the returned text;
- * markers of this engine already in `text` are reported as masked spans too. When `budget` runs
- * out, the whole text is withheld (`[WITHHELD]`, no spans) and `budget.exceeded` is set.
+ * markers of this engine already in `text` are reported as masked spans too. When `budget` (by
+ * default a fresh one for this text alone) runs out, the whole text is withheld (`[WITHHELD]`, no
+ * spans) and `budget.exceeded` is set.
  * Throws MaskRuleError when an enabled custom rule is invalid; never otherwise.
  */
-export function maskText(text: string, opts: MaskOptions, budget?: MaskBudget): MaskTextResult {
+export function maskText(text: string, opts: MaskOptions, budget: MaskBudget = maskBudget()): MaskTextResult {
   try {
     remainingMs(budget);
     return maskWithin(text, opts, budget);
@@ -30,7 +31,7 @@ export function maskText(text: string, opts: MaskOptions, budget?: MaskBudget): 
   }
 }
 
-function maskWithin(text: string, opts: MaskOptions, budget: MaskBudget | undefined): MaskTextResult {
+function maskWithin(text: string, opts: MaskOptions, budget: MaskBudget): MaskTextResult {
   let current = text;
   let regions = findRegions(current, opts, budget);
   for (let pass = 1; pass < MAX_PASSES; pass++) {
