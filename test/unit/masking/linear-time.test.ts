@@ -39,10 +39,18 @@ describe('masking: linear time on adversarial input', function () {
 
   for (const shape of ADVERSARIAL_SHAPES) {
     it(`1 MB of ${shape.name}: under the limit, and about linear (1 MB vs 256 KB)`, () => {
-      const small = fastest(shape.build(MB / 4));
-      const big = fastest(shape.build(MB));
+      const smallText = shape.build(MB / 4);
+      const bigText = shape.build(MB);
+      // linear is 4x, quadratic 16x; a busy machine (GC of a big heap, other processes) can inflate
+      // one pair of measurements, so the pair is measured again, up to 3 times, before failing
+      let small = 0;
+      let big = 0;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        small = fastest(smallText);
+        big = fastest(bigText);
+        if (big < 8 * small + 100) break;
+      }
       assert.ok(big < LIMIT_MS, `${big.toFixed(0)} ms`);
-      // linear is 4x, quadratic 16x; some slack for noise on small figures
       assert.ok(big < 8 * small + 100, `256 KB ${small.toFixed(0)} ms, 1 MB ${big.toFixed(0)} ms`);
     });
   }
