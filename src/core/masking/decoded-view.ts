@@ -140,8 +140,33 @@ export function decodedView(s: string): DecodedView | null {
 
 const utf16 = new TextDecoder('utf-16le');
 
-/** Runs of the base64 (or base64url) alphabet long enough to hide a secret. */
-const BASE64_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
+/**
+ * Runs of the base64 (or base64url) alphabet long enough to hide a secret; `=` padding ends a run
+ * whatever follows it (`…bQ==jane` is a run and a word).
+ */
+const BASE64_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}(?:={1,2}|(?![A-Za-z0-9+/=_-]))/g;
+
+/**
+ * Whether `s` may hold something decodedView decodes (a quick over-approximation: the Indic digit
+ * blocks are taken with their scripts).
+ */
+const MAY_DECODE =
+  /\\[u"'\\/bfnrtx]|%[0-9A-Fa-f]{2}|&(?:#|[a-z]{2,6};)|[\u00a0\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u0f29\u1040-\u1049\u17e0-\u1819\u2000-\u2015\u202f\u2212\u3000\ufe63\ufe6b\uff01-\uff5e]/;
+
+export function mayHoldEscapes(s: string): boolean {
+  return MAY_DECODE.test(s);
+}
+
+const BASE64_CHAR = /[A-Za-z0-9+/=_-]/;
+
+/** Whether 16 base64 characters end at `end` or start at `start` (a run next to that place). */
+export function base64RunTouches(s: string, start: number, end: number): boolean {
+  let before = 0;
+  while (before < 16 && end - before - 1 >= 0 && BASE64_CHAR.test(s[end - before - 1]!)) before++;
+  let after = 0;
+  while (after < 16 && start + after < s.length && BASE64_CHAR.test(s[start + after]!)) after++;
+  return before === 16 || after === 16;
+}
 
 /** A run of the base64 alphabet, with its decoding when that is printable UTF-8 text. */
 export interface Base64Run {

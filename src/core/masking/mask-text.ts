@@ -2,6 +2,7 @@
 import { maskBudget, MaskBudgetExceeded, remainingMs, type MaskBudget } from './budget';
 import type { Region } from './builtin-rules';
 import { MARKERS } from './markers';
+import { base64RunTouches, mayHoldEscapes } from './decoded-view';
 import { findRegions, findRegionsIn } from './scanner';
 import type { MaskOptions, MaskSpan, MaskTextResult } from './types';
 
@@ -37,7 +38,11 @@ function maskWithin(text: string, opts: MaskOptions, budget: MaskBudget): MaskTe
   for (let pass = 1; pass < MAX_PASSES; pass++) {
     if (!regions.some((r) => changes(current, r))) break;
     const result = render(current, regions);
-    const settled = neighbourhoods(result).every(([from, to]) => !findRegionsIn(result.text, opts, from, to, budget).some((r) => changes(result.text, r)));
+    // a marker can also complete an encoded run next to it (`…bQ` + `[EMAIL]`): with escapes in
+    // the text or a base64 run touching a marker, the check rescans everything, decodings included
+    const settled = mayHoldEscapes(result.text) || result.spans.some((s) => base64RunTouches(result.text, s.end, s.start))
+      ? !findRegions(result.text, opts, budget).some((r) => changes(result.text, r))
+      : neighbourhoods(result).every(([from, to]) => !findRegionsIn(result.text, opts, from, to, budget).some((r) => changes(result.text, r)));
     if (settled) return result;
     current = result.text;
     regions = findRegions(current, opts, budget);
