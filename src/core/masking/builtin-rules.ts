@@ -156,7 +156,10 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       const v = start + m.length;
       if (text[v] === '"') return secretValue(text.slice(v + 1, jsonStringEnd(text, v + 1)), v + 1);
       if (!/[-\d]/.test(text[v]!) || (text[v] === '-' && !/\d/.test(text[v + 1] ?? ''))) return null;
-      return masked('sensitive-key', MARKERS.secret, v, jsonNumberEnd(text, v), `"${MARKERS.secret}"`);
+      // a number glued to more token characters (`12wJalr…`) is one unquoted value: all of it
+      let end = jsonNumberEnd(text, v);
+      while (end < text.length && /[\w+/=-]/.test(text[end]!)) end++;
+      return masked('sensitive-key', MARKERS.secret, v, end, `"${MARKERS.secret}"`);
     },
   },
   {

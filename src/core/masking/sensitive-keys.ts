@@ -2,6 +2,7 @@
  * Names of JSON keys (and `key=value` settings) whose value is secret as a whole, matched like the
  * writer does: as lowercase substrings of the key.
  */
+import { OWN_MARKER_SOURCE } from './markers';
 
 /** Substrings marking a JSON object key as sensitive (its whole value becomes `[SECRET]`). */
 export const SENSITIVE_KEY_PARTS: readonly string[] = [
@@ -40,9 +41,14 @@ const NOT_SENSITIVE =
 /** Short names that are secrets only as the whole key (`pass`, but not `passenger` or `bypass`). */
 const SENSITIVE_WHOLE_KEYS = new Set(['pass', 'pwd', 'pw', 'pin', 'otp', 'passcode', 'sessionid', 'session_id', 'sid']);
 
-/** True when a JSON object key names a secret value. */
+const OWN_MARKERS = new RegExp(OWN_MARKER_SOURCE, 'g');
+
+/**
+ * True when a JSON object key names a secret value. The engine's markers in a key are not names
+ * (`[EMAIL]` is a masked address, not an `email` key), so masking a masked value changes nothing.
+ */
 export function isSensitiveKey(key: string): boolean {
-  const k = key.toLowerCase();
+  const k = key.replace(OWN_MARKERS, '').toLowerCase();
   if (SENSITIVE_WHOLE_KEYS.has(k)) return true;
   if (!SENSITIVE_KEY_PARTS.some((part) => k.includes(part))) return false;
   return !NOT_SENSITIVE.test(k);
