@@ -8,31 +8,18 @@ import { compileCustomRule } from './custom-rules';
 import { MARKERS, ownMarkerCategory } from './markers';
 import { secretValueKind } from './secret-values';
 import { isSensitiveKey } from './sensitive-keys';
-import { addSpansToStats, countSpan, emptyMaskStats } from './stats';
-import { maskText } from './mask-text';
+import { countSpan, emptyMaskStats } from './stats';
+import { maskBudget, DEFAULT_MASK_BUDGET_MS, type MaskBudget } from './budget';
+import { maskNumberText, maskSplitNumber, maskString } from './mask-string';
 import { WRITER_SECRET_VALUE, writerMarkerCategory } from './writer-markers';
 import type { MaskOptions, MaskStats, MaskValueResult } from './types';
 
-// ---- The text-level engine, seen through the API of issue 12a (mask-string.ts, budget.ts):
-// maskString / maskNumberText / maskSplitNumber and MaskBudget. On merge these adapters become
-// re-exports/imports of theirs; until then they call maskText.
+// ---- The text-level engine (mask-string.ts, budget.ts)
+
+export { maskBudget, DEFAULT_MASK_BUDGET_MS, type MaskBudget };
 
 /** Put in place of every string, number and key not yet scanned when an entry's budget ran out. */
-export const WITHHELD_MARKER = '[WITHHELD]';
-
-/** A time budget shared by everything masked for one entry (request, response, plaintext fields). */
-export interface MaskBudget {
-  /** performance.now() after which masking stops. */
-  readonly deadline: number;
-  /** Set once the deadline passed: every value not yet scanned was withheld. */
-  exceeded: boolean;
-}
-
-export const DEFAULT_MASK_BUDGET_MS = 2000;
-
-export function maskBudget(ms: number = DEFAULT_MASK_BUDGET_MS): MaskBudget {
-  return { deadline: performance.now() + ms, exceeded: false };
-}
+export const WITHHELD_MARKER = MARKERS.withheld;
 
 /** Masks one string (a value or an object key) within the budget and counts its spans into `stats`. */
 export function maskTextWithin(text: string, opts: MaskOptions, budget?: MaskBudget, stats?: MaskStats): string {
@@ -40,25 +27,11 @@ export function maskTextWithin(text: string, opts: MaskOptions, budget?: MaskBud
     budget.exceeded = true;
     return WITHHELD_MARKER;
   }
-  const r = maskText(text, opts);
-  if (stats) addSpansToStats(stats, r.spans);
-  return r.text;
+  return maskString(text, opts, budget, stats);
 }
 
-const INTEGER = /^-?\d{9,19}$/;
-
-/** A number literal after masking: unchanged, or the string replacing it (a card, phone, SSN). */
-function maskNumberWithin(literal: string, opts: MaskOptions, budget: MaskBudget | undefined, stats: MaskStats): { kind: 'number' | 'string'; text: string } {
-  if (!INTEGER.test(literal)) return { kind: 'number', text: literal };
-  const digits = literal.replace(/^-/, '');
-  const masked = maskTextWithin(digits, opts, budget, stats);
-  return masked === digits ? { kind: 'number', text: literal } : { kind: 'string', text: masked };
-}
-
-/** Per array element, the marker replacing it when it is part of a number split across elements (12a's maskSplitNumber). */
-function maskSplitWithin(parts: ReadonlyArray<string | null>, _opts: MaskOptions, _budget: MaskBudget | undefined, _stats: MaskStats): Array<string | null> {
-  return parts.map(() => null);
-}
+const maskNumberWithin = (literal: string, opts: MaskOptions, budget: MaskBudget | undefined, stats: MaskStats) => maskNumberText(literal, opts, budget, stats);
+const maskSplitWithin = (parts: ReadonlyArray<string | null>, opts: MaskOptions, budget: MaskBudget | undefined, stats: MaskStats) => maskSplitNumber(parts, opts, budget, stats);
 
 // ---- The traversal
 
