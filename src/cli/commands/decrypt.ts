@@ -3,7 +3,7 @@ import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOp
 import type { DecryptedEntry } from '../../core/model';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { onePositional, withEngine } from '../context';
-import type { Output } from '../output';
+import { terminalSafeValue as v, type Output } from '../output';
 
 export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
 
@@ -16,11 +16,11 @@ export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
 
 function entryText(e: DecryptedEntry, mask: MaskOptions): string {
   const j = maskedEntryJson(e, mask);
-  const head = `#${e.index} ${e.timestamp ?? '-'} ${e.record.interactionType ?? ''} ${e.record.modelIdentifier ?? ''} key=${e.key ?? '-'} ${e.status}`;
+  const head = `#${e.index} ${v(e.timestamp ?? '-')} ${v(e.record.interactionType ?? '')} ${v(e.record.modelIdentifier ?? '')} key=${v(e.key ?? '-')} ${e.status}`;
   const lines = [head.replace(/ +/g, ' ')];
   if (j.request !== null) lines.push(`  request:  ${JSON.stringify(j.request)}`);
   if (j.response !== null) lines.push(`  response: ${JSON.stringify(j.response)}`);
-  if (j.error) lines.push(`  error:    ${j.error}`);
+  if (j.error) lines.push(`  error:    ${v(String(j.error))}`);
   return lines.join('\n');
 }
 
@@ -41,7 +41,7 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
         for (const e of await session.decryptEntries(at, Math.min(batch, end - at))) {
           if (e.status === 'error') {
             failed++;
-            if (!args.flags.has('json')) out.warn(`entry ${e.index} (line ${e.line + 1}): ${e.error}`);
+            if (!args.flags.has('json')) out.warn(`entry ${e.index} (line ${e.line + 1}): ${v(e.error ?? '')}`);
           }
           await (args.flags.has('json') ? out.json(maskedEntryJson(e, mask)) : out.line(entryText(e, mask)));
         }

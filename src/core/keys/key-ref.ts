@@ -30,10 +30,41 @@ export const KEY_REF_SYNTAX = [
 ];
 
 export class KeyRefError extends Error {
-  constructor(readonly input: string, reason: string) {
-    super(`invalid key ref '${input}': ${reason}`);
+  /** The ref as it may be shown: never a value that is or holds key material. */
+  readonly input: string;
+  constructor(input: string, reason: string) {
+    const shown = showableRef(input);
+    super(shown === undefined ? `invalid key ref (not shown): ${reason}` : `invalid key ref '${shown}': ${reason}`);
+    this.input = shown ?? '(not shown)';
     this.name = 'KeyRefError';
   }
+}
+
+/**
+ * Why `text` looks like key material rather than a location (base64 or hex of 24+ random-looking
+ * bytes, as a KEK string `<id>:<base64>` holds); undefined when it does not.
+ */
+export function keyMaterialIn(text: string): string | undefined {
+  if (/[0-9a-fA-F]{48,}/.test(text)) return 'it holds a long hexadecimal string';
+  for (const run of text.match(/[A-Za-z0-9+/_-]{32,}={0,2}/g) ?? []) {
+    const body = run.replace(/=+$/, '');
+    const classes = [/[A-Z]/, /[a-z]/, /[0-9]/].filter((c) => c.test(body)).length;
+    if (classes === 3 && new Set(body).size >= body.length * 0.6) return 'it holds a long base64 string';
+  }
+  return undefined;
+}
+
+/** The ref as it may appear in messages: undefined when it holds key material or names no known scheme. */
+function showableRef(input: string): string | undefined {
+  if (keyMaterialIn(input)) return undefined;
+  const scheme = /^\s*([a-z-]+):/.exec(input)?.[1];
+  return scheme && KEY_REF_SYNTAX.some((s) => s.startsWith(`${scheme}:`)) ? input : undefined;
+}
+
+/** Refuses a ref that is or contains key material, with a message that does not repeat it. */
+function refuseKeyMaterial(input: string): void {
+  const why = keyMaterialIn(input);
+  if (why) throw new KeyRefError(input, `${why}: that looks like key material; give where the key lives (env:NAME, file:PATH, keychain:...), never the key itself`);
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -57,6 +88,7 @@ function vaultSegments(input: string, rest: string, what: string): string[] {
 
 /** Parses a key ref; throws KeyRefError with the expected syntax on anything else. */
 export function parseKeyRef(input: string): KeyRef {
+  refuseKeyMaterial(input);
   const text = input.trim();
   const [scheme, rest] = splitFirst(text, ':');
   if (rest === undefined) {
@@ -65,7 +97,7 @@ export function parseKeyRef(input: string): KeyRef {
   if (rest === '') throw new KeyRefError(input, `nothing after '${scheme}:'`);
   switch (scheme) {
     case 'env': {
-      if (!ENV_NAME.test(rest)) throw new KeyRefError(input, `'${rest}' is not an environment variable name`);
+      if (!ENV_NAME.test(rest)) throw new KeyRefError(input, 'what follows env: is not an environment variable name');
       return { type: 'env', ref: `env:${rest}`, name: rest };
     }
     case 'file':
