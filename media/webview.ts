@@ -341,7 +341,7 @@ function renderMask(): void {
     maskbar.append(el('label', { class: `mask-toggle${m.masked ? '' : ' off'}`, for: id }, cb, m.label));
   }
   const allMasked = mask.every((m) => m.masked);
-  maskbar.append(el('span', { class: allMasked ? 'mask-state ok' : 'mask-state warn', id: 'mask-state' }, allMasked ? 'all masked' : 'some categories shown unmasked'));
+  maskbar.append(el('span', { class: allMasked ? 'mask-state ok' : 'mask-state warn', id: 'mask-state' }, allMasked ? 'all masked' : 'some categories shown unmasked in this editor (audited)'));
 }
 
 // ---------------------------------------------------------------- histogram
@@ -397,10 +397,10 @@ function renderDetail(d: EntryDetail | null): void {
   const head = el('div', { class: 'detail-head' },
     el('strong', {}, `Entry ${d.index + 1}`),
     el('span', { class: 'muted' }, ` line ${d.line + 1} · ${d.id ?? 'no id'} · ${fmtTime(d.time)} · key ${d.key ?? '—'}`),
-    el('span', { class: d.revealed ? 'badge warn' : 'badge', id: 'detail-mask-badge' }, d.revealed ? 'REVEALED (unmasked)' : 'masked'),
+    el('span', { class: d.revealed || mask.some((c) => !c.masked) ? 'badge warn' : 'badge', id: 'detail-mask-badge' }, d.revealed ? 'REVEALED (unmasked)' : mask.some((c) => !c.masked) ? `unmasked: ${mask.filter((c) => !c.masked).map((c) => c.label).join(', ')}` : 'masked'),
     el('span', { class: 'grow' }),
     ...(d.revealed ? [] : [button('Reveal…', 'Show this entry unmasked (asks for confirmation, audited)', () => post({ type: 'reveal', index: d.index }), 'reveal-btn')]),
-    button('Copy JSON', 'Copy this entry as JSON (masked unless revealed)', () => post({ type: 'copyEntry', index: d.index }), 'copy-btn'),
+    button('Copy JSON', 'Copy this entry as JSON, as shown here (the copy says which categories are unmasked)', () => post({ type: 'copyEntry', index: d.index }), 'copy-btn'),
     button('✕', 'Close (Escape)', () => closeDetail(), 'close-detail'),
   );
   const parts: Node[] = [head];

@@ -134,11 +134,22 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.ok(!text.includes(fx.expect.email), 'the e-mail is masked by default');
       assert.ok(text.includes('[EMAIL]'), `masked marker present: ${text}`);
       assert.ok(!JSON.stringify(d.detail.request).includes('sk-test-1234567890'));
-      // turn e-mail masking off for this editor only
-      await p.handle({ type: 'setMask', categories: { email: false } });
+      // unmasking a category is a reveal: declined, nothing changes and nothing is recorded
+      const reveals = () => api.audit.recent.filter((e) => e.action === 'reveal').length;
+      const before = reveals();
+      assert.strictEqual(await p.setMask({ email: false }, false), false);
       await p.handle({ type: 'getDetail', reqId: 9002, index: 0 });
+      assert.ok(!JSON.stringify(lastOf(p, 'detail')!.detail!.request).includes(fx.expect.email), 'declined: still masked');
+      assert.strictEqual(reveals(), before);
+      // confirmed: for this editor only, audited (the category, never a value)
+      assert.strictEqual(await p.setMask({ email: false }, true), true);
+      await p.handle({ type: 'getDetail', reqId: 9003, index: 0 });
       assert.ok(JSON.stringify(lastOf(p, 'detail')!.detail!.request).includes(fx.expect.email));
-      await p.handle({ type: 'setMask', categories: { email: true } });
+      const unmaskAudit = api.audit.recent.filter((e) => e.action === 'reveal').at(-1);
+      assert.ok(unmaskAudit?.detail?.includes('categories unmasked in one editor: email'), JSON.stringify(unmaskAudit));
+      const copied = await p.copyEntry(0);
+      assert.match(copied ?? '', /"masking": "masked except email"/, 'the copy says what it holds');
+      await p.setMask({ email: true });
       // reveal (confirmation answered by the test), audited
       const ok = await vscode.commands.executeCommand<boolean>('encryptedLogs.revealEntry', 1, true);
       assert.strictEqual(ok, true);
@@ -155,8 +166,9 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const text = await p.copyEntry(2);
       assert.ok(text);
       assert.strictEqual(await vscode.env.clipboard.readText(), text);
-      const obj = JSON.parse(text) as { index: number; revealed: boolean };
+      const obj = JSON.parse(text) as { index: number; revealed: boolean; masking: string };
       assert.strictEqual(obj.index, 2);
+      assert.strictEqual(obj.masking, 'masked');
       assert.strictEqual(obj.revealed, false);
       assert.ok(!text.includes(fx.expect.email));
     });
