@@ -9,3 +9,5 @@ export type { DecryptedEntry, LogRecord, KeyVersionInfo } from '../core/model';
 export { VaultClient } from '../core/keys/vault-client';
 export { approleLogin } from '../core/keys/vault-approle';
 export type { AppRoleLogin, AppRoleLoginOptions } from '../core/keys/vault-approle';
+export { parseKeyRef } from '../core/keys/key-ref';
+export { plainHttpWarning } from '../core/keys/vault-tls';

@@ -147,6 +147,7 @@ export class ViewerPanel implements vscode.Disposable {
 
   /** Entry point for webview messages (also used by the host tests to drive the protocol). */
   async handle(m: WebviewMessage): Promise<void> {
+    this.engines.touch();
     this.received.push(m);
     if (this.received.length > 1000) this.received.splice(0, this.received.length - 1000);
     try {

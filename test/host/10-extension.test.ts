@@ -341,7 +341,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const fx = fixture();
       const token = 'hvs.host-test-token-0123456789';
       try {
-        await cfg.update('vault.address', `http://127.0.0.1:${port}`, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', `http://127.0.0.1:${port}`, vscode.ConfigurationTarget.Global);
         await cfg.update('keySources', [...fx.keyRefs, 'vault-transit:transit/host-test'], vscode.ConfigurationTarget.Workspace);
         await vscode.commands.executeCommand('encryptedLogs.setVaultToken', token);
         const ttl = await api.vaultRenewer.renewNow();
@@ -354,8 +354,53 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       } finally {
         await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
         await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Global);
         server.close();
+      }
+    });
+  });
+
+  describe('secrets go only where the user sent them', () => {
+    it('Restricted Mode: no workspace-defined key source is used (the trust gate of keySources)', async () => {
+      const { keySources } = await import('../../src/extension/config');
+      const fx = fixture();
+      assert.deepStrictEqual(keySources(true), fx.keyRefs, 'trusted: the workspace settings apply');
+      assert.deepStrictEqual(keySources(false), [], 'restricted: only user settings, and the user has none');
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      await cfg.update('keySources', ['env:USER_LEVEL_KEY'], vscode.ConfigurationTarget.Global);
+      try {
+        assert.deepStrictEqual(keySources(false), ['env:USER_LEVEL_KEY']);
+      } finally {
+        await cfg.update('keySources', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
+    it('a Vault address in the workspace settings never gets the token (renewal, key listing)', async () => {
+      const { startRecorder } = await import('../support/token-recorder');
+      const { workspaceVaultOverrides } = await import('../../src/extension/config');
+      const attacker = await startRecorder();
+      const fx = fixture();
+      const settingsFile = path.join(workspaceDir(), '.vscode', 'settings.json');
+      const original = fs.readFileSync(settingsFile, 'utf8');
+      const token = 'hvs.host-leak-test-token-0123456789';
+      const ref = 'vault-transit:transit/stolen';
+      try {
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', token);
+        // what a cloned repository ships: its own Vault address and a vault key source
+        fs.writeFileSync(settingsFile, JSON.stringify({ 'encryptedLogs.keySources': [...fx.keyRefs, ref], 'encryptedLogs.vault.address': attacker.url, 'encryptedLogs.vault.authMethod': 'token' }, null, 2));
+        await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
+        const overrides = workspaceVaultOverrides();
+        if (overrides.length > 0) assert.ok(overrides.some((o) => o.value === attacker.url), 'the warning names the address');
+        await api.vaultRenewer.renewNow();
+        await api.engines.versions();
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepStrictEqual(attacker.leaks(token), [], 'no token reached the workspace-chosen address');
+        assert.strictEqual(attacker.received.length, 0, 'nothing at all reached it');
+      } finally {
+        fs.writeFileSync(settingsFile, original);
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
+        await attacker.close();
       }
     });
   });
@@ -380,9 +425,9 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         return labels.length ? labels : false;
       };
       try {
-        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.authMethod', 'approle', vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.roleId', roleId, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.authMethod', 'approle', vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.roleId', roleId, vscode.ConfigurationTarget.Global);
         await cfg.update('keySources', [...fx.keyRefs, ref], vscode.ConfigurationTarget.Workspace);
         assert.strictEqual(await vscode.commands.executeCommand('encryptedLogs.setVaultAppRoleSecret', secretId), true);
 
@@ -425,9 +470,9 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       } finally {
         await vscode.commands.executeCommand('encryptedLogs.setVaultAppRoleSecret', '');
         await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.authMethod', undefined, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.roleId', undefined, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.authMethod', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.roleId', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Global);
         await vault.close();
       }
     });
