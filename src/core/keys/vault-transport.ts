@@ -84,13 +84,21 @@ function once(url: URL, method: string, headers: Record<string, string>, body: B
     const opts = { method, headers: h, ...(url.protocol === 'https:' ? { agent } : {}) };
     const lib = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
     if (!lib) return reject(Object.assign(new Error(`unsupported Vault address scheme ${url.protocol}`), { code: 'EVAULTSCHEME' }));
+    let failure: Error | undefined;
+    const fail = (err: Error): void => {
+      failure ??= err;
+      req.destroy();
+    };
     const req = lib.request(url, opts, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY_BYTES) req.destroy(Object.assign(new Error(`Vault answer larger than ${MAX_BODY_BYTES} bytes`), { code: 'EVAULTSIZE' }));
-        else chunks.push(c);
+        if (failure) return;
+        if (size > MAX_BODY_BYTES) {
+          fail(Object.assign(new Error(`Vault answer larger than ${MAX_BODY_BYTES} bytes`), { code: 'EVAULTSIZE' }));
+          reject(failure);
+        } else chunks.push(c);
       });
       res.on('error', reject);
       res.on('end', () => {
@@ -105,8 +113,8 @@ function once(url: URL, method: string, headers: Record<string, string>, body: B
         resolve({ statusCode: res.statusCode ?? 0, body: parsed, ...(location ? { location } : {}) });
       });
     });
-    if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`timeout of ${timeoutMs} ms exceeded`), { code: 'ECONNABORTED' })));
-    req.on('error', reject);
+    if (timeoutMs) req.setTimeout(timeoutMs, () => fail(Object.assign(new Error(`timeout of ${timeoutMs} ms exceeded`), { code: 'ECONNABORTED' })));
+    req.on('error', (err) => reject(failure ?? err));
     req.end(body);
   });
 }
