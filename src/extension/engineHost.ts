@@ -31,6 +31,7 @@ export class EngineHost implements vscode.Disposable {
   private created = 0;
   private lastUse = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  private vaultSeen = vaultSnapshot();
   private readonly disposables: vscode.Disposable[] = [];
   private generation = 0;
   /** The AppRole token the current engine was created with, if any. */
@@ -48,8 +49,13 @@ export class EngineHost implements vscode.Disposable {
     this.approle = new VaultAppRoleSession(secrets, audit);
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.vault`)) this.approle.invalidate();
-        if (e.affectsConfiguration(`${SECTION}.keySources`) || e.affectsConfiguration(`${SECTION}.vault`)) void this.reset('settings changed');
+        // User settings changes can be announced more than once (the write, then the file watcher):
+        // only a real change of the Vault settings drops the AppRole token.
+        const vault = vaultSnapshot();
+        const vaultChanged = e.affectsConfiguration(`${SECTION}.vault`) && vault !== this.vaultSeen;
+        this.vaultSeen = vault;
+        if (vaultChanged) this.approle.invalidate();
+        if (e.affectsConfiguration(`${SECTION}.keySources`) || vaultChanged) void this.reset('settings changed');
       }),
       secrets.onDidChange((e) => {
         if (e.key === VAULT_TOKEN_SECRET) void this.reset('vault token changed');
@@ -231,4 +237,8 @@ function idleMinutes(): number {
   const v = vscode.workspace.getConfiguration(SECTION).inspect<number>('keyCacheIdleMinutes');
   const n = Number(v?.globalValue ?? v?.defaultValue ?? 15);
   return Number.isFinite(n) && n >= 0 ? n : 15;
+}
+
+function vaultSnapshot(): string {
+  return JSON.stringify([vaultSettings(), vaultAuthSettings()]);
 }
