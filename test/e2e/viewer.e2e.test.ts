@@ -152,7 +152,13 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     assert.ok(text.includes('[EMAIL]'), text);
     assert.ok(!text.includes(fx.expect.email));
     await shot('detail-masked');
+    // unmasking a category is a reveal: a modal confirmation in the workbench first
     await webview().locator('#mask-email').uncheck();
+    const unmaskDialog = page.locator('.monaco-dialog-box');
+    await unmaskDialog.waitFor({ timeout: 20_000 });
+    assert.match(await unmaskDialog.innerText(), /Show E-?mail.* unmasked/i);
+    await shot('unmask-category-confirmation');
+    await unmaskDialog.locator('.monaco-button', { hasText: /^Show Unmasked$/ }).click();
     await webview().locator('.section.prompt pre', { hasText: fx.expect.email }).waitFor({ timeout: 20_000 });
     text = await webview().locator('.section.prompt pre').innerText();
     assert.ok(text.includes(fx.expect.email));
