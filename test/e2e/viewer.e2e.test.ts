@@ -11,20 +11,9 @@ import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { prepareWorkspace, type FixtureWorkspace } from '../host/workspace';
-
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const results = path.join(repoRoot, 'test-results');
-// esbuild turns import() into require(); the helper is ESM, so import it for real.
-const importEsm = new Function('p', 'return import(p)') as (p: string) => Promise<CodeServerLib>;
-
-interface CodeServerLib {
-  startCodeServer(o: Record<string, unknown>): Promise<{ port: number; base: string; stop(): Promise<void>; logFile: string }>;
-  launchBrowser(dir?: string): Promise<{ context: BrowserContext; close(): Promise<void> }>;
-  payloadUrl(base: string, port: number, folder: string, ext: string, tests?: string): string;
-  log(...a: unknown[]): void;
-}
+import { loadCodeServerLib, quickOpen as quickOpenIn, repoRoot, results, visibleWebview, type CodeServerLib } from './harness';
 
 let lib: CodeServerLib;
 let fx: FixtureWorkspace;
@@ -35,8 +24,7 @@ const timings: Record<string, number> = {};
 const cspViolations: string[] = [];
 
 function webview(): FrameLocator {
-  // Only the visible editor's webview (a hidden tab may keep its iframe).
-  return page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+  return visibleWebview(page);
 }
 
 async function shot(name: string): Promise<void> {
@@ -74,23 +62,8 @@ async function stop(): Promise<void> {
   server = undefined;
 }
 
-async function quickOpen(file: string): Promise<void> {
-  // Quick Open answers ~10 s after the workbench appears: retry until the file is offered.
-  const t0 = Date.now();
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(file);
-    try {
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch {
-      if (Date.now() - t0 > 60_000) throw new Error(`Quick Open never offered ${file}`);
-    }
-  }
+function quickOpen(file: string): Promise<void> {
+  return quickOpenIn(page, file);
 }
 
 async function runCommand(title: string): Promise<void> {
@@ -107,7 +80,7 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
   this.timeout(600_000);
 
   before(async function () {
-    lib = await importEsm(path.join(repoRoot, 'scripts', 'lib', 'code-server.mjs'));
+    lib = await loadCodeServerLib();
     try {
       await startOnce(1);
     } catch (e) {
