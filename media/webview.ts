@@ -470,6 +470,7 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       banner.classList.add('hidden');
       if (m.noKeySources || m.keyErrors.length) {
         banner.classList.remove('hidden');
+        if (m.noKeySources && m.restrictedMode) banner.append(el('span', { id: 'restricted-note' }, 'Restricted Mode: key sources defined by this workspace are not used (trust the folder to use them). '));
         if (m.noKeySources) banner.append(el('span', {}, 'No key source is configured: entries cannot be decrypted. '), button('Add Key Source…', 'Add a key source (env, file, keychain, Vault)', () => post({ type: 'addKeySource' }), 'add-key-source'));
         for (const e of m.keyErrors) banner.append(el('div', {}, e));
       }

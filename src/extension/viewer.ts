@@ -135,6 +135,7 @@ export class ViewerPanel implements vscode.Disposable {
       entryCount: this.doc.entryCount,
       viewCount: this.viewCount,
       noKeySources: this.engines.refs.length === 0,
+      restrictedMode: !vscode.workspace.isTrusted,
       keyErrors: errs,
       mask: this.maskState(),
       filters: this.filters,
