@@ -56,6 +56,7 @@ export class EngineHost implements vscode.Disposable {
         this.vaultSeen = vault;
         if (vaultChanged) this.approle.invalidate();
         if (e.affectsConfiguration(`${SECTION}.keySources`) || vaultChanged) void this.reset('settings changed');
+        if (e.affectsConfiguration(`${SECTION}.keyCacheIdleMinutes`)) this.restartIdleTimer();
       }),
       secrets.onDidChange((e) => {
         if (e.key === VAULT_TOKEN_SECRET) void this.reset('vault token changed');
@@ -201,6 +202,12 @@ export class EngineHost implements vscode.Disposable {
       return this.versions(false);
     }
     return snapshot;
+  }
+
+  private restartIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.touch();
   }
 
   clearKeyCache(): void {

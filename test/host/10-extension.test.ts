@@ -376,6 +376,23 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       }
     });
 
+    it('clears the keys after the idle timeout (setting); the viewer still answers afterwards', async () => {
+      const fx = fixture();
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const p = await openViewer(fx.envelopeLog);
+      await cfg.update('keyCacheIdleMinutes', 0.02, vscode.ConfigurationTarget.Global); // 1.2 s
+      try {
+        await p.handle({ type: 'getDetail', reqId: 9400, index: 0 });
+        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok');
+        const t = Date.now();
+        await waitFor('the idle clear', () => api.audit.recent.some((e) => e.action === 'cache-cleared' && Date.parse(e.time) >= t), 15_000);
+        await p.handle({ type: 'getDetail', reqId: 9401, index: 1 });
+        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok', 'still answers after the clear');
+      } finally {
+        await cfg.update('keyCacheIdleMinutes', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
     it('a Vault address in the workspace settings never gets the token (renewal, key listing)', async () => {
       const attacker = await startRecorder();
       const fx = fixture();
