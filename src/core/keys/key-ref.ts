@@ -46,15 +46,21 @@ export class KeyRefError extends Error {
  */
 export function keyMaterialIn(text: string): string | undefined {
   if (/[0-9a-fA-F]{48,}/.test(text)) return 'it holds a long hexadecimal string';
-  for (const run of text.match(/[A-Za-z0-9+/_-]{32,}/g) ?? []) {
-    if (classSwitches(run) >= 0.3 * (run.length - 1)) return 'it holds a long base64 string';
+  for (const run of text.match(/[A-Za-z0-9+/_-]{32,}={0,2}/g) ?? []) {
+    const body = run.replace(/=+$/, '');
+    // Base64 of random bytes mixes upper and lower case (a lowercase GUID or hex name does not).
+    if (!/[A-Z]/.test(body) || !/[a-z]/.test(body)) continue;
+    // Exactly a 32-byte key in base64/base64url (what a KEK string and `openssl rand -base64 32` hold).
+    if (body.length === 43) return 'it holds a base64 key';
+    // Other lengths: random-looking, judged by how often letters and digits switch class.
+    if (classSwitches(body) >= 0.35 * (body.length - 1)) return 'it holds a long base64 string';
   }
   return undefined;
 }
 
 /**
  * How often neighbouring letters/digits switch between upper, lower and digit: about 0.6 per character
- * in random base64, rare in names and paths (`/tmp/enclog-rot-unit-b49IoI/old0.key`: 5 in 36).
+ * in random base64, rare in names and paths (`/tmp/enclog-rot-unit-b49IoI/old0.key`: 5 in 36; a macOS temp path 0.34 per character).
  */
 function classSwitches(run: string): number {
   const cls = (c: string): number => (c >= 'A' && c <= 'Z' ? 1 : c >= 'a' && c <= 'z' ? 2 : c >= '0' && c <= '9' ? 3 : 0);

@@ -42,6 +42,11 @@ describe('keys/key-ref: a ref that is or holds key material', () => {
       'keychain:com.example.symbiont.production/kek-v12',
       'keyring:symbiont/secrets',
       'env:SECRETS_ENCRYPTION_KEY_PRODUCTION_2024_EU_WEST',
+      'vault-kv:secret/apps/3f2a9c1e-4b5d-4e6f-8a9b-0c1d2e3f4a5b/kek',
+      'keychain:enclog/0c1d2e3f-4a5b-4e6f-8a9b-3f2a9c1e4b5d',
+      'file:/var/folders/xy/4gq8tz3n1bn_8d7k9v0mhl2c0000gn/T/enclog-AbC123/kek.key',
+      'file:C:/Users/JohnDoe/AppData/Local/Temp/enclog-X9fQ2a/kek.key',
+      'keychain:ProductionKeyEncryptionKey2024Backup',
     ]) {
       assert.equal(keyMaterialIn(ref), undefined, ref);
       assert.doesNotThrow(() => parseKeyRef(ref), ref);
