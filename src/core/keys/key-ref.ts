@@ -48,14 +48,22 @@ export function keyMaterialIn(text: string): string | undefined {
   if (/[0-9a-fA-F]{48,}/.test(text)) return 'it holds a long hexadecimal string';
   for (const run of text.match(/[A-Za-z0-9+/_-]{32,}={0,2}/g) ?? []) {
     const body = run.replace(/=+$/, '');
-    // Base64 of random bytes mixes upper and lower case (a lowercase GUID or hex name does not).
-    if (!/[A-Z]/.test(body) || !/[a-z]/.test(body)) continue;
-    // Exactly a 32-byte key in base64/base64url (what a KEK string and `openssl rand -base64 32` hold).
-    if (body.length === 43) return 'it holds a base64 key';
-    // Other lengths: random-looking, judged by how often letters and digits switch class.
-    if (classSwitches(body) >= 0.35 * (body.length - 1)) return 'it holds a long base64 string';
+    if (randomLooking(body, 0.35)) return 'it holds a long base64 string';
+    // A 32-byte key in base64/base64url is 43 characters (a KEK string, `openssl rand -base64 32`),
+    // maybe after or before a path segment (`secret/<key>`): judged more leniently.
+    const slashes = [-1, ...[...body.matchAll(/\//g)].map((m) => m.index ?? 0), body.length];
+    for (let i = 0; i < slashes.length; i++) {
+      for (const piece of [body.slice(slashes[i] + 1), body.slice(0, slashes[i])]) {
+        if (piece.length === 43 && randomLooking(piece, 0.2)) return 'it holds a base64 key';
+      }
+    }
   }
   return undefined;
+}
+
+/** Base64 of random bytes mixes upper and lower case (a lowercase GUID or hex name does not) and switches class often. */
+function randomLooking(run: string, minSwitchRate: number): boolean {
+  return /[A-Z]/.test(run) && /[a-z]/.test(run) && classSwitches(run) >= minSwitchRate * (run.length - 1);
 }
 
 /**
