@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateEnvelopeLog } from '../fixtures/generate';
 import { startVaultDouble, type VaultDouble } from '../support/vault-double';
 import { jsonLines, runCli, type CliRun } from '../support/run-cli';
-import { selfSignedCert, startProxy, startRecorder, startRedirector, type Listener, type TlsPair } from '../support/token-recorder';
+import { selfSignedCert, startForwardProxy, startProxy, startRecorder, startRedirector, type Listener, type TlsPair } from '../support/token-recorder';
 import { useTmpDir } from '../support/tmp-dir';
 
 /**
@@ -144,6 +144,31 @@ describe('Vault token goes only where the user sent it (enclog, loopback recorde
     // the user's explicit choice still works, as with the vault CLI
     const skipped = await runCli(['keys', 'list', '--key', KV, '--json'], { env: { VAULT_ADDR: mitm.url, VAULT_TOKEN: vault.token, VAULT_SKIP_VERIFY: 'true' } });
     assert.equal(skipped.code, 0, skipped.stderr);
+  });
+
+  it('HTTPS_PROXY / VAULT_PROXY_ADDR: https goes through a CONNECT tunnel the proxy cannot read; loopback bypasses the standard variables', async () => {
+    const proxy = await startForwardProxy();
+    listeners.push(proxy);
+    const secure = await startProxy(vault.url, { tls });
+    listeners.push(secure);
+    const port = new URL(secure.url).port;
+    // 'localhost' is loopback: the standard proxy variables skip it (as the vault CLI does) ...
+    const direct = await attack(['keys', 'list', '--key', KV, '--json'], { env: { VAULT_ADDR: `https://localhost:${port}`, VAULT_CACERT: tls.certPath, HTTPS_PROXY: proxy.url } }, [proxy]);
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.equal(proxy.tunnels.length, 0);
+    // ... VAULT_PROXY_ADDR applies to every address: a tunnel, and the proxy sees no request, no token
+    const tunnelled = await attack(['keys', 'list', '--key', KV, '--json'], { env: { VAULT_ADDR: `https://localhost:${port}`, VAULT_CACERT: tls.certPath, VAULT_PROXY_ADDR: proxy.url } }, [proxy]);
+    assert.equal(tunnelled.code, 0, tunnelled.stderr);
+    assert.ok(proxy.tunnels.length > 0 && proxy.tunnels.every((t) => t === `localhost:${port}`), proxy.tunnels.join());
+    assert.equal(proxy.received.length, 0);
+    // plain http through the user's proxy: forwarded (the proxy is the user's choice; https is what hides the token)
+    const before = proxy.received.length;
+    const viaHttp = await runCli(['keys', 'list', '--key', KV, '--json'], { env: { VAULT_ADDR: vault.url, VAULT_TOKEN: vault.token, VAULT_PROXY_ADDR: proxy.url } });
+    assert.equal(viaHttp.code, 0, viaHttp.stderr);
+    assert.ok(proxy.received.length > before && proxy.received.slice(before).every((r) => r.path.startsWith(`${vault.url}/v1/`)));
+    // an unverifiable server behind the tunnel is still refused
+    const unverified = await attack(['keys', 'list', '--key', KV], { env: { VAULT_ADDR: `https://localhost:${port}`, VAULT_PROXY_ADDR: proxy.url } }, [proxy, secure]);
+    assert.match(unverified.stderr, /cannot verify the TLS certificate/);
   });
 
   it('plain http to a non-loopback host is used only with a warning', async () => {

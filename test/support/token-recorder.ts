@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttp, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -107,4 +107,46 @@ export function selfSignedCert(): TlsPair {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath], { stdio: 'ignore' });
   return { key: readFileSync(keyPath), cert: readFileSync(certPath), certPath };
+}
+
+export interface ProxyListener extends Listener {
+  /** `host:port` of every CONNECT tunnel asked for. */
+  tunnels: string[];
+}
+
+/**
+ * A forward proxy: CONNECT tunnels (recorded by target; what passes through is TLS it cannot read)
+ * and plain-http forwarding (recorded with the token it saw, like any listener).
+ */
+export async function startForwardProxy(): Promise<ProxyListener> {
+  const received: Received[] = [];
+  const tunnels: string[] = [];
+  const open = new Set<import('node:net').Socket>();
+  const server = createHttp(
+    recording(received, (req, res, body) => {
+      const fwd = request(req.url ?? '', { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      fwd.on('error', () => res.writeHead(502).end());
+      fwd.end(body);
+    }),
+  );
+  server.on('connect', (req: IncomingMessage, client: import('node:net').Socket, head: Buffer) => {
+    tunnels.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    open.add(client);
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    open.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  const l = await listen(server, 'http', received);
+  // tunnelled sockets are not the server's connections any more: closed here
+  return { ...l, tunnels, close: () => { for (const s of open) s.destroy(); return l.close(); } };
 }

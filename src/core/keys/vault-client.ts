@@ -72,7 +72,7 @@ export class VaultClient {
       requestOptions: { timeout: this.timeoutMs },
       // Our HTTP layer (redirects within the origin only, TLS as the vault CLI) and a silent debug
       // channel: node-vault's own prints request bodies (transit batch_input = plaintext DEKs) under DEBUG.
-      'request-promise': vaultTransport(tls),
+      'request-promise': vaultTransport(tls, env),
       debug: () => undefined,
     });
     // node-vault falls back to process.env.VAULT_TOKEN by itself: a client without a token sends none
