@@ -5,6 +5,11 @@ import type { AuditEvent, AuditSink } from '../core/keys/types';
 import { intOption, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
 import { loadConfig, type CliConfig } from './config';
 import type { Output } from './output';
+import { plainHttpWarning } from '../core/keys/vault-tls';
+
+function keyRefsUseVault(refs: string[]): boolean {
+  return refs.some((r) => r.trim().startsWith('vault-'));
+}
 
 export const KEY_FLAGS: FlagSpec = { repeat: ['key'], booleans: ['json', 'verbose'] };
 
@@ -29,6 +34,10 @@ export interface CommandSetup {
 export function commandSetup(argv: string[], spec: FlagSpec, out: Output): CommandSetup {
   const args = parseArgs(argv, mergeSpecs(KEY_FLAGS, spec));
   const config = loadConfig(process.cwd());
+  for (const w of config.warnings) out.warn(`enclog: warning: ${w}`);
+  const endpoint = config.vault.endpoint ?? process.env.VAULT_ADDR;
+  const plain = endpoint && keyRefsUseVault(args.lists.get('key') ?? config.keys) ? plainHttpWarning(endpoint) : undefined;
+  if (plain) out.warn(`enclog: warning: ${plain}`);
   const verbose = args.flags.has('verbose');
   const echoAudit: AuditSink = (e: AuditEvent) => {
     if (verbose || e.action === 'key-source-error') out.warn(`audit: ${e.action}${e.source ? ` ${e.source}` : ''}${e.version ? ` ${e.version}` : ''}${e.detail ? ` - ${e.detail}` : ''}`);
