@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Audit } from './audit';
+import { withSignal } from './cancellation';
 import { addRef, keySources, removeRef, validateRef, vaultAuthSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET } from './config';
 import type { EngineHost } from './engineHost';
 import type { KeyTreeNode, KeyTreeProvider } from './keyTree';
@@ -192,18 +193,14 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
       { location: vscode.ProgressLocation.Notification, title: 'Counting entries per key version in workspace logs', cancellable: true },
       async (progress, token) => {
         const engine = await engines.get();
-        const ctl = new AbortController();
-        const sub = token.onCancellationRequested(() => ctl.abort());
-        try {
-          return await countLogsPerKey(
+        return withSignal(token, (signal) =>
+          countLogsPerKey(
             engine,
             found.map((u) => u.fsPath),
-            ctl.signal,
+            signal,
             (file, i) => progress.report({ message: `${vscode.workspace.asRelativePath(file)} (${i + 1}/${found.length})`, increment: 100 / found.length }),
-          );
-        } finally {
-          sub.dispose();
-        }
+          ),
+        );
       },
     );
     tree.setWorkspaceCounts(counts);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
 import { keySources, vaultAuthSettings, vaultSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, SECTION, type VaultSettings } from './config';
-import { createEngine, type Engine, type KeyVersionInfo } from './core';
+import { createEngine, isTokenRejected, type Engine, type KeyVersionInfo } from './core';
 import type { AuditEvent } from '../core/keys/types';
 import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
 
@@ -158,7 +158,7 @@ export class EngineHost implements vscode.Disposable {
   /** The engine's audit sink: records the event; a 403 on the AppRole token starts one log-in-again. */
   private onAudit(e: AuditEvent, gen: number): void {
     this.audit.record(e);
-    if (e.action !== 'key-source-error' || !e.source?.startsWith('vault-') || !/\(403\)|permission denied/i.test(e.detail ?? '')) return;
+    if (e.action !== 'key-source-error' || !e.source?.startsWith('vault-') || !isTokenRejected(e)) return;
     const issued = this.engineToken;
     if (gen !== this.generation || !issued || this.relogin || this.approle.issued?.token !== issued.token) return;
     if (issued.afterRejection && Date.now() - issued.since < 60_000) {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { HistogramBucket, RowSummary } from '../shared/protocol';
 import type { DecryptedEntry, FormatId, LogRecord, LogSession } from './core';
+import { signalFor, type TokenSignal } from './cancellation';
 import type { EngineHost } from './engineHost';
 
 const ST_UNKNOWN = 0;
@@ -42,7 +43,7 @@ export class LogDocument implements vscode.CustomDocument {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private histCtl: AbortController | undefined;
-  private censusCtl: AbortController | undefined;
+  private censusCtl: TokenSignal | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
   /** For tests and the report: when the first decrypted rows were posted. */
@@ -413,9 +414,8 @@ export class LogDocument implements vscode.CustomDocument {
     if (this.censusRunning) return this.censusRunning;
     const session = this.session;
     if (!session) return Promise.resolve();
-    const ctl = new AbortController();
+    const ctl = signalFor(token);
     this.censusCtl = ctl;
-    const sub = token?.onCancellationRequested(() => ctl.abort());
     this.censusRunning = (async () => {
       try {
         const m = await session.census(ctl.signal, onProgress);
@@ -426,7 +426,7 @@ export class LogDocument implements vscode.CustomDocument {
       } catch {
         /* cancelled or failed: the tree falls back to partial counts */
       } finally {
-        sub?.dispose();
+        ctl.dispose();
         this.censusRunning = undefined;
       }
     })();

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withSignal } from './cancellation';
 import type { EngineHost } from './engineHost';
 import { overdueKeys, scanPolicy, type Census, type PolicyFinding, type PolicyReport } from './policyCore';
 import { POLICY_DIAGNOSTICS, publishFindings } from './policyDiagnostics';
@@ -53,8 +54,7 @@ export async function runPolicyScan(deps: PolicyDeps, collection: vscode.Diagnos
   });
   const deep = req.deep ?? deepScanSetting();
   const targets = req.uris ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
-  const controller = new AbortController();
-  const run = async (report?: (message: string, increment?: number) => void): Promise<PolicyScanResult> => {
+  const run = async (signal: AbortSignal, report?: (message: string, increment?: number) => void): Promise<PolicyScanResult> => {
     const reports: PolicyReport[] = [];
     for (const uri of targets) {
       const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -68,7 +68,7 @@ export async function runPolicyScan(deps: PolicyDeps, collection: vscode.Diagnos
             policy,
             deep,
             keyRefs: deps.engines.refs,
-            signal: controller.signal,
+            signal,
             onProgress: (p) => {
               if (!report || Date.now() - last < 200) return;
               last = Date.now();
@@ -95,19 +95,16 @@ export async function runPolicyScan(deps: PolicyDeps, collection: vscode.Diagnos
     const filesWithProblems = publishFindings(collection, findings);
     return { reports, findings, filesWithProblems, cancelled: false };
   };
-  try {
-    if (req.progress === false) return await run();
-    return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Encrypted Logs: checking encryption policy', cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => controller.abort());
-        return run((message) => progress.report({ message }));
-      },
-    );
-  } catch (e) {
-    if (controller.signal.aborted) return { reports: [], findings: [], filesWithProblems: 0, cancelled: true };
-    throw e;
-  }
+  const cancellable = (signal: AbortSignal, report?: (message: string) => void): Promise<PolicyScanResult> =>
+    run(signal, report).catch((e: unknown) => {
+      if (signal.aborted) return { reports: [], findings: [], filesWithProblems: 0, cancelled: true };
+      throw e;
+    });
+  if (req.progress === false) return withSignal(undefined, (signal) => cancellable(signal));
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Encrypted Logs: checking encryption policy', cancellable: true },
+    (progress, token) => withSignal(token, (signal) => cancellable(signal, (message) => progress.report({ message }))),
+  );
 }
 
 /** Status bar item: shown while some primary key version is overdue (age or volume); click = rotate. */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
+import { withSignal } from './cancellation';
 import type { EngineHost } from './engineHost';
 import { keyLineageOverrides } from './config';
 import {
@@ -86,18 +87,14 @@ export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
   }
 
   function progressRunner<T>(title: string, work: (signal: AbortSignal, report: (message: string, pct: number) => void) => Promise<T>): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
       let last = 0;
-      try {
-        return await work(ac.signal, (message, pct) => {
+      return withSignal(token, (signal) =>
+        work(signal, (message, pct) => {
           progress.report({ message, increment: Math.max(0, pct - last) });
           last = Math.max(last, pct);
-        });
-      } finally {
-        sub.dispose();
-      }
+        }),
+      );
     });
   }
 

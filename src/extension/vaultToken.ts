@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
 import { keySources, vaultAuthSettings, vaultSettings, VAULT_TOKEN_SECRET } from './config';
-import { VaultClient } from './core';
+import { isTokenRejected, KeySourceError, VaultClient } from './core';
 import type { EngineHost } from './engineHost';
 
 /**
@@ -73,7 +73,7 @@ export class VaultTokenRenewer implements vscode.Disposable {
       const msg = (e as Error).message;
       this.lastRenewal = { ok: false, error: msg, at: new Date().toISOString() };
       this.audit.record({ action: 'key-source-error', source: 'vault', detail: `${what} renewal failed: ${msg}` });
-      if (approle && this.engines && /\(403\)|permission denied/i.test(msg)) {
+      if (approle && this.engines && e instanceof KeySourceError && isTokenRejected(e)) {
         // expired or revoked: a new login (the engine is recreated with the new token)
         await this.engines.reloginNow(`${what} renewal was denied`);
         return undefined;

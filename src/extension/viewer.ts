@@ -4,6 +4,7 @@ import type { EntryDetail, Filters, HostMessage, MaskCategoryState, RowSummary, 
 import { filtersActive } from '../shared/protocol';
 import type { Audit } from './audit';
 import { defaultMaskOptions, MASK_CATEGORIES, maskBudget, maskedEntryJson, maskEntry, maskTextWithin, parseJson, stringifyJson, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
+import { signalFor } from './cancellation';
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
 import { LogDocument } from './logDocument';
@@ -485,8 +486,7 @@ export class ViewerPanel implements vscode.Disposable {
     const opts = defaultMaskOptions();
     const total = this.viewCount;
     const out = fs.createWriteStream(target.fsPath, { mode: 0o600 });
-    const ctl = new AbortController();
-    token?.onCancellationRequested(() => ctl.abort());
+    const ctl = signalFor(token);
     let written = 0;
     const step = Math.max(this.doc.chunkSize * 8, 32);
     try {
@@ -510,6 +510,7 @@ export class ViewerPanel implements vscode.Disposable {
         progress?.report({ message: `${written} / ${total}`, increment: (step / Math.max(1, total)) * 100 });
       }
     } finally {
+      ctl.dispose();
       await new Promise<void>((r) => out.end(() => r()));
     }
     this.audit.record({ action: 'export', detail: `${written} masked entries of ${this.doc.uri.fsPath} -> ${target.fsPath}${ctl.signal.aborted ? ' (cancelled)' : ''}` });

@@ -56,7 +56,7 @@ export class KeyResolver implements FieldOpener {
     const { perSource, errors } = await settleSources(this.sources, (s) => s.list());
     const keys = perSource.flat();
     errors.push(...duplicateKekErrors(keys));
-    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
     return { keys, errors };
   }
 
@@ -168,7 +168,7 @@ export class KeyResolver implements FieldOpener {
     this.loaded ??= (async () => {
       const { perSource, errors } = await settleSources(this.sources, (s) => s.load());
       errors.push(...duplicateKekErrors(perSource.flat().map((k) => k.info)));
-      for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+      for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
       return { index: buildKeyIndex(perSource), errors };
     })();
     return this.loaded;
@@ -180,12 +180,14 @@ export class KeyResolver implements FieldOpener {
     this.audit('key-access', key.sourceRef, key.version);
   }
 
-  private audit(action: 'key-access' | 'key-source-error' | 'cache-cleared', source?: string, version?: string, detail?: string): void {
+  private audit(action: 'key-access' | 'key-source-error' | 'cache-cleared', source?: string, version?: string, detail?: string, error?: KeySourceError): void {
     if (!this.deps.audit) return;
     const event: Parameters<AuditSink>[0] = { time: (this.deps.now?.() ?? new Date()).toISOString(), action };
     if (source !== undefined) event.source = source;
     if (version !== undefined) event.version = version;
     if (detail !== undefined) event.detail = detail;
+    if (error) event.code = error.code;
+    if (error?.status !== undefined) event.status = error.status;
     try {
       this.deps.audit(event);
     } catch {

@@ -1,0 +1,146 @@
+/**
+ * P7 (issue 13): speed as a user feels it, in one real VS Code (code-server + Chromium, driven with
+ * playwright-core as the e2e tier does). Quick Open a log, press Enter, and wait for what the user
+ * waits for: the built-in text editor showing the file's first lines, or the viewer's first decrypted
+ * row (`.row[data-status="ok"]` in the webview). The text editor and the viewer open the same file
+ * (two hard links: `text/` is associated with the text editor, `viewer/` with ours), alternating, in
+ * one window; the 1M-entry log's first screen is compared with the 10 MB one's in the same run.
+ *
+ * Cold = the first open of each in the window (for the viewer: activation, key loading, the first
+ * webview); warm = the median of the later rounds (each a fresh editor and LogDocument).
+ */
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { EnvelopeInput } from './inputs';
+import { atMost, figure, log, median, round, type Figure } from './lib';
+
+interface CodeServerLib {
+  startCodeServer(o: Record<string, unknown>): Promise<{ port: number; base: string; stop(): Promise<void>; logFile: string }>;
+  launchBrowser(dir?: string): Promise<{ context: import('playwright-core').BrowserContext; close(): Promise<void> }>;
+  payloadUrl(base: string, port: number, folder: string, ext: string, tests?: string): string;
+  quickOpen(page: Page, file: string): Promise<void>;
+}
+
+const repoRoot = resolve(__dirname, '..');
+// esbuild would turn import() into require(); the helper is ESM.
+const importEsm = new Function('p', 'return import(p)') as (p: string) => Promise<CodeServerLib>;
+
+type Case = 'text10MB' | 'viewer10MB' | 'viewer1M';
+
+function place(src: string, dst: string): void {
+  try {
+    linkSync(src, dst);
+  } catch {
+    copyFileSync(src, dst);
+  }
+}
+
+async function closeAll(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill('>View: Close All Editors');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Close All Editors' }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-group-container .tabs-container .tab').first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+}
+
+/** Quick Open `rel`, offered in the list; the clock starts at Enter and stops when `shown` resolves. */
+async function timeOpen(page: Page, rel: string, shown: () => Promise<unknown>): Promise<number> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(rel);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: rel.split('/').pop()! }).first().waitFor({ timeout: 30_000 });
+  const t0 = Date.now();
+  await page.keyboard.press('Enter');
+  await shown();
+  return Date.now() - t0;
+}
+
+export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: number): Promise<Figure> {
+  const lib = await importEsm(join(repoRoot, 'scripts', 'lib', 'code-server.mjs'));
+  const ext = resolve(process.env.ENCLOG_BENCH_EXT ?? repoRoot);
+  const tmp = mkdtempSync(join(tmpdir(), 'enclog-bench-ui-'));
+  const ws = join(tmp, 'workspace');
+  for (const d of ['text', 'viewer']) mkdirSync(join(ws, d), { recursive: true });
+  const smallName = 'ten-mb.encrypted.log';
+  const bigName = 'million.encrypted.log';
+  place(small.path, join(ws, 'text', smallName));
+  place(small.path, join(ws, 'viewer', smallName));
+  place(big.path, join(ws, 'viewer', bigName));
+  writeFileSync(join(ws, 'warmup.txt'), 'warm-up\n');
+  const server = await lib.startCodeServer({
+    folder: ws,
+    tmp: join(tmp, 'cs'),
+    env: { ENCLOG_BENCH_KEK: process.env.ENCLOG_BENCH_KEK, ENCLOG_STATE_DIR: join(tmp, 'state') },
+    userSettings: {
+      'encryptedLogs.keySources': ['env:ENCLOG_BENCH_KEK'],
+      'workbench.editorAssociations': { '**/text/*.encrypted.log': 'default' },
+      'workbench.editor.enablePreview': false,
+    },
+  });
+  const browser = await lib.launchBrowser(join(tmp, 'chromium'));
+  const times: Record<Case, number[]> = { text10MB: [], viewer10MB: [], viewer1M: [] };
+  let workbenchMs = 0;
+  try {
+    const page = await browser.context.newPage();
+    const t0 = Date.now();
+    await page.goto(lib.payloadUrl(server.base, server.port, ws, ext));
+    await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
+    await page.waitForSelector('.activitybar [aria-label*="Encrypted Logs"]', { timeout: 120_000 });
+    workbenchMs = Date.now() - t0;
+    // Quick Open answers some seconds after the workbench appears: warm it with an unrelated file.
+    await lib.quickOpen(page, 'warmup.txt');
+    await page.locator('.monaco-editor .view-line', { hasText: 'warm-up' }).first().waitFor({ timeout: 60_000 });
+    await closeAll(page);
+    const webview = () => page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+    const open: Record<Case, () => Promise<number>> = {
+      text10MB: () => timeOpen(page, `text/${smallName}`, () => page.locator('.editor-group-container .monaco-editor .view-line', { hasText: '"id"' }).first().waitFor({ timeout: 120_000 })),
+      viewer10MB: () => timeOpen(page, `viewer/${smallName}`, () => webview().locator('.row[data-status="ok"]').first().waitFor({ timeout: 300_000 })),
+      viewer1M: () => timeOpen(page, `viewer/${bigName}`, () => webview().locator('.row[data-status="ok"]').first().waitFor({ timeout: 300_000 })),
+    };
+    for (let r = 0; r < rounds; r++) {
+      // alternate the order so neither side always runs right after the other
+      const order: Case[] = r % 2 ? ['viewer10MB', 'text10MB', 'viewer1M'] : ['text10MB', 'viewer10MB', 'viewer1M'];
+      for (const c of order) {
+        const ms = await open[c]();
+        times[c].push(ms);
+        log(`P7 round ${r + 1}: ${c} ${ms} ms`);
+        await closeAll(page);
+      }
+    }
+  } catch (e) {
+    const shot = join(repoRoot, 'test-results', 'bench-p7-failure.png');
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    await browser.context.pages()[0]?.screenshot({ path: shot }).catch(() => undefined);
+    log(`P7 failed; screenshot ${shot}`);
+    throw e;
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const cold = (c: Case) => times[c][0]!;
+  const warm = (c: Case) => median(times[c].slice(1));
+  const checks = [
+    atMost('viewer_over_text_10MB_cold', cold('viewer10MB') / cold('text10MB'), 1.5),
+    atMost('first_screen_1M_minus_10MB_ms', warm('viewer1M') - warm('viewer10MB'), 1000),
+  ];
+  if (rounds > 1) checks.splice(1, 0, atMost('viewer_over_text_10MB_warm', warm('viewer10MB') / warm('text10MB'), 1.5));
+  return figure('P7', 'open to first decrypted row in the viewer vs the text editor showing the same file (code-server + Chromium)', checks, {
+    extension: ext,
+    workbench_ms: workbenchMs,
+    rounds,
+    ms: times,
+    cold_ms: { text10MB: cold('text10MB'), viewer10MB: cold('viewer10MB'), viewer1M: cold('viewer1M') },
+    warm_median_ms: rounds > 1 ? { text10MB: warm('text10MB'), viewer10MB: warm('viewer10MB'), viewer1M: warm('viewer1M') } : null,
+    bytes: { small: small.bytes, big: big.bytes },
+    entries: { small: small.entries, big: big.entries },
+    ratio_1M_over_10MB_warm: rounds > 1 ? round(warm('viewer1M') / warm('viewer10MB')) : null,
+  });
+}
