@@ -12,13 +12,83 @@ export interface VaultSettings {
   namespace?: string;
 }
 
+/** Every setting of the extension, typed and checked, as one value (see `ExtensionSettings`). */
+export interface Settings {
+  /** User settings always; the workspace's and its folders' only in a trusted workspace. De-duplicated, in that order. */
+  keySources: string[];
+  /** Address and namespace: user settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment). */
+  vault: VaultSettings;
+  /** How the Vault token is obtained: user settings only. */
+  vaultAuth: VaultAuthSettings;
+  /** Vault settings a workspace or folder tried to set (ignored; read only to warn, naming the value). */
+  vaultOverrides: { key: string; value: string }[];
+  /** Keys leave memory after this long without use (0 = only on Clear Key Cache): user settings only. */
+  keyCacheIdleMinutes: number;
+  /** `keyLineages`: a malformed value is reported in `error`, never thrown. */
+  keyLineages: { overrides: LineageOverride[]; error?: string };
+  /** Logs up to this many entries are counted per key version on open. */
+  autoCensusMaxEntries: number;
+}
+
+export interface SettingsChange {
+  affects(key: keyof Settings): boolean;
+  readonly current: Settings;
+}
+
 /**
- * Key refs: the user's own (user settings) always; the workspace's and its folders' only in a trusted
- * workspace. In Restricted Mode (`trusted` false) no workspace-defined key source is used at all.
- * De-duplicated, in that order.
+ * The extension's settings: one typed object (`current`, read fresh each time: an update the
+ * extension just awaited is seen at once) and one change event that fires only for the fields whose
+ * value changed (configuration changes are announced more than once, and trust or folders change
+ * what `keySources` means without any setting changing).
  */
-export function keySources(trusted: boolean = vscode.workspace.isTrusted): string[] {
+export class ExtensionSettings implements vscode.Disposable {
+  private last: Settings;
+  private readonly emitter = new vscode.EventEmitter<SettingsChange>();
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor() {
+    this.last = readSettings();
+    const check = (): void => this.check();
+    this.disposables = [
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && check()),
+      vscode.workspace.onDidGrantWorkspaceTrust(check),
+      vscode.workspace.onDidChangeWorkspaceFolders(check),
+      this.emitter,
+    ];
+  }
+
+  get current(): Settings {
+    return readSettings();
+  }
+
+  private check(): void {
+    const next = readSettings();
+    const changed = new Set((Object.keys(next) as (keyof Settings)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(this.last[k])));
+    this.last = next;
+    if (changed.size) this.emitter.fire({ affects: (k) => changed.has(k), current: next });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Reads every setting; `trusted` false (Restricted Mode) leaves out every workspace-defined key source. */
+export function readSettings(trusted: boolean = vscode.workspace.isTrusted): Settings {
   const cfg = vscode.workspace.getConfiguration(SECTION);
+  return {
+    keySources: keySources(cfg, trusted),
+    vault: vaultSettings(),
+    vaultAuth: vaultAuthSettings(),
+    vaultOverrides: workspaceVaultOverrides(cfg),
+    keyCacheIdleMinutes: idleMinutes(cfg),
+    keyLineages: keyLineageOverrides(cfg),
+    autoCensusMaxEntries: numberSetting(cfg.get<number>('autoCensusMaxEntries'), 20000),
+  };
+}
+
+function keySources(cfg: vscode.WorkspaceConfiguration, trusted: boolean): string[] {
   const inspect = cfg.inspect<string[]>('keySources');
   const all: string[] = [];
   const add = (v: unknown): void => {
@@ -43,13 +113,9 @@ function userValue(key: string): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-/**
- * Vault settings set by a workspace or folder (package.json scopes them `machine`, so VS Code ignores
- * them; read here only to warn, naming the value).
- */
-export function workspaceVaultOverrides(): { key: string; value: string }[] {
+/** package.json scopes these `machine`, so VS Code ignores them; read here only to warn. */
+function workspaceVaultOverrides(cfg: vscode.WorkspaceConfiguration): { key: string; value: string }[] {
   const out: { key: string; value: string }[] = [];
-  const cfg = vscode.workspace.getConfiguration(SECTION);
   for (const key of USER_ONLY_VAULT_SETTINGS) {
     const i = cfg.inspect<string>(key);
     for (const v of [i?.workspaceValue, i?.workspaceFolderValue]) if (typeof v === 'string' && v.trim() && v.trim() !== userValue(key)) out.push({ key, value: v.trim() });
@@ -57,8 +123,7 @@ export function workspaceVaultOverrides(): { key: string; value: string }[] {
   return out;
 }
 
-/** Address and namespace from the user's settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment). */
-export function vaultSettings(): VaultSettings {
+function vaultSettings(): VaultSettings {
   const endpoint = userValue('vault.address');
   const namespace = userValue('vault.namespace');
   return { ...(endpoint ? { endpoint } : {}), ...(namespace ? { namespace } : {}) };
@@ -71,12 +136,23 @@ export interface VaultAuthSettings {
   roleId?: string;
 }
 
-/** How the extension gets its Vault token: the stored token, or an AppRole login (role id here, secret id in SecretStorage). */
-export function vaultAuthSettings(): VaultAuthSettings {
+/** The stored token, or an AppRole login (role id here, secret id in SecretStorage). */
+function vaultAuthSettings(): VaultAuthSettings {
   const method = userValue('vault.authMethod') === 'approle' ? 'approle' : 'token';
   const approleMount = userValue('vault.approleMount')?.replace(/^\/+|\/+$/g, '') || 'approle';
   const roleId = userValue('vault.roleId');
   return { method, approleMount, ...(roleId ? { roleId } : {}) };
+}
+
+/** User settings only: a workspace must not keep key material in memory longer than the user chose. */
+function idleMinutes(cfg: vscode.WorkspaceConfiguration): number {
+  const v = cfg.inspect<number>('keyCacheIdleMinutes');
+  return numberSetting(v?.globalValue ?? v?.defaultValue, 15);
+}
+
+function numberSetting(v: unknown, fallback: number): number {
+  const n = Number(v ?? fallback);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 /** Which settings level a ref lives in, for removal. */
@@ -118,10 +194,9 @@ export function validateRef(ref: string): string | undefined {
   }
 }
 
-/** `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported, not thrown. */
-export function keyLineageOverrides(): { overrides: LineageOverride[]; error?: string } {
+function keyLineageOverrides(cfg: vscode.WorkspaceConfiguration): { overrides: LineageOverride[]; error?: string } {
   try {
-    return { overrides: parseLineageOverrides(vscode.workspace.getConfiguration(SECTION).get('keyLineages'), 'encryptedLogs.keyLineages') };
+    return { overrides: parseLineageOverrides(cfg.get('keyLineages'), 'encryptedLogs.keyLineages') };
   } catch (err) {
     return { overrides: [], error: (err as Error).message };
   }

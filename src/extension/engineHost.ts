@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { keySources, vaultAuthSettings, vaultSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, SECTION, type VaultSettings } from './config';
+import { VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, type ExtensionSettings, type VaultSettings } from './config';
 import { createEngine, isTokenRejected, type Engine, type KeyVersionInfo } from './core';
 import type { AuditEvent } from '../core/keys/types';
 import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
@@ -31,7 +31,6 @@ export class EngineHost implements vscode.Disposable {
   private created = 0;
   private lastUse = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  private vaultSeen = vaultSnapshot();
   private readonly disposables: vscode.Disposable[] = [];
   private generation = 0;
   /** The AppRole token the current engine was created with, if any. */
@@ -45,36 +44,34 @@ export class EngineHost implements vscode.Disposable {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly audit: Audit,
+    readonly settings: ExtensionSettings,
   ) {
-    this.approle = new VaultAppRoleSession(secrets, audit);
+    this.approle = new VaultAppRoleSession(secrets, audit, settings);
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        // User settings changes can be announced more than once (the write, then the file watcher):
-        // only a real change of the Vault settings drops the AppRole token.
-        const vault = vaultSnapshot();
-        const vaultChanged = e.affectsConfiguration(`${SECTION}.vault`) && vault !== this.vaultSeen;
-        this.vaultSeen = vault;
+      // fires only for real changes (a settings write is announced more than once), and for a change
+      // of trust that changes which key sources apply
+      settings.onDidChange((e) => {
+        const vaultChanged = e.affects('vault') || e.affects('vaultAuth');
         if (vaultChanged) this.approle.invalidate();
-        if (e.affectsConfiguration(`${SECTION}.keySources`) || vaultChanged) void this.reset('settings changed');
-        if (e.affectsConfiguration(`${SECTION}.keyCacheIdleMinutes`)) this.restartIdleTimer();
+        if (e.affects('keySources') || vaultChanged) void this.reset('settings changed');
+        if (e.affects('keyCacheIdleMinutes')) this.restartIdleTimer();
       }),
       secrets.onDidChange((e) => {
         if (e.key === VAULT_TOKEN_SECRET) void this.reset('vault token changed');
         if (e.key === VAULT_APPROLE_SECRET) {
           this.approle.invalidate();
-          if (vaultAuthSettings().method === 'approle') void this.reset('vault approle secret id changed');
+          if (settings.current.vaultAuth.method === 'approle') void this.reset('vault approle secret id changed');
         }
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reset('workspace trusted: its key sources apply')),
       this.approle,
       this.resetEmitter,
       this.createEmitter,
     );
-    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', keySources().length === 0);
+    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', this.refs.length === 0);
   }
 
   get refs(): string[] {
-    return keySources();
+    return this.settings.current.keySources;
   }
 
   get gen(): number {
@@ -95,18 +92,19 @@ export class EngineHost implements vscode.Disposable {
   touch(): void {
     this.lastUse = Date.now();
     if (this.idleTimer || !this.engine) return;
-    const minutes = idleMinutes();
+    const minutes = this.settings.current.keyCacheIdleMinutes;
     if (minutes <= 0) return;
     const check = (): void => {
       this.idleTimer = undefined;
       if (!this.engine) return;
       const idleMs = Date.now() - this.lastUse;
-      if (idleMs >= idleMinutes() * 60_000) {
-        this.audit.channel.info(`key cache cleared after ${idleMinutes()} min without use`);
+      const limit = this.settings.current.keyCacheIdleMinutes;
+      if (idleMs >= limit * 60_000) {
+        this.audit.channel.info(`key cache cleared after ${limit} min without use`);
         this.engine.clearKeyCache();
         return;
       }
-      this.idleTimer = setTimeout(check, idleMinutes() * 60_000 - idleMs);
+      this.idleTimer = setTimeout(check, limit * 60_000 - idleMs);
       this.idleTimer.unref?.();
     };
     this.idleTimer = setTimeout(check, minutes * 60_000);
@@ -118,7 +116,7 @@ export class EngineHost implements vscode.Disposable {
     if (this.engine) return this.engine;
     if (!this.creating) {
       this.creating = (async () => {
-        const refs = keySources();
+        const refs = this.refs;
         const gen = this.generation;
         const { vault, issued, loginError } = await this.vaultAuth(refs);
         const engine = createEngine({ keyRefs: refs, vault, audit: (e) => this.onAudit(e, gen) });
@@ -140,9 +138,9 @@ export class EngineHost implements vscode.Disposable {
    * token, or with AppRole the issued one (logging in first when none is held and a vault-* ref is
    * among them). A failed login leaves the token out; its message is in `loginError`.
    */
-  async vaultAuth(refs: string[] = keySources()): Promise<{ vault: VaultSettings & { token?: string }; issued?: IssuedVaultToken; loginError?: string }> {
-    const settings = vaultSettings();
-    if (vaultAuthSettings().method !== 'approle') {
+  async vaultAuth(refs: string[] = this.refs): Promise<{ vault: VaultSettings & { token?: string }; issued?: IssuedVaultToken; loginError?: string }> {
+    const { vault: settings, vaultAuth } = this.settings.current;
+    if (vaultAuth.method !== 'approle') {
       const token = await this.secrets.get(VAULT_TOKEN_SECRET);
       return { vault: { ...settings, ...(token ? { token } : {}) } };
     }
@@ -185,7 +183,7 @@ export class EngineHost implements vscode.Disposable {
 
   async versions(retry = true): Promise<VersionsSnapshot> {
     const engine = await this.get();
-    const refs = keySources();
+    const refs = this.refs;
     const loginError = this.engineLoginError;
     let snapshot: VersionsSnapshot;
     try {
@@ -195,7 +193,7 @@ export class EngineHost implements vscode.Disposable {
     } catch (e) {
       snapshot = { refs, keys: [], errors: [{ ref: '*', message: (e as Error).message }] };
     }
-    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${vaultAuthSettings().approleMount}`, message: loginError });
+    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${this.settings.current.vaultAuth.approleMount}`, message: loginError });
     // Vault rejected the AppRole token while listing: the host logs in again; answer with the new engine.
     if (retry && this.relogin) {
       await this.relogin;
@@ -225,7 +223,7 @@ export class EngineHost implements vscode.Disposable {
     this.engineToken = undefined;
     this.engineLoginError = undefined;
     this.generation++;
-    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', keySources().length === 0);
+    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', this.refs.length === 0);
     this.audit.channel.debug(`engine reset: ${reason}`);
     this.resetEmitter.fire();
     if (old) await old.dispose().catch(() => undefined);
@@ -237,15 +235,4 @@ export class EngineHost implements vscode.Disposable {
     void this.engine?.dispose();
     this.engine = undefined;
   }
-}
-
-/** `encryptedLogs.keyCacheIdleMinutes`: keys leave memory after this long without use (0 = only on Clear Key Cache). */
-function idleMinutes(): number {
-  const v = vscode.workspace.getConfiguration(SECTION).inspect<number>('keyCacheIdleMinutes');
-  const n = Number(v?.globalValue ?? v?.defaultValue ?? 15);
-  return Number.isFinite(n) && n >= 0 ? n : 15;
-}
-
-function vaultSnapshot(): string {
-  return JSON.stringify([vaultSettings(), vaultAuthSettings()]);
 }

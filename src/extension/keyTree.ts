@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { buildLineages, type KeyLineage } from '../core/keys/lineage';
 import type { KeyRole } from '../core/model';
 import type { LogCounts } from '../core/log-counts';
-import { keyLineageOverrides, SECTION } from './config';
 import { policyKeyBadge } from './policyDecoration';
 import type { KeyVersionInfo } from './core';
 import type { EngineHost, VersionsSnapshot } from './engineHost';
@@ -40,9 +39,7 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
     this.disposables.push(
       engines.onDidReset(() => this.refresh()),
       viewer.onDidChange(() => this.emitter.fire(undefined)),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.keyLineages`)) this.refresh();
-      }),
+      engines.settings.onDidChange((e) => e.affects('keyLineages') && this.refresh()),
       this.emitter,
     );
   }
@@ -72,7 +69,7 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
   /** The lineages of the configured keys (with the `encryptedLogs.keyLineages` overrides) and their warnings. */
   async lineages(): Promise<{ lineages: KeyLineage[]; warnings: string[] }> {
     const s = await this.load();
-    const { overrides, error } = keyLineageOverrides();
+    const { overrides, error } = this.engines.settings.current.keyLineages;
     const built = buildLineages(s.keys, overrides);
     return error ? { ...built, warnings: [error, ...built.warnings] } : built;
   }

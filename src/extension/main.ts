@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { Audit } from './audit';
-import { COMMANDS, registerCommands } from './commands';
+import { COMMANDS, registerCommands } from './commandRegistry';
+import { ExtensionSettings } from './config';
 import { EngineHost } from './engineHost';
 import { KeyTreeProvider } from './keyTree';
-import { POLICY_COMMAND_IDS, registerPolicy } from './policy';
-import { rotationCommands } from './rotationCommands';
+import { registerPolicy } from './policy';
+import { StateStore, stateDir } from '../core/rotation';
 import { VaultTokenRenewer } from './vaultToken';
 import { warnAboutVaultSettings } from './vaultSettingsWarnings';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
@@ -14,6 +15,7 @@ import { LogViewerProvider, VIEW_TYPE } from './viewer';
  * observation points: `engines.enginesCreated` (0 until key sources were needed), `audit.recent`.
  */
 export interface ExtensionApi {
+  settings: ExtensionSettings;
   engines: EngineHost;
   viewer: LogViewerProvider;
   tree: KeyTreeProvider;
@@ -24,13 +26,19 @@ export interface ExtensionApi {
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const audit = new Audit();
-  const engines = new EngineHost(context.secrets, audit);
+  const settings = new ExtensionSettings();
+  const engines = new EngineHost(context.secrets, audit, settings);
   const viewer = new LogViewerProvider(context.extensionUri, audit, engines);
   const tree = new KeyTreeProvider(engines, viewer);
-  const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, engines);
-  const rotation = rotationCommands({ engines, audit, secrets: context.secrets });
+  const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, settings, engines);
+  const policy = registerPolicy(context, {
+    engines,
+    countsByKey: () => viewer.countsByKey(),
+    log: { info: (m) => audit.channel.info(m), warn: (m) => audit.channel.warn(m) },
+  });
   context.subscriptions.push(
     audit,
+    settings,
     engines,
     tree,
     vaultRenewer,
@@ -39,19 +47,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       webviewOptions: { retainContextWhenHidden: false, enableFindWidget: false },
     }),
     vscode.window.createTreeView('encryptedLogs.keyVersions', { treeDataProvider: tree, showCollapseAll: true }),
-    ...registerCommands({ context, engines, viewer, tree, audit }),
-    ...Object.entries(rotation).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
-    ...registerPolicy(context, {
-      engines,
-      countsByKey: () => viewer.countsByKey(),
-      log: { info: (m) => audit.channel.info(m), warn: (m) => audit.channel.warn(m) },
-    }),
+    ...policy.disposables,
+    ...registerCommands({ context, settings, engines, viewer, tree, audit, rotationState: new StateStore(stateDir()), policy: policy.handle }),
+    warnAboutVaultSettings(audit, settings),
   );
-  context.subscriptions.push(warnAboutVaultSettings(audit));
   audit.channel.info(
     `Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: workspace key sources not used)'}; no key source is loaded until something needs keys`,
   );
-  return { engines, viewer, tree, audit, vaultRenewer, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS] };
+  return { settings, engines, viewer, tree, audit, vaultRenewer, commandIds: Object.keys(COMMANDS) };
 }
 
 export function deactivate(): void {

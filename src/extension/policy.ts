@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { withSignal } from './cancellation';
+import type { CommandFactory } from './commandRegistry';
 import type { EngineHost } from './engineHost';
 import { overdueKeys, scanPolicy, type Census, type PolicyFinding, type PolicyReport } from './policyCore';
 import { POLICY_DIAGNOSTICS, publishFindings } from './policyDiagnostics';
@@ -8,8 +9,6 @@ import { deepScanSetting, POLICY_SECTION, policySettings } from './policySetting
 export const CHECK_POLICY_COMMAND = 'encryptedLogs.checkPolicy';
 /** Owned by the rotation feature; the status bar item only opens it. */
 export const ROTATE_KEY_COMMAND = 'encryptedLogs.rotation.newKeyVersion';
-/** Command ids registered by registerPolicy (add them to the host test's command list). */
-export const POLICY_COMMAND_IDS = [CHECK_POLICY_COMMAND];
 
 export interface PolicyDeps {
   engines: EngineHost;
@@ -140,11 +139,19 @@ export class PolicyStatus implements vscode.Disposable {
   }
 }
 
+/** What the policy command needs of what registerPolicy set up. */
+export interface PolicyHandle {
+  deps: PolicyDeps;
+  collection: vscode.DiagnosticCollection;
+  /** Recomputes the rotation status (only once key sources are loaded). */
+  refresh(): void;
+}
+
 /**
- * Everything policy-related: the diagnostics collection, the status bar item, the check command.
- * Returns the disposables to push into context.subscriptions.
+ * Everything policy-related but its command: the diagnostics collection, the status bar item.
+ * Returns the disposables to push into context.subscriptions and what the command needs.
  */
-export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps): vscode.Disposable[] {
+export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps): { handle: PolicyHandle; disposables: vscode.Disposable[] } {
   const collection = vscode.languages.createDiagnosticCollection(POLICY_DIAGNOSTICS);
   const status = new PolicyStatus(deps);
   // Lazy: the rotation status is computed once key sources are loaded for something else (a log, the
@@ -155,7 +162,7 @@ export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDe
   };
   const timer = setInterval(refresh, HOUR_MS);
   timer.unref?.();
-  return [
+  const disposables = [
     collection,
     status,
     { dispose: () => clearInterval(timer) },
@@ -164,7 +171,15 @@ export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDe
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(POLICY_SECTION)) refresh();
     }),
-    vscode.commands.registerCommand(CHECK_POLICY_COMMAND, async (req?: PolicyScanRequest) => {
+  ];
+  return { handle: { deps, collection, refresh }, disposables };
+}
+
+/** "Encrypted Logs: Check Encryption Policy", registered with every other command (commandRegistry.ts). */
+export const POLICY_COMMANDS: Record<string, CommandFactory> = {
+  [CHECK_POLICY_COMMAND]:
+    ({ policy: { deps, collection, refresh } }) =>
+    async (req?: PolicyScanRequest) => {
       const result = await runPolicyScan(deps, collection, typeof req === 'object' && req !== null && !(req instanceof vscode.Uri) ? req : {});
       refresh();
       if (result.cancelled) return result;
@@ -178,6 +193,5 @@ export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDe
           .then((pick) => (pick ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
       }
       return result;
-    }),
-  ];
-}
+    },
+};

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { SECTION, vaultSettings, workspaceVaultOverrides } from './config';
+import { SECTION, type ExtensionSettings } from './config';
 import { plainHttpWarning } from './core';
 
 /**
@@ -8,16 +8,17 @@ import { plainHttpWarning } from './core';
  * those settings are `machine`-scoped and read from user settings only), and when the user's own Vault
  * address is plain http to a non-loopback host. Checked at activation and on every settings change.
  */
-export function warnAboutVaultSettings(audit: Audit): vscode.Disposable {
+export function warnAboutVaultSettings(audit: Audit, settings: ExtensionSettings): vscode.Disposable {
   const said = new Set<string>();
   const check = (): void => {
-    for (const o of workspaceVaultOverrides()) {
+    const { vaultOverrides, vault } = settings.current;
+    for (const o of vaultOverrides) {
       const msg = `This workspace sets ${SECTION}.${o.key} to "${o.value}": ignored. Only your user settings choose the Vault address and how the token is obtained.`;
       audit.channel.warn(msg);
       if (!said.has(msg)) void vscode.window.showWarningMessage(`Encrypted Logs: ${msg}`);
       said.add(msg);
     }
-    const endpoint = vaultSettings().endpoint ?? process.env.VAULT_ADDR;
+    const endpoint = vault.endpoint ?? process.env.VAULT_ADDR;
     const plain = endpoint ? plainHttpWarning(endpoint) : undefined;
     if (plain && !said.has(plain)) {
       said.add(plain);
@@ -26,5 +27,5 @@ export function warnAboutVaultSettings(audit: Audit): vscode.Disposable {
     }
   };
   check();
-  return vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.vault`) && check());
+  return settings.onDidChange((e) => (e.affects('vault') || e.affects('vaultOverrides')) && check());
 }

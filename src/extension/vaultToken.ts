@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { keySources, vaultAuthSettings, vaultSettings, VAULT_TOKEN_SECRET } from './config';
+import { VAULT_TOKEN_SECRET, type ExtensionSettings } from './config';
 import { isTokenRejected, KeySourceError, VaultClient } from './core';
 import type { EngineHost } from './engineHost';
 
@@ -19,11 +19,12 @@ export class VaultTokenRenewer implements vscode.Disposable {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly audit: Audit,
+    private readonly settings: ExtensionSettings,
     private readonly engines?: EngineHost,
   ) {
     this.disposables.push(
       secrets.onDidChange((e) => e.key === VAULT_TOKEN_SECRET && this.active() && this.schedule(5_000)),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs') && this.active() && this.schedule(5_000)),
+      settings.onDidChange((e) => (e.affects('keySources') || e.affects('vault') || e.affects('vaultAuth')) && this.active() && this.schedule(5_000)),
     );
     // Nothing before something needs keys: the first renewal comes after the first engine is created.
     if (engines) {
@@ -47,16 +48,16 @@ export class VaultTokenRenewer implements vscode.Disposable {
 
   /** Renews once; returns the new TTL in seconds, or undefined when there is nothing to renew / it failed. */
   async renewNow(): Promise<number | undefined> {
-    const usesVault = keySources().some((r) => r.startsWith('vault-'));
-    if (!usesVault) return undefined;
-    const approle = vaultAuthSettings().method === 'approle' && this.engines ? this.engines.approle : undefined;
+    const { keySources, vaultAuth, vault } = this.settings.current;
+    if (!keySources.some((r) => r.startsWith('vault-'))) return undefined;
+    const approle = vaultAuth.method === 'approle' && this.engines ? this.engines.approle : undefined;
     // AppRole: renew the issued token; none yet means no login happened yet (it is lazy): nothing to do.
     const issued = approle?.issued;
     const token = approle ? issued?.token : await this.secrets.get(VAULT_TOKEN_SECRET);
     if (!token) return undefined;
     const what = approle ? 'vault approle token' : 'vault token';
     try {
-      const client = new VaultClient('vault-token', { ...vaultSettings(), token, timeoutMs: 5000 });
+      const client = new VaultClient('vault-token', { ...vault, token, timeoutMs: 5000 });
       const res = (await client.write('auth/token/renew-self', {})) as { auth?: { lease_duration?: number; renewable?: boolean } };
       const ttl = Number(res.auth?.lease_duration ?? 0);
       const renewable = res.auth?.renewable !== false;

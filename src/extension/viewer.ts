@@ -568,7 +568,7 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
         }, 1000);
       }
     });
-    const max = vscode.workspace.getConfiguration('encryptedLogs').get<number>('autoCensusMaxEntries', 20000);
+    const max = this.engines.settings.current.autoCensusMaxEntries;
     if (doc.entryCount <= max) setTimeout(() => void doc.runCensus(), 1500);
     this.changed.fire();
     return doc;

@@ -16,7 +16,7 @@ import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
 import { startVaultDouble } from '../support/vault-double';
 import { startRecorder } from '../support/token-recorder';
-import { keySources, workspaceVaultOverrides } from '../../src/extension/config';
+import { readSettings } from '../../src/extension/config';
 
 const EXT_ID = 'enclog.encrypted-log-inspector';
 
@@ -414,12 +414,12 @@ describe('Encrypted Log Inspector in a real extension host', function () {
   describe('secrets go only where the user sent them', () => {
     it('Restricted Mode: no workspace-defined key source is used (the trust gate of keySources)', async () => {
       const fx = fixture();
-      assert.deepStrictEqual(keySources(true), fx.keyRefs, 'trusted: the workspace settings apply');
-      assert.deepStrictEqual(keySources(false), [], 'restricted: only user settings, and the user has none');
+      assert.deepStrictEqual(readSettings(true).keySources, fx.keyRefs, 'trusted: the workspace settings apply');
+      assert.deepStrictEqual(readSettings(false).keySources, [], 'restricted: only user settings, and the user has none');
       const cfg = vscode.workspace.getConfiguration('encryptedLogs');
       await cfg.update('keySources', ['env:USER_LEVEL_KEY'], vscode.ConfigurationTarget.Global);
       try {
-        assert.deepStrictEqual(keySources(false), ['env:USER_LEVEL_KEY']);
+        assert.deepStrictEqual(readSettings(false).keySources, ['env:USER_LEVEL_KEY']);
       } finally {
         await cfg.update('keySources', undefined, vscode.ConfigurationTarget.Global);
       }
@@ -454,7 +454,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         // what a cloned repository ships: its own Vault address and a vault key source
         fs.writeFileSync(settingsFile, JSON.stringify({ 'encryptedLogs.keySources': [...fx.keyRefs, ref], 'encryptedLogs.vault.address': attacker.url, 'encryptedLogs.vault.authMethod': 'token' }, null, 2));
         await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
-        const overrides = workspaceVaultOverrides();
+        const overrides = api.settings.current.vaultOverrides;
         if (overrides.length > 0) assert.ok(overrides.some((o) => o.value === attacker.url), 'the warning names the address');
         await api.vaultRenewer.renewNow();
         await api.engines.versions();
