@@ -27,8 +27,6 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
   private snapshot: VersionsSnapshot | undefined;
   private loading: Promise<VersionsSnapshot> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Last rendered items (for tests): label -> description. */
-  readonly rendered = new Map<string, string>();
   /** Entries per version in the workspace's logs, counted on demand (encryptedLogs.countWorkspaceEntriesPerKey). */
   private workspaceCounts: LogCounts | undefined;
 
@@ -133,7 +131,6 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
             ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
             : new vscode.ThemeIcon(node.role === 'primary' ? 'star-full' : node.role === 'retired' ? 'circle-slash' : 'history');
         item.id = `version:${v.label}`;
-        this.rendered.set(v.label, String(item.description));
         break;
       }
       case 'message':

@@ -46,8 +46,6 @@ export class LogDocument implements vscode.CustomDocument {
   private censusCtl: TokenSignal | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
-  /** For tests and the report: when the first decrypted rows were posted. */
-  openedAt = Date.now();
 
   constructor(
     readonly uri: vscode.Uri,

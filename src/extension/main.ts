@@ -4,6 +4,7 @@ import { COMMANDS, registerCommands } from './commandRegistry';
 import { ExtensionSettings } from './config';
 import { EngineHost } from './engineHost';
 import { KeyTreeProvider } from './keyTree';
+import { testApi, type TestApi } from './testApi';
 import { registerPolicy } from './policy';
 import { StateStore, stateDir } from '../core/rotation';
 import { VaultTokenRenewer } from './vaultToken';
@@ -22,13 +23,16 @@ export interface ExtensionApi {
   audit: Audit;
   vaultRenewer: VaultTokenRenewer;
   commandIds: string[];
+  /** Only when VS Code runs the extension's tests. */
+  test?: TestApi;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const audit = new Audit();
   const settings = new ExtensionSettings();
   const engines = new EngineHost(context.secrets, audit, settings);
-  const viewer = new LogViewerProvider(context.extensionUri, audit, engines);
+  const recorder = testApi(context);
+  const viewer = new LogViewerProvider(context.extensionUri, audit, engines, recorder?.observe);
   const tree = new KeyTreeProvider(engines, viewer);
   const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, settings, engines);
   const policy = registerPolicy(context, {
@@ -54,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   audit.channel.info(
     `Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: workspace key sources not used)'}; no key source is loaded until something needs keys`,
   );
-  return { settings, engines, viewer, tree, audit, vaultRenewer, commandIds: Object.keys(COMMANDS) };
+  return { settings, engines, viewer, tree, audit, vaultRenewer, commandIds: Object.keys(COMMANDS), ...(recorder ? { test: recorder } : {}) };
 }
 
 export function deactivate(): void {

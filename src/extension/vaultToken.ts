@@ -14,7 +14,6 @@ import type { EngineHost } from './engineHost';
 export class VaultTokenRenewer implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  lastRenewal: { ok: boolean; ttl?: number; error?: string; at: string } | undefined;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -61,7 +60,6 @@ export class VaultTokenRenewer implements vscode.Disposable {
       const res = (await client.write('auth/token/renew-self', {})) as { auth?: { lease_duration?: number; renewable?: boolean } };
       const ttl = Number(res.auth?.lease_duration ?? 0);
       const renewable = res.auth?.renewable !== false;
-      this.lastRenewal = { ok: true, ttl, at: new Date().toISOString() };
       this.audit.record({ action: 'key-access', source: 'vault', detail: `${what} renewed (ttl ${ttl} s${issued?.accessor ? `, accessor ${issued.accessor}` : ''})` });
       if (approle) {
         approle.renewed(token, ttl, renewable);
@@ -72,7 +70,6 @@ export class VaultTokenRenewer implements vscode.Disposable {
       return ttl;
     } catch (e) {
       const msg = (e as Error).message;
-      this.lastRenewal = { ok: false, error: msg, at: new Date().toISOString() };
       this.audit.record({ action: 'key-source-error', source: 'vault', detail: `${what} renewal failed: ${msg}` });
       if (approle && this.engines && e instanceof KeySourceError && isTokenRejected(e)) {
         // expired or revoked: a new login (the engine is recreated with the new token)

@@ -35,11 +35,6 @@ export class ViewerPanel implements vscode.Disposable {
   private failCtl: AbortController | undefined;
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Test hooks: every message posted to / received from the webview (bounded). */
-  readonly posted: HostMessage[] = [];
-  readonly received: WebviewMessage[] = [];
-  firstDecryptedRowsAt: number | undefined;
-  readonly createdAt = Date.now();
 
   constructor(
     readonly doc: LogDocument,
@@ -81,8 +76,6 @@ export class ViewerPanel implements vscode.Disposable {
   }
 
   post(m: HostMessage): void {
-    this.posted.push(m);
-    if (this.posted.length > 1000) this.posted.splice(0, this.posted.length - 1000);
     void this.panel.webview.postMessage(m);
   }
 
@@ -150,8 +143,6 @@ export class ViewerPanel implements vscode.Disposable {
   /** Entry point for webview messages (also used by the host tests to drive the protocol). */
   async handle(m: WebviewMessage): Promise<void> {
     this.engines.touch();
-    this.received.push(m);
-    if (this.received.length > 1000) this.received.splice(0, this.received.length - 1000);
     try {
       switch (m.type) {
         case 'ready':
@@ -217,10 +208,7 @@ export class ViewerPanel implements vscode.Disposable {
     this.post({ type: 'rows', reqId, rows, viewCount: n });
     // Decrypt what is visible and not known yet, visible order first.
     const pending = rows.filter((r) => r.status === 'pending').map((r) => r.index);
-    if (!pending.length) {
-      this.markFirstRows(rows);
-      return;
-    }
+    if (!pending.length) return;
     await this.doc.decrypt(pending, ctl.signal, (entries) => {
       if (ctl.signal.aborted) return;
       const upd: RowSummary[] = [];
@@ -229,7 +217,6 @@ export class ViewerPanel implements vscode.Disposable {
         upd.push(this.row(rec, posOf.get(e.index) ?? 0));
       }
       this.post({ type: 'rowsUpdate', rows: upd });
-      this.markFirstRows(upd);
     });
   }
 
@@ -240,10 +227,6 @@ export class ViewerPanel implements vscode.Disposable {
     const budget = maskBudget();
     const text = (s: string | null) => (s === null ? null : maskTextWithin(s, opts, budget));
     return { ...r, model: text(r.model), error: text(r.error) };
-  }
-
-  private markFirstRows(rows: RowSummary[]): void {
-    if (this.firstDecryptedRowsAt === undefined && rows.some((r) => r.status !== 'pending')) this.firstDecryptedRowsAt = Date.now();
   }
 
   private async entry(index: number): Promise<DecryptedEntry | undefined> {
@@ -539,6 +522,8 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
     private readonly extensionUri: vscode.Uri,
     private readonly audit: Audit,
     private readonly engines: EngineHost,
+    /** Wraps each panel before use (the test API records its messages); identity otherwise. */
+    private readonly observe: (panel: vscode.WebviewPanel) => vscode.WebviewPanel = (panel) => panel,
   ) {
     engines.onDidReset(() => {
       for (const d of this.documents) void d.reopen();
@@ -575,7 +560,7 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
   }
 
   async resolveCustomEditor(doc: LogDocument, panel: vscode.WebviewPanel): Promise<void> {
-    const p = new ViewerPanel(doc, panel, this.extensionUri, this.audit, this.engines);
+    const p = new ViewerPanel(doc, this.observe(panel), this.extensionUri, this.audit, this.engines);
     this.panels.add(p);
     this.active = p;
     panel.onDidChangeViewState(() => {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension/main';
+import type { WebviewTrace } from '../../src/extension/testApi';
 import type { ViewerPanel } from '../../src/extension/viewer';
 import type { HostMessage, RowSummary } from '../../src/shared/protocol';
 import type { KeyTreeNode } from '../../src/extension/keyTree';
@@ -46,6 +47,13 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false |
 
 let api: ExtensionApi;
 
+/** The protocol messages of a viewer's webview, as the extension's test API recorded them. */
+function trace(p: ViewerPanel): WebviewTrace {
+  const t = api.test?.webview(p.panel);
+  assert.ok(t, 'the test API (ExtensionMode.Test) traces the viewer webview');
+  return t;
+}
+
 async function openViewer(file: string): Promise<ViewerPanel> {
   const uri = vscode.Uri.file(file);
   await vscode.commands.executeCommand('vscode.openWith', uri, 'encryptedLogs.viewer');
@@ -54,12 +62,12 @@ async function openViewer(file: string): Promise<ViewerPanel> {
 
 function rowsSeen(p: ViewerPanel): Map<number, RowSummary> {
   const m = new Map<number, RowSummary>();
-  for (const msg of p.posted) if (msg.type === 'rows' || msg.type === 'rowsUpdate') for (const r of msg.rows) m.set(r.index, r);
+  for (const msg of trace(p).posted) if (msg.type === 'rows' || msg.type === 'rowsUpdate') for (const r of msg.rows) m.set(r.index, r);
   return m;
 }
 
 function lastOf<T extends HostMessage['type']>(p: ViewerPanel, type: T): Extract<HostMessage, { type: T }> | undefined {
-  for (let i = p.posted.length - 1; i >= 0; i--) if (p.posted[i]?.type === type) return p.posted[i] as Extract<HostMessage, { type: T }>;
+  for (let i = trace(p).posted.length - 1; i >= 0; i--) if (trace(p).posted[i]?.type === type) return trace(p).posted[i] as Extract<HostMessage, { type: T }>;
   return undefined;
 }
 
@@ -101,7 +109,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('opens in the custom editor and the webview completes the ready handshake', async () => {
-      await waitFor('ready from the webview', () => p.received.some((m) => m.type === 'ready'));
+      await waitFor('ready from the webview', () => trace(p).received.some((m) => m.type === 'ready'));
       const init = await waitFor('init', () => lastOf(p, 'init'));
       assert.strictEqual(init.format, 'envelope');
       assert.strictEqual(init.entryCount, fixture().expect.envelope.entries);
@@ -109,7 +117,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('decrypted rows reach the webview protocol (pulled by the real webview)', async () => {
-      await waitFor('getRows from the webview', () => p.received.some((m) => m.type === 'getRows'));
+      await waitFor('getRows from the webview', () => trace(p).received.some((m) => m.type === 'getRows'));
       const rows = await waitFor('decrypted rows', () => {
         const m = rowsSeen(p);
         return [...m.values()].filter((r) => r.status === 'ok').length >= 10 ? m : undefined;
@@ -180,7 +188,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const fx = fixture();
       const n = await p.applyFilters(77, { text: fx.expect.searchWord });
       assert.strictEqual(n, fx.expect.envelopeSearchHits);
-      const prog = p.posted.filter((m) => m.type === 'scanProgress' && m.reqId === 77);
+      const prog = trace(p).posted.filter((m) => m.type === 'scanProgress' && m.reqId === 77);
       assert.ok(prog.length >= 1);
       const last = prog[prog.length - 1] as Extract<HostMessage, { type: 'scanProgress' }>;
       assert.ok(last.finished && last.matches === n);
@@ -233,7 +241,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const before = p.doc.entryCount;
       fs.appendFileSync(fx.envelopeLog, JSON.stringify(entry) + '\n');
       await waitFor('the appended entry', () => p.doc.entryCount === before + 1, 20_000);
-      const vc = await waitFor('viewChanged(tail)', () => p.posted.some((m) => m.type === 'viewChanged' && m.reason === 'tail' && m.entryCount === before + 1));
+      const vc = await waitFor('viewChanged(tail)', () => trace(p).posted.some((m) => m.type === 'viewChanged' && m.reason === 'tail' && m.entryCount === before + 1));
       assert.ok(vc);
       await p.handle({ type: 'getDetail', reqId: 9100, index: before });
       const d = lastOf(p, 'detail')!.detail!;
@@ -355,7 +363,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       await cfg.update('keySources', [], vscode.ConfigurationTarget.Workspace);
       try {
         // (a re-shown tab may also post an init of its own: wait for the one that says "no keys")
-        await waitFor('init with noKeySources', () => p.posted.slice(-200).some((m) => m.type === 'init' && m.noKeySources), 30_000);
+        await waitFor('init with noKeySources', () => trace(p).posted.slice(-200).some((m) => m.type === 'init' && m.noKeySources), 30_000);
         await waitFor('the reopened session', () => p.doc.session && api.engines.refs.length === 0, 30_000);
         await p.handle({ type: 'getDetail', reqId: 9300, index: 0 });
         const d = lastOf(p, 'detail')!.detail!;

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { inlineDeriver } from '../../src/core/crypto/argon2';
 import { sealSymbiontField } from '../../src/core/crypto/symbiont-cipher';
 import type { ExtensionApi } from '../../src/extension/main';
+import type { WebviewTrace } from '../../src/extension/testApi';
 import type { ViewerPanel } from '../../src/extension/viewer';
 import type { HostMessage } from '../../src/shared/protocol';
 import type { FixtureWorkspace } from './workspace';
@@ -34,8 +35,15 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false, 
   }
 }
 
+/** The protocol messages of a viewer's webview, as the extension's test API recorded them. */
+function trace(p: ViewerPanel): WebviewTrace {
+  const t = vscode.extensions.getExtension<ExtensionApi>('enclog.encrypted-log-inspector')?.exports.test?.webview(p.panel);
+  assert.ok(t, 'the test API (ExtensionMode.Test) traces the viewer webview');
+  return t;
+}
+
 function lastOf<T extends HostMessage['type']>(p: ViewerPanel, type: T): Extract<HostMessage, { type: T }> | undefined {
-  for (let i = p.posted.length - 1; i >= 0; i--) if (p.posted[i]?.type === type) return p.posted[i] as Extract<HostMessage, { type: T }>;
+  for (let i = trace(p).posted.length - 1; i >= 0; i--) if (trace(p).posted[i]?.type === type) return trace(p).posted[i] as Extract<HostMessage, { type: T }>;
   return undefined;
 }
 
@@ -75,7 +83,7 @@ describe('fidelity in a real extension host', function () {
 
   it('the detail protocol carries the decrypted JSON digit for digit (masked and revealed)', async () => {
     const p = await open(exact);
-    await waitFor('ready', () => p.received.some((m) => m.type === 'ready'));
+    await waitFor('ready', () => trace(p).received.some((m) => m.type === 'ready'));
     await p.handle({ type: 'getDetail', reqId: 6401, index: 0 });
     const d = await waitFor('detail', () => lastOf(p, 'detail')?.detail);
     assert.strictEqual(d.status, 'ok', String(d.error));
