@@ -140,11 +140,12 @@ export class EngineHost implements vscode.Disposable {
    */
   async vaultAuth(refs: string[] = this.refs): Promise<{ vault: VaultSettings & { token?: string }; issued?: IssuedVaultToken; loginError?: string }> {
     const { vault: settings, vaultAuth } = this.settings.current;
+    // no vault-* source: the token is not read at all (SecretStorage is a round trip to the workbench)
+    if (!refs.some((r) => r.startsWith('vault-'))) return { vault: settings };
     if (vaultAuth.method !== 'approle') {
       const token = await this.secrets.get(VAULT_TOKEN_SECRET);
       return { vault: { ...settings, ...(token ? { token } : {}) } };
     }
-    if (!refs.some((r) => r.startsWith('vault-'))) return { vault: settings };
     try {
       const issued = await this.approle.token();
       return { vault: { ...settings, token: issued.token }, issued };

@@ -9,6 +9,8 @@ const ST_UNKNOWN = 0;
 const ST_OK = 1;
 const ST_ERROR = 2;
 const LRU_MAX = 2000;
+/** Entries decrypted ahead of the webview's first request (it asks for the visible rows and some more). */
+const FIRST_PAGE = 100;
 /** While a huge log is still being indexed, the webview hears about the growing entry count this often. */
 const INDEX_ANNOUNCE_MS = 250;
 
@@ -46,6 +48,7 @@ export class LogDocument implements vscode.CustomDocument {
   private censusCtl: TokenSignal | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
+  private prefetching: Promise<void> | undefined;
 
   constructor(
     readonly uri: vscode.Uri,
@@ -75,6 +78,17 @@ export class LogDocument implements vscode.CustomDocument {
     this.watch();
     if (this.session?.indexing) this.followIndexing(this.session);
     else this.startHistogram();
+    this.prefetchFirstPage();
+  }
+
+  /**
+   * Decrypts the first page (loading the keys) while the webview is still starting, which takes
+   * seconds in a cold window: its first `getRows` then finds the rows decrypted.
+   */
+  private prefetchFirstPage(): void {
+    const n = Math.min(this.entryCount, this.chunkSize, FIRST_PAGE);
+    const first = Array.from({ length: n }, (_, i) => i);
+    this.prefetching = n ? this.decryptNow(first).then(() => undefined, () => undefined) : undefined;
   }
 
   private followIndexing(session: LogSession): void {
@@ -280,6 +294,12 @@ export class LogDocument implements vscode.CustomDocument {
    * see progress; `onChunk` receives each chunk's results. Honors `signal`.
    */
   async decrypt(indices: number[], signal?: AbortSignal, onChunk?: (entries: DecryptedEntry[]) => void, force = false): Promise<DecryptedEntry[]> {
+    // the first page may be under way already: wait for it rather than decrypt it twice
+    if (this.prefetching) await this.prefetching;
+    return this.decryptNow(indices, signal, onChunk, force);
+  }
+
+  private async decryptNow(indices: number[], signal?: AbortSignal, onChunk?: (entries: DecryptedEntry[]) => void, force = false): Promise<DecryptedEntry[]> {
     const session = this.session;
     if (!session) return [];
     const todo = [...new Set(indices)].filter((i) => force || !this.isKnown(i) || !this.lru.has(i)).sort((a, b) => a - b);
