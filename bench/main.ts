@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     if (want('P4')) print(await runP4(big!, dir, plan.p4));
     if (want('P5')) print(await runP5(dir, plan.p5.entries));
     if (want('P6')) print(await runP6(plan.p6.rounds));
-    if (ui) print(await runP7(big!, small!, plan.p7.rounds));
+    if (ui) print(await runP7(big!, small!, plan.p7.rounds, dir));
     print({ figure: 'summary', total_s: round((now() - t0) / 1000, 1), input_generation_s: round(genMs / 1000, 1) });
   } finally {
     delete process.env.ENCLOG_BENCH_KEK;
