@@ -53,7 +53,7 @@ async function closeAll(page: Page): Promise<void> {
 }
 
 /** Quick Open `name` (unique in the workspace); the clock starts at Enter and stops when `shown` resolves. */
-async function timeOpen(page: Page, name: string, shown: () => Promise<unknown>): Promise<number> {
+async function timeOpen(page: Page, name: string, shown: () => Promise<unknown>, marks: Record<string, () => Promise<unknown>> = {}, seen: Record<string, number[]> = {}): Promise<number> {
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
@@ -63,8 +63,12 @@ async function timeOpen(page: Page, name: string, shown: () => Promise<unknown>)
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).waitFor({ timeout: 30_000 });
   const t0 = Date.now();
   await page.keyboard.press('Enter');
+  // intermediate steps, timed from the same Enter (a step that never comes is left out)
+  const pending = Object.entries(marks).map(([k, when]) => when().then(() => (seen[k] ??= []).push(Date.now() - t0), () => undefined));
   await shown();
-  return Date.now() - t0;
+  const ms = Date.now() - t0;
+  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 2000))]);
+  return ms;
 }
 
 export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: number, dataDir: string): Promise<Figure> {
@@ -102,6 +106,7 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
   const browser = await lib.launchBrowser(join(tmp, 'chromium'));
   const times: Record<Case, number[]> = { textSmall: [], viewerSmall: [], text10MB: [], viewer10MB: [], viewer1M: [] };
   let workbenchMs = 0;
+  const steps: Partial<Record<Case, Record<string, number[]>>> = {};
   const page = await browser.context.newPage();
   try {
     const t0 = Date.now();
@@ -116,12 +121,18 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
     const webview = () => page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
     const textShown = () => page.locator('.editor-group-container .monaco-editor .view-line', { hasText: '"id"' }).first().waitFor({ timeout: 120_000 });
     const rowShown = () => webview().locator('.row[data-status="ok"]').first().waitFor({ timeout: 300_000 });
+    // where the viewer's time goes: the webview frame shown, its script running (init received), any row (pending or not)
+    const viewerMarks = {
+      frame: () => page.locator('iframe.webview.ready >> visible=true').first().waitFor({ timeout: 300_000 }),
+      init: () => webview().locator('body[data-ready="1"]').waitFor({ timeout: 300_000 }),
+      anyRow: () => webview().locator('.row').first().waitFor({ timeout: 300_000 }),
+    };
     const open: Record<Case, () => Promise<number>> = {
       textSmall: () => timeOpen(page, tinyText, textShown),
-      viewerSmall: () => timeOpen(page, tinyName, rowShown),
+      viewerSmall: () => timeOpen(page, tinyName, rowShown, viewerMarks, (steps.viewerSmall ??= {})),
       text10MB: () => timeOpen(page, textName, textShown),
-      viewer10MB: () => timeOpen(page, smallName, rowShown),
-      viewer1M: () => timeOpen(page, bigName, rowShown),
+      viewer10MB: () => timeOpen(page, smallName, rowShown, viewerMarks, (steps.viewer10MB ??= {})),
+      viewer1M: () => timeOpen(page, bigName, rowShown, viewerMarks, (steps.viewer1M ??= {})),
     };
     for (let r = 0; r < rounds; r++) {
       // alternate the order so neither side always runs right after the other
@@ -160,6 +171,7 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
     workbench_ms: workbenchMs,
     rounds,
     ms: times,
+    viewer_steps_ms: steps,
     cold_ms: Object.fromEntries((Object.keys(times) as Case[]).map((c) => [c, cold(c)])),
     warm_median_ms: rounds > 1 ? Object.fromEntries((Object.keys(times) as Case[]).map((c) => [c, warm(c)])) : null,
     bytes: { tiny: tiny.bytes, small: small.bytes, big: big.bytes },
