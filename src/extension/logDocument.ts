@@ -86,9 +86,18 @@ export class LogDocument implements vscode.CustomDocument {
    * seconds in a cold window: its first `getRows` then finds the rows decrypted.
    */
   private prefetchFirstPage(): void {
+    this.prefetching = undefined;
     const n = Math.min(this.entryCount, this.chunkSize, FIRST_PAGE);
     const first = Array.from({ length: n }, (_, i) => i);
-    this.prefetching = n ? this.decryptNow(first).then(() => undefined, () => undefined) : undefined;
+    if (!n) return;
+    const p: Promise<void> = this.decryptNow(first).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.prefetching = p;
+    void p.then(() => {
+      if (this.prefetching === p) this.prefetching = undefined;
+    });
   }
 
   private followIndexing(session: LogSession): void {
@@ -294,9 +303,16 @@ export class LogDocument implements vscode.CustomDocument {
    * see progress; `onChunk` receives each chunk's results. Honors `signal`.
    */
   async decrypt(indices: number[], signal?: AbortSignal, onChunk?: (entries: DecryptedEntry[]) => void, force = false): Promise<DecryptedEntry[]> {
-    // the first page may be under way already: wait for it rather than decrypt it twice
-    if (this.prefetching) await this.prefetching;
-    return this.decryptNow(indices, signal, onChunk, force);
+    const prefetch = this.prefetching;
+    if (!prefetch) return this.decryptNow(indices, signal, onChunk, force);
+    // The first page may be under way: wait for it rather than decrypt it twice, and hand what it
+    // settled to the caller as if this call had decrypted it (the caller posts it to the webview).
+    const unknown = indices.filter((i) => !this.isKnown(i));
+    await prefetch;
+    const settled = unknown.map((i) => this.lru.get(i)).filter((e): e is DecryptedEntry => e !== undefined);
+    if (settled.length && !signal?.aborted) onChunk?.(settled);
+    const done = new Set(settled.map((e) => e.index));
+    return [...settled, ...(await this.decryptNow(force ? indices : indices.filter((i) => !done.has(i)), signal, onChunk, force))];
   }
 
   private async decryptNow(indices: number[], signal?: AbortSignal, onChunk?: (entries: DecryptedEntry[]) => void, force = false): Promise<DecryptedEntry[]> {
