@@ -8,18 +8,18 @@
  *    key string in Symbiont's own format (fresh 32-byte salt and 12-byte nonce, Argon2id per `kdf`).
  *  - transit JSON lines: every `vault:vN:` value re-wrapped to the latest version with `rewrap`.
  */
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { aesGcmDecrypt, aesGcmEncrypt } from '../crypto/aes-gcm';
 import { symbiontKdfParams } from '../crypto/argon2';
-import { checkEnvelopeHeader, openEnvelopeData, unwrapDek } from '../crypto/envelope-cipher';
-import { AuthError, CorruptValueError } from '../crypto/errors';
+import { checkEnvelopeHeader, DekWrapper, openEnvelopeData, unwrapDek } from '../crypto/envelope-cipher';
+import { AuthError } from '../crypto/errors';
 import { decodeSymbiontField, SYMBIONT_ALGORITHM, SYMBIONT_SALT_BYTES } from '../crypto/symbiont-cipher';
 import type { EnvelopeValue, FormatId, SymbiontEncryptedData } from '../model';
 import type { LoadedKey, TransitEngine } from '../keys/types';
 import { transitVersionInfo } from '../keys/key-index';
 import type { LineFields, LocatedField } from './line-fields';
 import type { RotationKeys } from './rotation-keys';
-import { NoncePool } from './nonce-pool';
+import { dekDigest } from './envelope-kernel';
 import { EnvelopeCryptoWorker, type WorkerItem, type WorkerResult } from './crypto-worker';
 import { availableParallelism } from 'node:os';
 
@@ -183,38 +183,8 @@ function transitVersion(wrapped: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-const DEK_BYTES = 32;
 /** Batches with fewer values than this stay on this thread. */
 const OFFLOAD_MIN = 8;
-const WRAP_NONCE_BYTES = 12;
-const WRAPPED_DEK_BYTES = WRAP_NONCE_BYTES + DEK_BYTES + 16;
-
-/**
- * `wrapDek` (b64(nonce(12) || AES-256-GCM(KEK, DEK) || tag)) with the nonce taken from a pool drawn
- * in bulk and one reused scratch buffer: the same format, one `randomBytes` call per 4096 wraps.
- */
-export class PooledWrapper {
-  private readonly nonces: NoncePool;
-  private readonly scratch = Buffer.alloc(WRAPPED_DEK_BYTES);
-
-  constructor(perBlock?: number) {
-    this.nonces = new NoncePool(perBlock);
-  }
-
-  wrap(kek: Buffer, dek: Buffer): string {
-    if (dek.length !== DEK_BYTES) throw new CorruptValueError(`DEK must be ${DEK_BYTES} bytes`);
-    const nonce = this.nonces.next();
-    const c = createCipheriv('aes-256-gcm', kek, nonce);
-    const out = this.scratch;
-    nonce.copy(out, 0);
-    const n = c.update(dek).copy(out, WRAP_NONCE_BYTES);
-    const f = c.final();
-    if (n + f.length !== DEK_BYTES) throw new CorruptValueError('AES-GCM produced an unexpected length');
-    f.copy(out, WRAP_NONCE_BYTES + n);
-    c.getAuthTag().copy(out, WRAP_NONCE_BYTES + DEK_BYTES);
-    return out.toString('base64');
-  }
-}
 
 /**
  * The serialization of an envelope value (`text` = JSON.stringify of it) with `key_id` and
@@ -242,7 +212,7 @@ export function replaceEnvelopeKey(text: string, data: EnvelopeValue, keyId: str
 
 class EnvelopeRewriter implements Rewriter {
   private readonly targetKeyId: string;
-  private readonly wrapper = new PooledWrapper();
+  private readonly wrapper = new DekWrapper();
   /**
    * KEK target: a field's verification digest is taken over its DEK (as the target KEK unwraps it)
    * and its exact nonce + ciphertext, instead of over the decrypted data. The rewrite still
@@ -275,7 +245,7 @@ class EnvelopeRewriter implements Rewriter {
   }
 
   private dekDigest(data: EnvelopeValue, dek: Buffer): Buffer {
-    return createHash('sha256').update('K').update(dek).update(data.nonce).update('|').update(data.ciphertext).digest();
+    return dekDigest(dek, data.nonce, data.ciphertext);
   }
 
   /** What the verification side computes for a value whose data does not authenticate (KEK target). */
