@@ -99,7 +99,8 @@ async function engineRotation(input: EnvelopeInput, work: string): Promise<{ ms:
   process.env.ENCLOG_BENCH_KEK_NEW = kekSpec(v2);
   const to = 'env:ENCLOG_BENCH_KEK_NEW';
   await copyFile(input.path, work);
-  const keys = new rotation.RotationKeys([to, 'env:ENCLOG_BENCH_KEK_OLD'], { env: process.env, poolSize: 1 });
+  const { engineRotationKeys } = await import('../src/core/engine');
+  const keys = engineRotationKeys({ keyRefs: [to, 'env:ENCLOG_BENCH_KEK_OLD'], env: process.env, poolSize: 1 });
   try {
     await settle();
     const t = await timed(() => rotation.reencryptFiles([work], keys, { to, batchSize: 1024 }));

@@ -1,4 +1,5 @@
 import { createEngine, type Engine } from '../core/engine';
+import { retiredLabelsOrNone } from '../core/rotation/state';
 import type { AuditEvent, AuditSink } from '../core/keys/types';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
 import { loadConfig, type CliConfig } from './config';
@@ -42,7 +43,7 @@ export async function withEngine(
   body: (engine: Engine, args: ParsedArgs) => Promise<number>,
 ): Promise<number> {
   const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
-  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit, lineages: config.lineages });
+  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit, lineages: config.lineages, retired: retiredLabelsOrNone(echoAudit) });
   try {
     return await body(engine, args);
   } finally {

@@ -1,5 +1,6 @@
 import type { LineageOverride } from '../../core/keys/lineage';
-import { RotationKeys, StateStore, stateDir, createKeyVersion } from '../../core/rotation';
+import { retiredLabelsOrNone, RotationKeys, StateStore, stateDir, createKeyVersion } from '../../core/rotation';
+import { engineRotationKeys } from '../../core/engine';
 import type { AuditEvent } from '../../core/keys/types';
 import type { VaultOptions } from '../../core/keys/vault-client';
 import { UsageError, type FlagSpec, type ParsedArgs } from '../args';
@@ -35,7 +36,7 @@ export async function withRotation(argv: string[], spec: FlagSpec, out: Output, 
     }
     echoAudit(e);
   };
-  const keys = new RotationKeys([...lead(args), ...keyRefs], { vault: config.vault, audit, retired: store.retiredLabels() });
+  const keys = engineRotationKeys({ keyRefs: [...lead(args), ...keyRefs], vault: config.vault, audit, retired: retiredLabelsOrNone(audit, store) });
   try {
     return await body({ keys, args, store, vault: config.vault, keyRefs, lineages: config.lineages });
   } finally {
