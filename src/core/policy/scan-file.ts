@@ -13,6 +13,7 @@ import type { FormatId } from '../model';
 import type { KeyMeta } from './key-meta';
 import type { Census, PolicyConfig, PolicyFinding } from './model';
 import { lineValues, ruleCipher, ruleKdf, ruleKeyVersion, rulePlaintextLlm, ruleUnencryptedInProtectedPath, type FoundValue, type Hit } from './rules';
+import { transitCiphertextVersion } from '../keys/transit-version';
 
 export const UNKNOWN_LABEL = 'unknown';
 const MORE_LINES = 5;
@@ -96,8 +97,8 @@ export function censusLabel(v: FoundValue, meta: KeyMeta): string | null {
   };
   if (v.kind === 'transit') return transitLabel(null, v.version);
   if (v.data.key_id.startsWith(TRANSIT_KEY_ID_PREFIX)) {
-    const m = /^vault:v(\d+):/.exec(v.data.dek_wrapped);
-    return m ? transitLabel(v.data.key_id.slice(TRANSIT_KEY_ID_PREFIX.length), Number(m[1])) : UNKNOWN_LABEL;
+    const n = transitCiphertextVersion(v.data.dek_wrapped);
+    return Number.isNaN(n) ? UNKNOWN_LABEL : transitLabel(v.data.key_id.slice(TRANSIT_KEY_ID_PREFIX.length), n);
   }
   return meta.kekById.get(v.data.key_id)?.label ?? UNKNOWN_LABEL;
 }

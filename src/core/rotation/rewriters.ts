@@ -17,6 +17,7 @@ import { decodeSymbiontField, SYMBIONT_ALGORITHM, SYMBIONT_SALT_BYTES } from '..
 import type { EnvelopeValue, FormatId, SymbiontEncryptedData } from '../model';
 import type { LoadedKey, TransitEngine } from '../keys/types';
 import { transitVersionInfo } from '../keys/key-index';
+import { transitCiphertextVersion } from '../keys/transit-version';
 import type { LineFields, LocatedField } from './line-fields';
 import type { RotationKeys } from './rotation-keys';
 import { dekDigest } from './envelope-kernel';
@@ -178,11 +179,6 @@ class SymbiontRewriter implements Rewriter {
 
 const TRANSIT_PREFIX = 'vault-transit:';
 
-function transitVersion(wrapped: string): number {
-  const m = /^vault:v(\d+):/.exec(wrapped);
-  return m ? Number(m[1]) : NaN;
-}
-
 /** Batches with fewer values than this stay on this thread. */
 const OFFLOAD_MIN = 8;
 
@@ -311,7 +307,7 @@ class EnvelopeRewriter implements Rewriter {
       const results = await engine.decryptBatch(idx.map((i) => datas[i].dek_wrapped), signal);
       idx.forEach((i, n) => {
         const r = results[n];
-        if (r?.plaintext?.length === 32) out[i] = { dek: r.plaintext, by: { label: entry ? transitVersionInfo(entry.versions, datas[i].dek_wrapped).label : `${keyId}@v${transitVersion(datas[i].dek_wrapped)}` } };
+        if (r?.plaintext?.length === 32) out[i] = { dek: r.plaintext, by: { label: entry ? transitVersionInfo(entry.versions, datas[i].dek_wrapped).label : `${keyId}@v${transitCiphertextVersion(datas[i].dek_wrapped)}` } };
         else out[i] = { dek: null, message: r?.error ?? 'transit returned no 32-byte DEK' };
       });
     }
@@ -320,7 +316,7 @@ class EnvelopeRewriter implements Rewriter {
 
   private onTarget(d: EnvelopeValue, by: LoadedKey | { label: string } | undefined): boolean {
     if (d.key_id !== this.targetKeyId) return false;
-    if (this.target.transit) return transitVersion(d.dek_wrapped) === this.target.info.order;
+    if (this.target.transit) return transitCiphertextVersion(d.dek_wrapped) === this.target.info.order;
     return by === this.target;
   }
 
@@ -560,8 +556,8 @@ class TransitRewriter implements Rewriter {
       if (!r?.plaintext) return { state: 'failed', digest: rawDigest(f), message: r?.error ?? 'not decrypted' };
       const digest = sha('T', r.plaintext);
       r.plaintext.fill(0);
-      const from = `${this.target.info.sourceRef}@v${transitVersion(cts[i])}`;
-      return { state: transitVersion(cts[i]) === this.target.info.order ? 'on-target' : 'rewritten', digest, from };
+      const from = `${this.target.info.sourceRef}@v${transitCiphertextVersion(cts[i])}`;
+      return { state: transitCiphertextVersion(cts[i]) === this.target.info.order ? 'on-target' : 'rewritten', digest, from };
     });
     const todo = plans.map((p, i) => (p.state === 'rewritten' ? i : -1)).filter((i) => i >= 0);
     if (!opts.dryRun && todo.length) {
