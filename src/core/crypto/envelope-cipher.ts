@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EnvelopeValue } from '../model';
-import { aesGcmDecrypt, aesGcmEncrypt, aesGcmOpen, aesGcmSealInto, decodeBase64Strict, isStrictBase64, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './aes-gcm';
+import { aesGcmDecrypt, aesGcmEncrypt, aesGcmSealInto, decodeBase64Strict, isStrictBase64, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './aes-gcm';
 import { NoncePool } from './nonce-pool';
 import { CorruptValueError, UnsupportedError } from './errors';
 
@@ -22,16 +22,11 @@ export function unwrapDek(kek: Buffer, dekWrapped: string): Buffer {
   return aesGcmDecrypt(kek, raw.subarray(0, NONCE_BYTES), raw.subarray(NONCE_BYTES));
 }
 
-/**
- * `unwrapDek` for the hot path of a rewrap: null instead of an error for anything but a DEK (not
- * strict base64, not 60 bytes, tag does not verify with this KEK); the caller then re-runs the value
- * through `unwrapDek` for the message.
- */
-export function tryUnwrapDek(kek: Buffer, dekWrapped: unknown): Buffer | null {
+/** The raw bytes of a well-formed `dek_wrapped` (strict base64 of exactly 60 bytes), else null. */
+export function wrappedDekBytes(dekWrapped: unknown): Buffer | null {
   if (typeof dekWrapped !== 'string' || dekWrapped.length !== WRAPPED_DEK_B64 || !isStrictBase64(dekWrapped)) return null;
   const raw = Buffer.from(dekWrapped, 'base64');
-  if (raw.length !== WRAPPED_DEK_BYTES) return null;
-  return aesGcmOpen(kek, raw.subarray(0, NONCE_BYTES), raw.subarray(NONCE_BYTES));
+  return raw.length === WRAPPED_DEK_BYTES ? raw : null;
 }
 
 /**

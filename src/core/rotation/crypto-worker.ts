@@ -30,6 +30,27 @@ export interface WorkerResult {
   wrapped: string | null;
 }
 
+/** A kernel reply (from the worker or an in-thread kernel) as one result per value. */
+export function kernelResults(m: KernelReply, n: number): WorkerResult[] {
+  const dg = Buffer.from(m.dg.buffer, m.dg.byteOffset, m.dg.byteLength);
+  const out: WorkerResult[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { ok: m.st[i] === 1, by: m.by[i], digest: dg.subarray(i * 32, i * 32 + 32), wrapped: m.wr[i] };
+  return out;
+}
+
+/** `items` as a kernel request. */
+export function kernelRequest(id: number, items: WorkerItem[], mode: { verify: boolean; wrap: boolean }): KernelRequest {
+  return {
+    id,
+    verify: mode.verify,
+    wrap: mode.wrap,
+    c: items.map((x) => x.candidates),
+    w: items.map((x) => x.dekWrapped),
+    no: items.map((x) => x.nonce),
+    ct: items.map((x) => x.ciphertext),
+  };
+}
+
 export class EnvelopeCryptoWorker {
   private readonly worker: Worker;
   private seq = 0;
@@ -48,10 +69,7 @@ export class EnvelopeCryptoWorker {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      const dg = Buffer.from(m.dg.buffer, m.dg.byteOffset, m.dg.byteLength);
-      const out: WorkerResult[] = new Array(p.n);
-      for (let i = 0; i < p.n; i++) out[i] = { ok: m.st[i] === 1, by: m.by[i], digest: dg.subarray(i * 32, i * 32 + 32), wrapped: m.wr[i] };
-      p.resolve(out);
+      p.resolve(kernelResults(m, p.n));
     });
     const fail = (err: Error): void => {
       this.failed = err;
@@ -68,15 +86,7 @@ export class EnvelopeCryptoWorker {
     const id = this.seq++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, n: items.length });
-      const req: KernelRequest = {
-        id,
-        verify: mode.verify,
-        wrap: mode.wrap,
-        c: items.map((x) => x.candidates),
-        w: items.map((x) => x.dekWrapped),
-        no: items.map((x) => x.nonce),
-        ct: items.map((x) => x.ciphertext),
-      };
+      const req = kernelRequest(id, items, mode);
       this.worker.postMessage(req);
     });
   }
