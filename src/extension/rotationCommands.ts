@@ -79,7 +79,12 @@ export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
     const { vault } = await deps.engines.vaultAuth([...extra, ...deps.engines.refs]);
     // The window's engine lends its pool and a snapshot of its keys; a settings change that
     // replaces the engine meanwhile leaves this run on the snapshot.
-    const keys = (await deps.engines.get()).rotationKeys(extra, { vault });
+    let keys: RotationKeys;
+    try {
+      keys = (await deps.engines.get()).rotationKeys(extra, { vault });
+    } catch {
+      keys = (await deps.engines.get()).rotationKeys(extra, { vault }); // replaced between get() and the lease: the new one
+    }
     try {
       return await body(keys, vault);
     } finally {
