@@ -509,6 +509,10 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       fs.writeFileSync(copy, lines.repeat(Math.max(1, Math.ceil(20_000 / lines.split('\n').length))), { mode: 0o600 });
       const kekV2 = fx.keyRefs.find((r) => r.endsWith('kek-v2.key'))!;
       const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const kekV1 = fx.keyRefs.find((r) => r.endsWith('kek-v1.key'))!;
+      type PlanResult = { files: { entriesByKey: Record<string, number> }[] };
+      const unreadable = (p: PlanResult | undefined) => p!.files[0]!.entriesByKey.unknown ?? 0;
+      const planBefore = await vscode.commands.executeCommand<PlanResult>('encryptedLogs.rotation.plan', [copy], kekV2);
       const gen0 = api.engines.gen;
       try {
         let settled = false;
@@ -524,6 +528,10 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         assert.doesNotMatch(reports[0]!.error ?? '', /closed|disposed/i);
         assert.ok(['rotated', 'failed'].includes(reports[0]!.status), `status ${reports[0]!.status}: ${reports[0]!.error}`);
         assert.ok(reports[0]!.fieldsRewritten > 0, 'values were re-wrapped after the engine was replaced');
+        // every value re-wrapped under the real kek-v2 (a key wiped mid-run would leave unreadable values)
+        const planAfter = await vscode.commands.executeCommand<PlanResult>('encryptedLogs.rotation.plan', [copy], kekV2);
+        assert.deepStrictEqual(Object.keys(planAfter!.files[0]!.entriesByKey).filter((k) => k.startsWith(kekV1)), [], 'nothing left on kek-v1');
+        assert.strictEqual(unreadable(planAfter), unreadable(planBefore), 'no value became unreadable');
       } finally {
         await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
         for (const f of [copy, `${copy}.bak`]) fs.rmSync(f, { force: true });
