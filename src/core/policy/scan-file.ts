@@ -2,10 +2,10 @@
  * Scans one file against the line rules: samples the head (policy.sampleLines / sampleBytes) unless
  * asked to stream the whole file (deep). Hits are aggregated per rule and cause: first line, count.
  */
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { completeLines } from '../formats/complete-lines';
 import { detectFormat } from '../formats/detect';
+import { openRegularForRead } from '../formats/regular-file';
 import { TRANSIT_KEY_ID_PREFIX } from '../formats/envelope';
 import { cleanLine, parseJsonObject } from '../formats/record-base';
 import { UPDATE_PREFIX } from '../formats/symbiont';
@@ -215,41 +215,23 @@ export async function scanFile(path: string, opts: FileScanOptions): Promise<Fil
       c.check(l, line1, n);
     }
   } else {
-    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
-    // readline does not pass input errors to its iterator: keep them and rethrow after the loop.
-    let readError: Error | null = null;
-    stream.on('error', (e) => {
-      readError = e;
-      rl.close();
-    });
-    const onAbort = () => {
-      stream.destroy();
-      rl.close();
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const fh = await openRegularForRead(path);
     let line1 = 0;
     try {
-      for await (const l of rl) {
+      const end = (await fh.stat()).size;
+      for await (const l of completeLines(fh, 0, end, { partialLast: true })) {
         line1++;
-        const n = Buffer.byteLength(l) + 1;
-        bytesRead += n;
-        c.check(l, line1, n);
+        bytesRead += l.whole.length;
+        c.check(l.bytes.toString('utf8'), line1, l.whole.length);
         if (line1 % 4096 === 0) {
           opts.signal?.throwIfAborted();
           opts.onLines?.(line1, bytesRead);
         }
       }
-    } catch (e) {
-      opts.signal?.throwIfAborted();
-      throw e;
     } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      rl.close();
-      stream.destroy();
+      await fh.close();
     }
     opts.signal?.throwIfAborted();
-    if (readError) throw readError;
     complete = true;
   }
 

@@ -10,7 +10,8 @@ import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
 import type { FormatId, KeyVersionInfo } from '../model';
 import { lineFields } from './line-fields';
-import { completeLines, type LineFailure, type RawLine } from './reencrypt';
+import { completeLines, type RawLine } from '../formats/complete-lines';
+import type { LineFailure } from './reencrypt';
 import type { RotationKeys } from './rotation-keys';
 
 export const UNKNOWN = 'unknown';

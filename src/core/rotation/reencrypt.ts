@@ -42,6 +42,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
+import { completeLines, type RawLine } from '../formats/complete-lines';
 import { RotationLock } from './rotation-lock';
 import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow, privateName, privateNames, readOwnFile, removeIfPresent, sameFile, writeAll, writeAtomically } from './safe-fs';
 import type { FormatId } from '../model';
@@ -125,57 +126,7 @@ export interface FileReport {
 }
 
 const MAX_FAILURE_DETAILS = 1000;
-const READ_CHUNK = 1 << 20;
 const MAX_TAIL_ROUNDS = 50;
-
-export interface RawLine {
-  bytes: Buffer;
-  term: Buffer;
-  /** The line with its terminator (bytes followed by term): a view, no copy. */
-  whole: Buffer;
-  /** Offset just past the line's terminator. */
-  next: number;
-}
-
-/** Complete lines in [start, end) of an open file; a trailing partial line is not yielded. */
-export async function* completeLines(fh: FileHandle, start: number, end: number): AsyncGenerator<RawLine> {
-  let pos = start;
-  // The unfinished line so far, as chunks: joined once when its newline arrives (linear in the line's length).
-  let carry: Buffer[] = [];
-  let carryLen = 0;
-  let lineStart = start;
-  while (pos < end) {
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-    if (bytesRead === 0) break;
-    const chunk = buf.subarray(0, bytesRead);
-    pos += bytesRead;
-    let s = 0;
-    for (;;) {
-      const i = chunk.indexOf(10, s);
-      if (i < 0) break;
-      let data = chunk;
-      let nl = i;
-      let from = s;
-      if (carryLen) {
-        carry.push(chunk.subarray(0, i + 1));
-        data = Buffer.concat(carry, carryLen + i + 1);
-        nl = data.length - 1;
-        from = 0;
-        carry = [];
-        carryLen = 0;
-      }
-      const t = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
-      lineStart += nl + 1 - from;
-      yield { bytes: data.subarray(from, t), term: data.subarray(t, nl + 1), whole: data.subarray(from, nl + 1), next: lineStart };
-      s = i + 1;
-    }
-    if (s < chunk.length) {
-      carry.push(chunk.subarray(s));
-      carryLen += chunk.length - s;
-    }
-  }
-}
 
 /**
  * SHA-256 of the line's skeleton (`skeleton(text, lf.fields)`: every located value blanked) followed
