@@ -71,7 +71,6 @@ export class Engine {
 
   /** `{ progressive: true }`: resolve after the first chunk is indexed, index the rest in the background. */
   async open(path: string, opts: SessionOpenOptions = {}): Promise<LogSession> {
-    if (this.disposed) throw new Error('the engine was disposed');
     const session = await LogSession.open(path, this.resolver, () => this.sessions.delete(session), opts);
     this.sessions.add(session);
     if (session.format === 'symbiont') this.pool?.warm(); // every field will cost an Argon2 run
