@@ -81,9 +81,10 @@ export class Engine {
    * The keys for one rotation run: a fork of the engine's resolver (its loaded keys copied, not
    * loaded again) plus the sources of `extraRefs` that the engine does not have (a target named on
    * the command line), on the engine's Argon2 pool. `vault`: Vault options for those extra sources.
-   * Return it with RotationKeys.dispose(), which wipes the fork's copies of the keys.
+   * Return it with RotationKeys.dispose(), which wipes the fork's copies of the keys
+   * (`disposeEngineOnRelease`: and disposes this engine, for an engine made for one run).
    */
-  rotationKeys(extraRefs: string[] = [], opts: { vault?: VaultOptions } = {}): RotationKeys {
+  rotationKeys(extraRefs: string[] = [], opts: { vault?: VaultOptions; disposeEngineOnRelease?: boolean } = {}): RotationKeys {
     if (this.disposed) throw new Error('the engine was disposed');
     const known = new Set(this.resolver.sources.map((s) => s.ref));
     const extra = uniqueRefs(extraRefs).filter((r) => !known.has(r));
@@ -96,7 +97,9 @@ export class Engine {
       audit: this.options.audit,
       release: async () => {
         resolver.clearCache();
-        if (--this.leases === 0 && this.disposed) await this.shutdown();
+        this.leases--;
+        if (opts.disposeEngineOnRelease) await this.dispose();
+        else if (this.leases === 0 && this.disposed) await this.shutdown();
       },
     });
   }
@@ -139,8 +142,5 @@ export function createEngine(options: EngineOptions): Engine {
  * pool and keys go when the keys are disposed.
  */
 export function engineRotationKeys(options: EngineOptions): RotationKeys {
-  const engine = new Engine(options);
-  const keys = engine.rotationKeys();
-  void engine.dispose(); // takes effect when the lease is returned
-  return keys;
+  return new Engine(options).rotationKeys([], { disposeEngineOnRelease: true });
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../../../src/core/engine';
+import { createEngine, engineRotationKeys } from '../../../src/core/engine';
 import { KeyResolver } from '../../../src/core/keys/resolver';
 import { reencryptFiles } from '../../../src/core/rotation/reencrypt';
 import { generateEnvelopeLog } from '../../fixtures/generate';
@@ -63,5 +63,22 @@ describe('one key stack: the resolver fork and the engine lease rotation runs on
     await keys.dispose();
     await assert.rejects(keys.deriver.derive(Buffer.from('pw'), salt, params), /closed/);
     await assert.rejects(keys.load(), /after release/);
+  });
+
+  it('engineRotationKeys (the CLI): an engine for one run, its pool and keys gone with the lease', async () => {
+    const p = join(dir, 'one.key');
+    writeFileSync(p, `kek-v1:${randomBytes(32).toString('base64')}`);
+    chmodSync(p, 0o600);
+    const events: string[] = [];
+    const keys = engineRotationKeys({ keyRefs: [`file:${p}`], poolSize: 1, audit: (e) => events.push(e.action) });
+    const { perSource } = await keys.load();
+    const material = perSource[0][0].material;
+    assert.equal(events.includes('cache-cleared'), false, 'nothing is cleared before the run');
+    const params = { memoryKiB: 64, iterations: 1, parallelism: 1 };
+    await keys.deriver.derive(Buffer.from('pw'), randomBytes(16), params);
+    await keys.dispose();
+    await new Promise((r) => setImmediate(r));
+    assert.ok(zero(material), 'the run\'s key copies are wiped');
+    await assert.rejects(keys.deriver.derive(Buffer.from('pw'), randomBytes(16), params), /closed/);
   });
 });
