@@ -224,8 +224,10 @@ class EnvelopeRewriter implements Rewriter {
   private readonly dekDigests: boolean;
   /** Local KEK target: the rewrite is pure computation, batches may overlap. */
   readonly concurrent: boolean;
-  /** The kernels (KEK target): undefined until first needed, null when not used. */
-  private kit: Kernels | null | undefined;
+  /** The kernels (KEK target): made when first needed; null when not used. */
+  private kit: Kernels | null = null;
+  private kitMade: Promise<Kernels | null> | undefined;
+  private disposed = false;
   private readonly kekTable = new Map<LoadedKey, number>();
   private kekList: LoadedKey[] = [];
   private targetIdx = -1;
@@ -326,9 +328,12 @@ class EnvelopeRewriter implements Rewriter {
   }
 
   /** The in-thread kernel and (2+ cores) the worker over the KEK table; null when the target is no local KEK. */
-  private async kernels(): Promise<Kernels | null> {
-    if (this.kit !== undefined) return this.kit;
-    this.kit = null;
+  private kernels(): Promise<Kernels | null> {
+    this.kitMade ??= this.makeKernels(); // once, even with two batches asking at the same time
+    return this.kitMade;
+  }
+
+  private async makeKernels(): Promise<Kernels | null> {
     if (!this.dekDigests) return null;
     const { index } = await this.keys.load();
     const keks: Buffer[] = [];
@@ -341,7 +346,7 @@ class EnvelopeRewriter implements Rewriter {
     add(this.target);
     for (const list of index.keks.values()) for (const k of list) add(k);
     const t = this.kekTable.get(this.target);
-    if (t === undefined) return null;
+    if (t === undefined || this.disposed) return null;
     this.targetIdx = t;
     let worker: EnvelopeCryptoWorker | null = null;
     if (availableParallelism() >= 2) {
@@ -535,6 +540,8 @@ class EnvelopeRewriter implements Rewriter {
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.kitMade = Promise.resolve(null);
     this.kit?.worker?.dispose();
     this.kit?.local.dispose();
     this.kit = null;
