@@ -2,7 +2,7 @@
  * `npm run bench [-- --smoke] [--data-dir DIR] [--only P1,P3] [--keep-data] [--big-entries N]`
  *
  * Generates its inputs (reused across runs while their parameters match), measures P1..P5 as issue 5
- * defines them and prints one JSON object per figure on stdout (progress goes to stderr). --smoke runs
+ * defines them and P6 (masking recall, false positives and adversarial time, issue 12) and prints one JSON object per figure on stdout (progress goes to stderr). --smoke runs
  * tiny inputs in a temp dir to check that every figure is produced and well-formed (not the targets).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { runP2 } from './p2-decrypt';
 import { runP3 } from './p3-symbiont';
 import { runP4 } from './p4-rotation';
 import { runP5 } from './p5-transit';
+import { runP6 } from './p6-masking';
 
 interface Plan {
   bigEntries: number;
@@ -26,6 +27,7 @@ interface Plan {
   p3: { entries: Record<string, number>; singleRuns: Record<string, number> };
   p4: { reference: boolean };
   p5: { entries: number };
+  p6: { rounds: number };
 }
 
 const LEGACY_KDF = 'Argon2';
@@ -38,6 +40,7 @@ const FULL: Plan = {
   p3: { entries: { [CURRENT_SYMBIONT_KDF]: 48, [LEGACY_KDF]: 128 }, singleRuns: { [CURRENT_SYMBIONT_KDF]: 12, [LEGACY_KDF]: 24 } },
   p4: { reference: true },
   p5: { entries: 10_000 },
+  p6: { rounds: 5 },
 };
 
 const SMOKE: Plan = {
@@ -48,6 +51,7 @@ const SMOKE: Plan = {
   p3: { entries: { [CURRENT_SYMBIONT_KDF]: 2, [LEGACY_KDF]: 2 }, singleRuns: { [CURRENT_SYMBIONT_KDF]: 1, [LEGACY_KDF]: 1 } },
   p4: { reference: true },
   p5: { entries: Number(process.env.P5_N ?? 300) },
+  p6: { rounds: 1 },
 };
 
 function args(argv: string[]) {
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
     }
     if (want('P4')) print(await runP4(big!, dir, plan.p4));
     if (want('P5')) print(await runP5(dir, plan.p5.entries));
+    if (want('P6')) print(await runP6(plan.p6.rounds));
     print({ figure: 'summary', total_s: round((now() - t0) / 1000, 1), input_generation_s: round(genMs / 1000, 1) });
   } finally {
     delete process.env.ENCLOG_BENCH_KEK;

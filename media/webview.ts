@@ -5,6 +5,7 @@
  * Runs in the webview (DOM, no Node). Every text from the log goes in through textContent.
  */
 import type { EntryDetail, Filters, HistogramBucket, HostMessage, MaskCategoryState, RowSummary, WebviewMessage, WebviewPersistedState } from '../src/shared/protocol';
+import { fieldOf, JsonNumber, JsonObject, parseJson } from '../src/core/json';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -365,27 +366,54 @@ function renderHistogram(buckets: HistogramBucket[]): void {
 }
 
 // ---------------------------------------------------------------- detail pane
+/**
+ * One JSON value of the lossless tree (numbers shown from their source text, duplicate keys kept).
+ * A collapsed node builds its children when first opened, so any depth renders without recursion
+ * beyond the levels open by default.
+ */
 function jsonNode(v: unknown, name?: string, depth = 0): Node {
-  if (v !== null && typeof v === 'object') {
-    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
+  const key = name !== undefined ? [el('span', { class: 'k' }, `${name}: `)] : [];
+  const members = jsonMembers(v);
+  if (members !== null) {
     const d = el('details', { class: 'json' });
-    if (depth < 2) d.open = true;
-    const brace = Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`;
-    d.append(el('summary', {}, ...(name !== undefined ? [el('span', { class: 'k' }, `${name}: `)] : []), el('span', { class: 'muted' }, brace)));
-    for (const [k, x] of entries) d.append(el('div', { class: 'indent' }, jsonNode(x, k, depth + 1)));
+    const brace = Array.isArray(v) ? `[${members.length}]` : `{${members.length}}`;
+    d.append(el('summary', {}, ...key, el('span', { class: 'muted' }, brace)));
+    let built = false;
+    const build = () => {
+      if (built) return;
+      built = true;
+      for (const [k, x] of members) d.append(el('div', { class: 'indent' }, jsonNode(x, k, depth + 1)));
+    };
+    if (depth < 2) {
+      build();
+      d.open = true;
+    } else d.addEventListener('toggle', build);
     return d;
   }
-  const cls = v === null ? 'null' : typeof v;
-  const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
-  return el('div', { class: 'leaf' }, ...(name !== undefined ? [el('span', { class: 'k' }, `${name}: `)] : []), el('span', { class: `v ${cls}` }, text));
+  const cls = v === null ? 'null' : v instanceof JsonNumber ? 'number' : typeof v;
+  const text = typeof v === 'string' ? JSON.stringify(v) : v instanceof JsonNumber ? v.text : String(v);
+  return el('div', { class: 'leaf' }, ...key, el('span', { class: `v ${cls}` }, text));
+}
+
+function jsonMembers(v: unknown): ReadonlyArray<readonly [string, unknown]> | null {
+  if (Array.isArray(v)) return v.map((x, i) => [String(i), x] as const);
+  if (v instanceof JsonObject) return v.entries;
+  if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber)) return Object.entries(v as Record<string, unknown>);
+  return null;
+}
+
+/** The lossless tree of a detail's JSON text; text the host could not have sent is shown as is. */
+function jsonOf(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return parseJson(text);
+  } catch {
+    return text;
+  }
 }
 
 function section(title: string, body: Node | string, cls = ''): HTMLElement {
   return el('div', { class: `section ${cls}` }, el('h3', {}, title), typeof body === 'string' ? el('pre', {}, body) : body);
-}
-
-function obj(v: unknown): Record<string, unknown> | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
 function renderDetail(d: EntryDetail | null): void {
@@ -405,22 +433,25 @@ function renderDetail(d: EntryDetail | null): void {
   );
   const parts: Node[] = [head];
   if (d.status === 'error' || d.error) parts.push(section(d.status === 'error' ? `Failed: ${d.reason ?? 'error'}` : 'Error', d.error ?? '', 'error'));
-  const req = obj(d.request);
-  const res = obj(d.response);
-  const prompt = req && typeof req.prompt === 'string' ? req.prompt : null;
-  const content = res && typeof res.content === 'string' ? res.content : null;
+  if (d.maskOverBudget) parts.push(section('Masking incomplete', 'Masking ran out of its time budget for this entry: values not scanned in time are shown as [WITHHELD].', 'error'));
+  const req = jsonOf(d.requestJson);
+  const res = jsonOf(d.responseJson);
+  const prompt = fieldOf(req, 'prompt');
+  const content = fieldOf(res, 'content');
   const side = el('div', { class: 'side' },
-    section('Prompt', prompt ?? (d.request === null ? '(none)' : ''), 'prompt'),
-    section('Response', content ?? (d.response === null ? '(no response)' : ''), 'response'));
+    section('Prompt', typeof prompt === 'string' ? prompt : d.requestJson === null ? '(none)' : '', 'prompt'),
+    section('Response', typeof content === 'string' ? content : d.responseJson === null ? '(no response)' : '', 'response'));
   parts.push(side);
-  if (req && (req.tool_name || req.tool_arguments)) {
+  const toolName = fieldOf(req, 'tool_name');
+  const toolArgs = fieldOf(req, 'tool_arguments');
+  if (toolName || toolArgs) {
     parts.push(el('div', { class: 'side' },
-      section(`Tool: ${String(req.tool_name ?? '')}`, jsonNode(req.tool_arguments ?? null, 'arguments')),
-      section('Tool result', jsonNode(res?.tool_result ?? null, 'result'))));
+      section(`Tool: ${typeof toolName === 'string' ? toolName : ''}`, jsonNode(toolArgs ?? null, 'arguments')),
+      section('Tool result', jsonNode(fieldOf(res, 'tool_result') ?? null, 'result'))));
   }
   parts.push(el('div', { class: 'side' },
-    section('Request (JSON)', jsonNode(d.request, 'request')),
-    section('Response (JSON)', jsonNode(d.response, 'response'))));
+    section('Request (JSON)', jsonNode(req, 'request')),
+    section('Response (JSON)', jsonNode(res, 'response'))));
   const meta: Record<string, unknown> = { agent: d.agent, type: d.type, model: d.model, latency_ms: d.latencyMs, token_usage: d.tokenUsage, metadata: d.metadata };
   parts.push(section('Metadata', jsonNode(meta, 'entry')));
   detail.replaceChildren(...parts);

@@ -1,7 +1,9 @@
 import { createEngine, type Engine } from '../core/engine';
 import { retiredLabelsOrNone } from '../core/rotation/state';
+import { FORMAT_NAMES, formatFromName } from '../core/formats/detect';
+import type { FormatId } from '../core/model';
 import type { AuditEvent, AuditSink } from '../core/keys/types';
-import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
+import { intOption, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args';
 import { loadConfig, type CliConfig } from './config';
 import type { Output } from './output';
 
@@ -43,7 +45,8 @@ export async function withEngine(
   body: (engine: Engine, args: ParsedArgs) => Promise<number>,
 ): Promise<number> {
   const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
-  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit, lineages: config.lineages, retired: retiredLabelsOrNone(echoAudit) });
+  const maxTrials = args.values.has('max-trials') ? intOption(args, 'max-trials', 0, 1) : undefined;
+  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit, lineages: config.lineages, retired: retiredLabelsOrNone(echoAudit), maxTrialsPerEntry: maxTrials });
   try {
     return await body(engine, args);
   } finally {
@@ -54,4 +57,13 @@ export async function withEngine(
 export function onePositional(args: ParsedArgs, what: string): string {
   if (args.positional.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${args.positional.length}`);
   return args.positional[0];
+}
+
+/** `--format NAME`: read the file as that format instead of detecting it. */
+export function formatOption(args: ParsedArgs): FormatId | undefined {
+  const name = args.values.get('format');
+  if (name === undefined) return undefined;
+  const format = formatFromName(name);
+  if (format === null) throw new UsageError(`--format takes ${Object.keys(FORMAT_NAMES).join(', ')}; got "${name}"`);
+  return format;
 }

@@ -27,6 +27,8 @@ export interface EngineOptions {
   lineages?: LineageOverride[];
   env?: NodeJS.ProcessEnv;
   keychainTimeoutMs?: number;
+  /** Symbiont key trials per entry (see KeyResolverDeps.maxTrialsPerEntry). */
+  maxTrialsPerEntry?: number;
 }
 
 export interface LineageSnapshot {
@@ -66,6 +68,7 @@ export class Engine {
       deriver: this.deriver,
       audit: options.audit,
       concurrency: Math.max(2, 2 * this.poolSize),
+      maxTrialsPerEntry: options.maxTrialsPerEntry,
     });
   }
 

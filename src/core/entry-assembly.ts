@@ -1,11 +1,15 @@
+import { JsonObject, parseJson, type JsonValue } from './json';
 import type { DecryptedEntry, EncryptedField, FailureReason, LogRecord } from './model';
 import type { FieldResult } from './keys/types';
 
-/** Plaintext bytes to a value: JSON when it parses, text otherwise. */
-export function decodePlaintext(plaintext: Buffer): unknown {
+/**
+ * Plaintext bytes to a value: the lossless JSON tree when it is JSON (numbers keep their text,
+ * duplicate keys their place), the text otherwise.
+ */
+export function decodePlaintext(plaintext: Buffer): JsonValue {
   const text = plaintext.toString('utf8');
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return text;
   }
@@ -18,10 +22,26 @@ function isResponseField(f: EncryptedField): boolean {
   return f.path.length === 1 && f.path[0] === 'response_data';
 }
 
-function setAtPath(target: Record<string, unknown>, path: string[], value: unknown): void {
-  let node: Record<string, unknown> = target;
-  for (const step of path.slice(0, -1)) node = node[step] as Record<string, unknown>;
-  node[path[path.length - 1]] = value;
+/**
+ * Sets `value` at `path` in `root`, copying each container on the way the first time it is
+ * touched (`copies`), so the record's own parse stays as it was. Linear in the path, any depth.
+ */
+function setAtPath(root: unknown, path: readonly string[], value: unknown, copies: WeakSet<object>): unknown {
+  const copy = (c: unknown): unknown => {
+    if (c === null || typeof c !== 'object' || copies.has(c)) return c;
+    const out = Array.isArray(c) ? [...c] : c instanceof JsonObject ? new JsonObject([...c.entries]) : Object.defineProperties({}, Object.getOwnPropertyDescriptors(c));
+    copies.add(out);
+    return out;
+  };
+  const top = copy(root);
+  let node = top as Record<string, unknown>;
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i]!;
+    const next = i === path.length - 1 ? value : copy(node[step]);
+    node[step] = next;
+    node = next as Record<string, unknown>;
+  }
+  return top;
 }
 
 /**
@@ -37,7 +57,8 @@ export function assembleEntry(record: LogRecord, results: FieldResult[]): Decryp
   const failures: string[] = [];
   let reason: FailureReason | null = null;
   const generic = record.fields.some((f) => !isRequestField(f) && !isResponseField(f));
-  const substituted: Record<string, unknown> | null = generic && record.raw ? structuredClone(record.raw) : null;
+  let substituted: unknown = generic ? record.raw : null;
+  const copies = new WeakSet<object>();
 
   record.fields.forEach((field, i) => {
     const r = results[i];
@@ -51,7 +72,7 @@ export function assembleEntry(record: LogRecord, results: FieldResult[]): Decryp
     r.plaintext.fill(0);
     if (isRequestField(field)) request = value;
     else if (isResponseField(field)) response = value;
-    else if (substituted) setAtPath(substituted, field.path, value);
+    else if (substituted) substituted = setAtPath(substituted, field.path, value, copies);
   });
   if (substituted) request = substituted;
   if (record.fields.length === 0) {

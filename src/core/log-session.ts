@@ -28,6 +28,8 @@ export interface SessionOpenOptions {
    * resolves then. Full passes (survey/census) and live tail wait for the whole index themselves.
    */
   progressive?: boolean;
+  /** Read the file as this format instead of detecting it (`--format`, the viewer's "Reopen as"). */
+  format?: FormatId;
 }
 
 /** An open log: cheap record reads from the line index, decryption on demand through the resolver. */
@@ -38,11 +40,12 @@ export class LogSession {
     private readonly opener: FieldOpener,
     private readonly onClose: () => void,
     private readonly progressive: boolean,
+    private readonly forcedFormat: FormatId | undefined,
   ) {}
 
   static async open(path: string, opener: FieldOpener, onClose: () => void = () => undefined, opts: SessionOpenOptions = {}): Promise<LogSession> {
     const progressive = opts.progressive ?? false;
-    return new LogSession(path, await LogFile.open(path, { progressive }), opener, onClose, progressive);
+    return new LogSession(path, await LogFile.open(path, { progressive, format: opts.format }), opener, onClose, progressive, opts.format);
   }
 
   /** LogSession.open with `{ progressive: true }`. */
@@ -86,7 +89,8 @@ export class LogSession {
   /** Decrypts records in one batch, so transit fields share round trips and Argon2 runs share the pool. */
   async decryptRecords(records: LogRecord[], signal?: AbortSignal): Promise<DecryptedEntry[]> {
     const fields = records.flatMap((r) => r.fields);
-    const results = await this.opener.openFields(fields, signal);
+    const entries = records.flatMap((r) => r.fields.map(() => r.index));
+    const results = await this.opener.openFields(fields, signal, entries);
     let at = 0;
     return records.map((r) => assembleEntry(r, results.slice(at, (at += r.fields.length))));
   }
@@ -144,7 +148,7 @@ export class LogSession {
     const before = this.file.entryCount;
     const result = await this.file.extend();
     if (result.status === 'rebuild') {
-      const reopened = await LogFile.open(this.path, { progressive: this.progressive });
+      const reopened = await LogFile.open(this.path, { progressive: this.progressive, format: this.forcedFormat });
       await this.file.close();
       this.file = reopened;
       return { appended: 0, replaced: true };

@@ -87,6 +87,7 @@ export type FailureReason =
   | 'corrupt' // the line or value is malformed
   | 'no-key' // no configured key can apply (e.g. unknown key_id)
   | 'wrong-key' // every candidate key failed the GCM tag
+  | 'trial-cap' // Symbiont: the per-entry cap on key trials was reached before any key opened it
   | 'tampered' // the named key is right (e.g. DEK unwrapped) but data failed authentication
   | 'unsupported' // unknown version/alg
   | 'source-error' // keychain/Vault failed

@@ -6,6 +6,7 @@ import type { EngineHost } from './engineHost';
 import type { KeyTreeNode, KeyTreeProvider } from './keyTree';
 import { countLogsPerKey } from '../core/log-counts';
 import { VIEW_TYPE, type LogViewerProvider, type ViewerPanel } from './viewer';
+import { formatFromName } from './core';
 
 export interface Ctx {
   context: vscode.ExtensionContext;
@@ -214,6 +215,33 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     if (typeof text === 'string') return p.applyFilters(-1, { text });
     p.post({ type: 'focusSearch' });
     return undefined;
+  },
+
+  /** Overrides format detection for the active viewer: `format` is a `--format` name or 'auto'. */
+  'encryptedLogs.reopenWithFormat': ({ viewer }) => async (format?: string) => {
+    const p = viewer.activePanel;
+    if (!p) return noViewer();
+    if (typeof format !== 'string') {
+      const current = p.doc.formatOverride;
+      const picked = await vscode.window.showQuickPick(
+        [
+          { label: 'Detect automatically', name: 'auto', picked: current === undefined },
+          { label: 'Symbiont model I/O log', name: 'symbiont', picked: current === 'symbiont' },
+          { label: 'Envelope log', name: 'envelope', picked: current === 'envelope' },
+          { label: 'Transit JSON lines', name: 'transit', picked: current === 'transit-jsonl' },
+        ],
+        { title: `Read ${p.doc.fileName} as…` },
+      );
+      if (!picked) return undefined;
+      format = picked.name;
+    }
+    const chosen = format === 'auto' ? undefined : formatFromName(format);
+    if (chosen === null) {
+      void vscode.window.showErrorMessage(`Unknown log format '${format}' (symbiont, envelope, transit or auto)`);
+      return undefined;
+    }
+    await p.doc.reopenAs(chosen);
+    return p.doc.session?.format ?? 'unknown';
   },
 
   'encryptedLogs.tree.removeSource': () => async (node?: KeyTreeNode) => {

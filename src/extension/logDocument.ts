@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { HistogramBucket, RowSummary } from '../shared/protocol';
-import type { DecryptedEntry, LogRecord, LogSession } from './core';
+import type { DecryptedEntry, FormatId, LogRecord, LogSession } from './core';
 import type { EngineHost } from './engineHost';
 
 const ST_UNKNOWN = 0;
@@ -32,6 +32,8 @@ export class LogDocument implements vscode.CustomDocument {
   readonly failures = new Map<number, { reason: string; error: string }>();
   private readonly lru = new Map<number, DecryptedEntry>();
   census: Map<string, number> | undefined;
+  /** The format chosen with "Reopen with Format…" (undefined: detected). Kept while the document is open. */
+  formatOverride: FormatId | undefined;
   censusRunning: Promise<void> | undefined;
   histogram: HistogramBucket[] = [];
   facets: Facets = { agents: [], models: [], types: [] };
@@ -64,7 +66,7 @@ export class LogDocument implements vscode.CustomDocument {
       const engine = await this.engines.get();
       // Progressive: the first screen of a 1 GB log costs what a small one does; the rest is indexed
       // in the background and announced like a tail.
-      this.session = await engine.open(this.uri.fsPath, { progressive: true });
+      this.session = await engine.open(this.uri.fsPath, { progressive: true, format: this.formatOverride });
       this.openError = undefined;
     } catch (e) {
       this.session = undefined;
@@ -98,6 +100,12 @@ export class LogDocument implements vscode.CustomDocument {
   }
 
   private reopening: Promise<void> = Promise.resolve();
+
+  /** Reads the file again as `format` (undefined: detect it), forgetting every decryption result. */
+  reopenAs(format: FormatId | undefined): Promise<void> {
+    this.formatOverride = format;
+    return this.reopen();
+  }
 
   /** The engine was replaced (keys changed): reopen and forget every decryption result. Serialized. */
   reopen(): Promise<void> {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { EntryDetail, Filters, HostMessage, MaskCategoryState, RowSummary, WebviewMessage } from '../shared/protocol';
 import { filtersActive } from '../shared/protocol';
 import type { Audit } from './audit';
-import { defaultMaskOptions, MASK_CATEGORIES, maskedEntryJson, maskValue, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
+import { defaultMaskOptions, MASK_CATEGORIES, maskBudget, maskedEntryJson, maskEntry, maskTextWithin, parseJson, stringifyJson, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
 import { LogDocument } from './logDocument';
@@ -127,7 +127,7 @@ export class ViewerPanel implements vscode.Disposable {
 
   private sendInit(): void {
     const errs: string[] = [];
-    if (this.doc.openError) errs.push(`Cannot open ${this.doc.fileName}: ${this.doc.openError}`);
+    if (this.doc.openError) errs.push(`Cannot open ${this.doc.fileName}: ${this.doc.openError}. To read it as a given format, run 'Encrypted Logs: Reopen with Format…'.`);
     this.post({
       type: 'init',
       file: this.doc.fileName,
@@ -210,7 +210,7 @@ export class ViewerPanel implements vscode.Disposable {
     const rows: RowSummary[] = [];
     for (const idx of indices) {
       const r = recs.get(idx);
-      if (r) rows.push(this.doc.rowFor(r, posOf.get(idx) ?? 0));
+      if (r) rows.push(this.row(r, posOf.get(idx) ?? 0));
     }
     this.post({ type: 'rows', reqId, rows, viewCount: n });
     // Decrypt what is visible and not known yet, visible order first.
@@ -224,11 +224,20 @@ export class ViewerPanel implements vscode.Disposable {
       const upd: RowSummary[] = [];
       for (const e of entries) {
         const rec = recs.get(e.index) ?? e.record;
-        upd.push(this.doc.rowFor(rec, posOf.get(e.index) ?? 0));
+        upd.push(this.row(rec, posOf.get(e.index) ?? 0));
       }
       this.post({ type: 'rowsUpdate', rows: upd });
       this.markFirstRows(upd);
     });
+  }
+
+  /** A table row, its plaintext model name and error masked as in the detail pane. */
+  private row(rec: LogRecord, pos: number): RowSummary {
+    const r = this.doc.rowFor(rec, pos);
+    const opts = this.maskOptions();
+    const budget = maskBudget();
+    const text = (s: string | null) => (s === null ? null : maskTextWithin(s, opts, budget));
+    return { ...r, model: text(r.model), error: text(r.error) };
   }
 
   private markFirstRows(rows: RowSummary[]): void {
@@ -244,7 +253,8 @@ export class ViewerPanel implements vscode.Disposable {
 
   private toDetail(e: DecryptedEntry, revealed: boolean, opts: MaskOptions): EntryDetail {
     const r = e.record;
-    const m = (v: unknown): unknown => (v === null || v === undefined ? null : revealed ? v : maskValue(v, opts).value);
+    const m = revealed ? null : maskEntry(e, opts);
+    const json = (v: unknown): string | null => (v === null || v === undefined ? null : stringifyJson(v));
     return {
       index: e.index,
       line: e.line,
@@ -252,16 +262,17 @@ export class ViewerPanel implements vscode.Disposable {
       time: e.timestamp,
       agent: r.agentId,
       type: r.interactionType,
-      model: r.modelIdentifier,
+      model: m ? m.plain.model : r.modelIdentifier,
       latencyMs: r.latencyMs,
       tokenUsage: r.tokenUsage,
-      metadata: r.metadata,
+      metadata: m ? m.plain.metadata : r.metadata,
       key: e.key,
       status: e.status,
       reason: e.reason,
-      error: e.error ?? r.error,
-      request: m(e.request),
-      response: m(e.response),
+      error: m ? m.plain.error : (e.error ?? r.error),
+      requestJson: json(m ? m.request : e.request),
+      responseJson: json(m ? m.response : e.response),
+      maskOverBudget: m?.overBudget ?? false,
       revealed,
     };
   }
@@ -294,7 +305,9 @@ export class ViewerPanel implements vscode.Disposable {
   async copyEntry(index: number): Promise<string | undefined> {
     const d = await this.detail(index);
     if (!d) return undefined;
-    const text = JSON.stringify(d, null, 2);
+    const { requestJson, responseJson, ...rest } = d;
+    const tree = (t: string | null) => (t === null ? null : parseJson(t));
+    const text = stringifyJson({ ...rest, request: tree(requestJson), response: tree(responseJson) });
     await vscode.env.clipboard.writeText(text);
     if (d.revealed) this.audit.record({ action: 'export', detail: `copied revealed entry ${index} of ${this.doc.uri.fsPath} to the clipboard` });
     this.post({ type: 'notice', level: 'info', text: `Entry ${index + 1} copied as JSON${d.revealed ? ' (revealed)' : ' (masked)'}` });
@@ -325,7 +338,8 @@ export class ViewerPanel implements vscode.Disposable {
     if (f.key && (e.key ?? 'unknown') !== f.key) return false;
     if (f.text) {
       // Search what the user can see: the masked rendering (a hidden value cannot be probed).
-      const hay = JSON.stringify([maskValue(e.request, opts).value, maskValue(e.response, opts).value, e.record.metadata, e.error]).toLowerCase();
+      const m = maskEntry(e, opts);
+      const hay = stringifyJson([m.request, m.response, m.plain.metadata, m.plain.error, m.plain.model]).toLowerCase();
       if (!hay.includes(f.text.toLowerCase())) return false;
     }
     return true;
@@ -454,7 +468,7 @@ export class ViewerPanel implements vscode.Disposable {
         for (const i of idx) {
           const e = got.get(i);
           if (!e) continue;
-          if (!out.write(JSON.stringify(maskedEntryJson(e, opts)) + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+          if (!out.write(maskedEntryJson(e, opts) + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
           written++;
         }
         progress?.report({ message: `${written} / ${total}`, increment: (step / Math.max(1, total)) * 100 });

@@ -48,9 +48,15 @@ export interface EntryDetail {
   status: RowStatus;
   reason: string | null;
   error: string | null;
-  /** Decrypted request/response, masked unless `revealed`. */
-  request: unknown;
-  response: unknown;
+  /**
+   * Decrypted request/response as exact JSON text (numbers as written, duplicate keys kept; a
+   * plaintext that is not JSON comes as a JSON string), masked unless `revealed`; null when absent.
+   * The webview reads them with the lossless parser of src/core/json.
+   */
+  requestJson: string | null;
+  responseJson: string | null;
+  /** Masking ran out of its per-entry time budget: values not scanned by then show as [WITHHELD]. */
+  maskOverBudget: boolean;
   revealed: boolean;
 }
 

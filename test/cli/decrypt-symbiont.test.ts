@@ -22,7 +22,7 @@ describe('enclog decrypt: Symbiont log with a key rotated half-way', function ()
     assert.equal(rows.length, fx.entries.length);
     rows.forEach((row, i) => {
       const want = fx.entries[i];
-      assert.deepEqual(Object.keys(row), ['index', 'id', 'timestamp', 'status', 'key', 'request', 'response', 'error']);
+      assert.deepEqual(Object.keys(row), ['index', 'id', 'timestamp', 'status', 'key', 'request', 'response', 'error', 'model', 'metadata']);
       assert.equal(row.index, i);
       assert.equal(row.id, want.id);
       assert.equal(row.status, 'ok', `entry ${i}: ${row.error}`);

@@ -156,6 +156,17 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     assert.ok((await webview().locator('.section.prompt pre').innerText()).includes(fx.expect.email));
   });
 
+  it('the detail pane shows a 64-bit integer exactly as written', async () => {
+    await webview().locator('.row[data-index="1"]').click();
+    const request = webview().locator('.section', { hasText: 'Request (JSON)' });
+    await request.waitFor({ timeout: 30_000 });
+    const tool = await webview().locator('.section', { hasText: 'Tool:' }).first().innerText();
+    assert.ok(tool.includes(`account_id: ${fx.expect.u64}`), tool);
+    const text = await request.innerText();
+    assert.ok(text.includes(fx.expect.u64), text);
+    await shot('detail-u64');
+  });
+
   it('is keyboard navigable and the histogram filters on click', async () => {
     await webview().locator('.row[data-index="0"]').click();
     await webview().locator('#viewport').press('ArrowDown');

@@ -131,21 +131,21 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       await p.handle({ type: 'getDetail', reqId: 9001, index: 0 });
       const d = lastOf(p, 'detail');
       assert.ok(d && d.reqId === 9001 && d.detail);
-      const text = JSON.stringify(d.detail.request);
+      const text = String(d.detail.requestJson);
       assert.ok(!text.includes(fx.expect.email), 'the e-mail is masked by default');
       assert.ok(text.includes('[EMAIL]'), `masked marker present: ${text}`);
-      assert.ok(!JSON.stringify(d.detail.request).includes('sk-test-1234567890'));
+      assert.ok(!String(d.detail.requestJson).includes('sk-test-1234567890'));
       // turn e-mail masking off for this editor only
       await p.handle({ type: 'setMask', categories: { email: false } });
       await p.handle({ type: 'getDetail', reqId: 9002, index: 0 });
-      assert.ok(JSON.stringify(lastOf(p, 'detail')!.detail!.request).includes(fx.expect.email));
+      assert.ok(String(lastOf(p, 'detail')!.detail!.requestJson).includes(fx.expect.email));
       await p.handle({ type: 'setMask', categories: { email: true } });
       // reveal (confirmation answered by the test), audited
       const ok = await vscode.commands.executeCommand<boolean>('encryptedLogs.revealEntry', 1, true);
       assert.strictEqual(ok, true);
       const rev = lastOf(p, 'revealed');
       assert.ok(rev && rev.index === 1 && rev.detail.revealed);
-      assert.ok(JSON.stringify(rev.detail.request).includes(fx.expect.email));
+      assert.ok(String(rev.detail.requestJson).includes(fx.expect.email));
       const audit = api.audit.recent.find((e) => e.action === 'reveal');
       assert.ok(audit && audit.detail?.includes('entry 1'), 'reveal audited');
       assert.ok(!JSON.stringify(api.audit.recent).includes(fx.expect.email), 'audit never holds plaintext');
@@ -224,7 +224,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       await p.handle({ type: 'getDetail', reqId: 9100, index: before });
       const d = lastOf(p, 'detail')!.detail!;
       assert.strictEqual(d.status, 'ok');
-      assert.ok(JSON.stringify(d.request).includes('appended later'));
+      assert.ok(String(d.requestJson).includes('appended later'));
     });
   });
 
@@ -259,7 +259,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       await p.handle({ type: 'getDetail', reqId: 9200, index: 2 });
       const d = lastOf(p, 'detail')!.detail!;
       assert.strictEqual(d.status, 'ok');
-      assert.ok(JSON.stringify(d.response).includes('Summary 2'), JSON.stringify(d.response));
+      assert.ok(String(d.responseJson).includes('Summary 2'), String(d.responseJson));
       assert.strictEqual(d.latencyMs, 321);
     });
   });
@@ -599,6 +599,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.nextFailure': [0],
         'encryptedLogs.previousFailure': [20],
         'encryptedLogs.search': ['Summary'],
+        'encryptedLogs.reopenWithFormat': ['auto'],
         'encryptedLogs.tree.removeSource': [{ kind: 'message', text: 'not a source' }],
         'encryptedLogs.tree.copyLabel': [ver],
         'encryptedLogs.rotation.newKeyVersion': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY'],

@@ -33,6 +33,8 @@ export interface FixtureWorkspace {
     envelopeSearchHits: number;
     /** An e-mail address present in every decrypted prompt (masked as an e-mail by default). */
     email: string;
+    /** A 64-bit integer in every tool call's arguments (entries 1, 5, 9, ...), as its writer put it: beyond 2^53. */
+    u64: string;
   };
 }
 
@@ -48,12 +50,20 @@ function writeSecret(file: string, content: string): void {
   fs.chmodSync(file, 0o600);
 }
 
+const U64 = '12345678901234567';
+const U64_MARK = '__u64__';
+
+/** Plaintext bytes as serde_json writes them: a u64 keeps its digits (JSON.stringify of a double could not). */
+function plaintextOf(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v).replace(`"${U64_MARK}"`, U64), 'utf8');
+}
+
 function requestFor(i: number, withWord: boolean): Record<string, unknown> {
   const tool = i % 4 === 1;
   return {
     prompt: `Entry ${i}: summarise the ${withWord ? `${WORD} ` : ''}report for ${EMAIL}, call me at 555-867-5309`,
     tool_name: tool ? 'search_documents' : null,
-    tool_arguments: tool ? { query: `report ${i}`, limit: 5, api_key: 'sk-test-1234567890abcdefghij' } : null,
+    tool_arguments: tool ? { query: `report ${i}`, limit: 5, account_id: U64_MARK, api_key: 'sk-test-1234567890abcdefghij' } : null,
     parameters: { temperature: 0.2, max_tokens: 512 },
   };
 }
@@ -92,7 +102,7 @@ export async function writeLargeEnvelopeLog(dir: string, entries: number): Promi
   const block: string[] = [];
   for (let i = 0; i < 1000; i++) {
     const e = baseEntry(i, t0);
-    e.request_data = sealEnvelope(Buffer.from(JSON.stringify(requestFor(i, i % 5 === 0))), kek, 'kek-v2');
+    e.request_data = sealEnvelope(plaintextOf(requestFor(i, i % 5 === 0)), kek, 'kek-v2');
     e.response_data = sealEnvelope(Buffer.from(JSON.stringify(responseFor(i))), kek, 'kek-v2');
     block.push(JSON.stringify(e));
   }
@@ -143,7 +153,7 @@ export async function prepareWorkspace(dir: string, opts: { symbiontEntries?: nu
     // Mostly the older, cheaper kdf label; two entries use the current one.
     const kdf = i === 1 || i === nSym - 1 ? 'Argon2id-m65536-t3-p1' : 'Argon2';
     const secret = Buffer.from(key, 'utf8');
-    e.request_data = await sealSymbiontField(Buffer.from(JSON.stringify(requestFor(i, i % 3 === 0))), secret, deriver, kdf);
+    e.request_data = await sealSymbiontField(plaintextOf(requestFor(i, i % 3 === 0)), secret, deriver, kdf);
     if (stranger) symFailures++;
     if (i % 3 === 2) {
       // request first, response later as an UPDATE line (how log_request/log_response write)
@@ -187,7 +197,7 @@ export async function prepareWorkspace(dir: string, opts: { symbiontEntries?: nu
       envFailures++;
     }
     const withWord = i % 5 === 0;
-    const req: EnvelopeValue = sealEnvelope(Buffer.from(JSON.stringify(requestFor(i, withWord))), kek, kid);
+    const req: EnvelopeValue = sealEnvelope(plaintextOf(requestFor(i, withWord)), kek, kid);
     if (withWord && i !== 7 && i !== 11) hits++;
     const resp: EnvelopeValue = sealEnvelope(Buffer.from(JSON.stringify(responseFor(i))), kek, kid);
     if (i === 11) {
@@ -217,6 +227,7 @@ export async function prepareWorkspace(dir: string, opts: { symbiontEntries?: nu
       searchWord: WORD,
       envelopeSearchHits: hits,
       email: EMAIL,
+      u64: U64,
     },
   };
   fs.writeFileSync(path.join(dir, '.fixture.json'), JSON.stringify(ws, null, 2));

@@ -6,7 +6,7 @@ const root = join(__dirname, '../../..');
 
 /** `npm run bench -- --smoke`: every figure is produced and well-formed (targets are not checked here). */
 describe('bench --smoke', () => {
-  it('prints P1..P5 as well-formed JSON figures', function () {
+  it('prints P1..P6 as well-formed JSON figures', function () {
     this.timeout(90_000);
     const run = spawnSync(process.execPath, ['scripts/bench.mjs', '--smoke', '--no-build'], { cwd: root, encoding: 'utf8', timeout: 85_000 });
     assert.equal(run.status, 0, `bench --smoke failed:\n${run.stderr}`);
@@ -16,7 +16,7 @@ describe('bench --smoke', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const byId = new Map(objects.map((o) => [o.figure, o]));
     assert.ok(byId.has('machine') && byId.has('summary'));
-    for (const id of ['P1', 'P2', 'P3', 'P4', 'P5']) {
+    for (const id of ['P1', 'P2', 'P3', 'P4', 'P5', 'P6']) {
       const f = byId.get(id);
       assert.ok(f, `${id} missing`);
       assert.equal(typeof f.title, 'string');

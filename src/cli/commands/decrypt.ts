@@ -1,11 +1,12 @@
-import { maskedEntryJson } from '../../core/entry-json';
+import { maskedEntryJson, maskEntry, type MaskedEntry } from '../../core/entry-json';
+import { stringifyJson } from '../../core/json';
 import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
 import type { DecryptedEntry } from '../../core/model';
 import { intOption, UsageError, type ParsedArgs } from '../args';
-import { onePositional, withEngine } from '../context';
+import { formatOption, onePositional, withEngine } from '../context';
 import type { Output } from '../output';
 
-export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
+export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--format symbiont|envelope|transit] [--max-trials N] [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
 
 export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
   if (args.flags.has('no-mask') && args.values.has('mask')) throw new UsageError('--no-mask and --mask exclude each other');
@@ -14,22 +15,23 @@ export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
   return only === undefined ? defaultMaskOptions() : optionsForCategories(parseCategoryList(only));
 }
 
-function entryText(e: DecryptedEntry, mask: MaskOptions): string {
-  const j = maskedEntryJson(e, mask);
-  const head = `#${e.index} ${e.timestamp ?? '-'} ${e.record.interactionType ?? ''} ${e.record.modelIdentifier ?? ''} key=${e.key ?? '-'} ${e.status}`;
+function entryText(e: DecryptedEntry, m: MaskedEntry): string {
+  const head = `#${e.index} ${e.timestamp ?? '-'} ${e.record.interactionType ?? ''} ${m.plain.model ?? ''} key=${e.key ?? '-'} ${e.status}`;
   const lines = [head.replace(/ +/g, ' ')];
-  if (j.request !== null) lines.push(`  request:  ${JSON.stringify(j.request)}`);
-  if (j.response !== null) lines.push(`  response: ${JSON.stringify(j.response)}`);
-  if (j.error) lines.push(`  error:    ${j.error}`);
+  if (m.request !== null) lines.push(`  request:  ${stringifyJson(m.request)}`);
+  if (m.response !== null) lines.push(`  response: ${stringifyJson(m.response)}`);
+  if (m.plain.metadata !== null && Object.keys(m.plain.metadata).length > 0) lines.push(`  metadata: ${stringifyJson(m.plain.metadata)}`);
+  if (m.plain.error) lines.push(`  error:    ${m.plain.error}`);
+  if (m.overBudget) lines.push('  masking:  over budget: values not scanned in time are [WITHHELD]');
   return lines.join('\n');
 }
 
 export function decryptCommand(argv: string[], out: Output): Promise<number> {
-  const spec = { values: ['from', 'count', 'mask', 'batch-size'], booleans: ['no-mask'] };
+  const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format', 'max-trials'], booleans: ['no-mask'] };
   return withEngine(argv, spec, out, async (engine, args) => {
     const file = onePositional(args, 'FILE');
     const mask = maskOptionsFrom(args);
-    const session = await engine.open(file);
+    const session = await engine.open(file, { format: formatOption(args) });
     try {
       const total = session.entryCount();
       const from = Math.min(intOption(args, 'from', 0), total);
@@ -39,11 +41,13 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
       let failed = 0;
       for (let at = from; at < end; at += batch) {
         for (const e of await session.decryptEntries(at, Math.min(batch, end - at))) {
-          if (e.status === 'error') {
-            failed++;
-            if (!args.flags.has('json')) out.warn(`entry ${e.index} (line ${e.line + 1}): ${e.error}`);
+          if (e.status === 'error') failed++;
+          if (args.flags.has('json')) await out.line(maskedEntryJson(e, mask));
+          else {
+            const m = maskEntry(e, mask);
+            if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${m.plain.error}`);
+            await out.line(entryText(e, m));
           }
-          await (args.flags.has('json') ? out.json(maskedEntryJson(e, mask)) : out.line(entryText(e, mask)));
         }
       }
       if (failed > 0) out.warn(`${failed} of ${end - from} entries could not be decrypted`);

@@ -1,11 +1,11 @@
-import { onePositional, withEngine } from '../context';
+import { formatOption, onePositional, withEngine } from '../context';
 import type { Output } from '../output';
 
-export const INSPECT_USAGE = 'enclog inspect FILE [--key REF]... [--json]';
+export const INSPECT_USAGE = 'enclog inspect FILE [--key REF]... [--format symbiont|envelope|transit] [--max-trials N] [--json]';
 
 export function inspectCommand(argv: string[], out: Output): Promise<number> {
-  return withEngine(argv, {}, out, async (engine, args) => {
-    const session = await engine.open(onePositional(args, 'FILE'));
+  return withEngine(argv, { values: ['format', 'max-trials'] }, out, async (engine, args) => {
+    const session = await engine.open(onePositional(args, 'FILE'), { format: formatOption(args) });
     try {
       const s = await session.survey();
       const report = {

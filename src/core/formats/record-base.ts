@@ -1,3 +1,4 @@
+import { stringifyJson } from '../json';
 import type { LogRecord, TokenUsage } from '../model';
 
 export type JsonObject = Record<string, unknown>;
@@ -32,7 +33,13 @@ export function parseJsonObject(text: string): ParsedObject {
  * JS caveat: object keys that look like array indices ("0", "12") come first after a parse.
  */
 export function serializeJson(value: unknown): string {
-  return JSON.stringify(value);
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    // JSON.stringify recurses: past a few thousand levels it overflows the stack
+    if (e instanceof RangeError) return stringifyJson(value);
+    throw e;
+  }
 }
 
 /** True when serializeJson(parse(text)) reproduces `text` byte for byte. */
@@ -81,7 +88,7 @@ function stringMap(v: unknown): Record<string, string> | null {
   const out: Record<string, string> = {};
   for (const k of Object.keys(v)) {
     const x = v[k];
-    out[k] = typeof x === 'string' ? x : JSON.stringify(x);
+    out[k] = typeof x === 'string' ? x : serializeJson(x);
   }
   return out;
 }

@@ -7,20 +7,35 @@ import { badRecord, cleanLine, emptyRecord, isPlainObject, parseJsonObject, seri
 
 export const TRANSIT_VALUE = /^vault:v(\d+):[A-Za-z0-9+/=]+$/;
 
-/** Every transit ciphertext in `root`, depth-first in key order, with its JSON path. */
-export function findTransitValues(root: unknown): EncryptedField[] {
+/** A step of a JSON path, linked to its parent: building a child costs O(1) whatever the depth. */
+interface PathNode {
+  parent: PathNode | null;
+  step: string;
+}
+
+function pathOf(node: PathNode | null): string[] {
+  const out: string[] = [];
+  for (let n = node; n !== null; n = n.parent) out.push(n.step);
+  return out.reverse();
+}
+
+/**
+ * Every transit ciphertext in `root` (at most `limit`), depth-first in key order, with its JSON
+ * path. Linear in the size of `root` plus the lengths of the paths returned; iterative.
+ */
+export function findTransitValues(root: unknown, limit = Infinity): EncryptedField[] {
   const out: EncryptedField[] = [];
-  const stack: Array<{ value: unknown; path: string[] }> = [{ value: root, path: [] }];
-  while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+  const stack: Array<{ value: unknown; at: PathNode | null }> = [{ value: root, at: null }];
+  while (stack.length > 0 && out.length < limit) {
+    const { value, at } = stack.pop()!;
     if (typeof value === 'string') {
       const m = TRANSIT_VALUE.exec(value);
-      if (m) out.push({ kind: 'transit', path, ciphertext: value, version: Number(m[1]) });
+      if (m) out.push({ kind: 'transit', path: pathOf(at), ciphertext: value, version: Number(m[1]) });
     } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, String(i)] });
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], at: { parent: at, step: String(i) } });
     } else if (isPlainObject(value)) {
       const keys = Object.keys(value);
-      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: value[keys[i]!], path: [...path, keys[i]!] });
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: value[keys[i]!], at: { parent: at, step: keys[i]! } });
     }
   }
   return out;

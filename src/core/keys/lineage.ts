@@ -61,6 +61,9 @@ interface Candidate {
   version: string;
   /** False for versions a source marks as never-primary (`*_PREVIOUS`). */
   primaryCapable: boolean;
+  /** KEK id family match (`kek-v3` → `kek`, `3`), parsed once. */
+  family: RegExpExecArray | null;
+  stem: ReturnType<typeof sourceStem>;
 }
 
 /** Groups listed key versions into lineages. `versions` is every source's list, as `Engine.versions()` gives it. */
@@ -108,9 +111,8 @@ export function buildLineages(versions: readonly KeyVersionInfo[], overrides: re
     if (claimed.has(i)) return;
     const { info } = c;
     if ((perSource.get(info.sourceRef)?.length ?? 1) > 1) link(i, `source\0${info.sourceRef}`, 'source');
-    const family = info.kind === 'kek' && info.keyId ? KEY_ID_VERSION.exec(info.keyId) : null;
+    const { family, stem } = c;
     if (family) link(i, `key-id\0${info.kind}\0${family[1]}`, 'key-id');
-    const stem = sourceStem(info.sourceRef);
     if (stem) link(i, `name\0${info.kind}\0${stem.key}`, 'name');
     names.set(info.label, family?.[1] ?? stem?.name ?? info.sourceRef);
     if (family) familyNames.set(info.label, family[1]);
@@ -156,7 +158,8 @@ export function parseLineageOverrides(raw: unknown, where: string): LineageOverr
 
 function candidate(info: KeyVersionInfo, sourceSize: number): Candidate {
   const family = info.kind === 'kek' && info.keyId ? KEY_ID_VERSION.exec(info.keyId) : null;
-  const suffix = sourceStem(info.sourceRef)?.suffix;
+  const stem = sourceStem(info.sourceRef);
+  const suffix = stem?.suffix;
   const created = info.createdTime ? Date.parse(info.createdTime) || 0 : 0;
   // Newer is larger: a KEK id's vN, then a name suffix (years, vN; `previous` below the plain name), then the
   // source's own order (Vault versions, keychain accounts), then the created time.
@@ -164,7 +167,7 @@ function candidate(info: KeyVersionInfo, sourceSize: number): Candidate {
   const version = family ? `v${family[2]}` : suffix ? suffix.toLowerCase() : info.version;
   // A single-version source lists its only version as decrypt-only when its convention says so (`*_PREVIOUS`).
   const primaryCapable = info.role !== 'retired' && !(sourceSize === 1 && info.role === 'decrypt-only');
-  return { info, rank, version, primaryCapable };
+  return { info, rank, version, primaryCapable, family, stem };
 }
 
 function suffixRank(suffix: string): number {

@@ -15,7 +15,17 @@ export interface KeyResolverDeps {
   /** Symbiont fields tried at once (each trial is one Argon2 run in the deriver's pool). Default: cores, at least 2. */
   concurrency?: number;
   now?: () => Date;
+  /**
+   * Symbiont key trials per entry (request and response together), each an Argon2 run. Default:
+   * the number of Symbiont keys (at most MAX_DEFAULT_TRIALS) + 1 — every key for the request, then
+   * the request's key for the response. An entry stopped by the cap fails with 'trial-cap'.
+   */
+  maxTrialsPerEntry?: number;
 }
+
+export const MAX_DEFAULT_TRIALS = 16;
+
+type SymbiontItem = { i: number; data: SymbiontEncryptedData };
 
 export interface LoadedKeys {
   index: KeyIndex;
@@ -92,7 +102,7 @@ export class KeyResolver implements FieldOpener {
     this.audit('cache-cleared');
   }
 
-  async openFields(fields: EncryptedField[], signal?: AbortSignal): Promise<FieldResult[]> {
+  async openFields(fields: EncryptedField[], signal?: AbortSignal, entries?: readonly number[]): Promise<FieldResult[]> {
     const results: Array<FieldResult | undefined> = new Array(fields.length);
     const settle: Settle = (i, r) => {
       if (results[i]) return;
@@ -107,11 +117,16 @@ export class KeyResolver implements FieldOpener {
     const noKeyNote = errors.length ? ` (${errors.length} key source(s) failed: ${errors.map((e) => e.message).join('; ')})` : '';
     const envelopes: EnvelopeItem[] = [];
     const transits: TransitItem[] = [];
-    const symbionts: Array<{ i: number; data: SymbiontEncryptedData }> = [];
+    const symbionts: SymbiontItem[][] = []; // grouped by entry
     fields.forEach((f, i) => {
       if (f.kind === 'envelope') envelopes.push({ i, data: f.data });
       else if (f.kind === 'transit') transits.push({ i, ciphertext: f.ciphertext });
-      else symbionts.push({ i, data: f.data });
+      else {
+        const last = symbionts[symbionts.length - 1];
+        const sameEntry = entries !== undefined && last !== undefined && entries[last[last.length - 1]!.i] === entries[i];
+        if (sameEntry) last.push({ i, data: f.data });
+        else symbionts.push([{ i, data: f.data }]);
+      }
     });
 
     await Promise.all([
@@ -123,40 +138,52 @@ export class KeyResolver implements FieldOpener {
   }
 
   /**
-   * Trials run in file order: one field at a time until some key has worked (so every later field
-   * starts with the right guess), then `concurrency` fields at once.
+   * Trials run in file order, one entry's fields one after the other (sharing the entry's trial
+   * budget; the response starts with the request's key): one entry at a time until some key has
+   * worked (so every later entry starts with the right guess), then `concurrency` entries at once.
    */
   private async openSymbiontFields(
-    items: Array<{ i: number; data: SymbiontEncryptedData }>,
+    groups: SymbiontItem[][],
     keys: LoadedKey[],
     settle: Settle,
     errors: KeySourceError[],
     noKeyNote: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    if (items.length === 0) return;
+    if (groups.length === 0) return;
     if (keys.length === 0) {
       const r = errors.length
         ? failure('source-error', `no Symbiont key could be loaded: ${errors.map((e) => e.message).join('; ')}`)
         : failure('no-key', 'no Symbiont key is configured');
-      for (const item of items) settle(item.i, r);
+      for (const g of groups) for (const item of g) settle(item.i, r);
       return;
     }
+    const cap = this.deps.maxTrialsPerEntry ?? Math.min(keys.length, MAX_DEFAULT_TRIALS) + 1;
     let next = 0;
-    const openOne = async (item: { i: number; data: SymbiontEncryptedData }): Promise<void> => {
-      try {
-        const out = await this.trials.open(item.data, keys, signal);
-        if (out.ok) settle(item.i, success(out.plaintext, out.key.info));
-        else settle(item.i, failure(out.reason, out.reason === 'wrong-key' ? out.message + noKeyNote : out.message));
-      } catch (err) {
-        settle(item.i, signal?.aborted ? failure('cancelled', 'cancelled') : failure('corrupt', (err as Error).message));
+    const openEntry = async (group: SymbiontItem[]): Promise<void> => {
+      let left = cap;
+      let prefer: string | undefined;
+      for (const item of group) {
+        try {
+          const out = await this.trials.open(item.data, keys, signal, { maxTrials: left, prefer });
+          left -= out.trials;
+          if (out.ok) {
+            prefer = out.key.info.label;
+            settle(item.i, success(out.plaintext, out.key.info));
+          } else if (out.reason === 'trial-cap') {
+            const message = `stopped at the cap of ${cap} key trials for this entry, before all ${keys.length} Symbiont keys were tried (--max-trials raises it)`;
+            settle(item.i, failure('trial-cap', message + noKeyNote));
+          } else settle(item.i, failure(out.reason, out.reason === 'wrong-key' ? out.message + noKeyNote : out.message));
+        } catch (err) {
+          settle(item.i, signal?.aborted ? failure('cancelled', 'cancelled') : failure('corrupt', (err as Error).message));
+        }
       }
     };
-    while (next < items.length && !this.trials.hint && !signal?.aborted) await openOne(items[next++]);
+    while (next < groups.length && !this.trials.hint && !signal?.aborted) await openEntry(groups[next++]!);
     const worker = async (): Promise<void> => {
-      while (next < items.length && !signal?.aborted) await openOne(items[next++]);
+      while (next < groups.length && !signal?.aborted) await openEntry(groups[next++]!);
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length - next) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length - next) }, worker));
   }
 
   /**

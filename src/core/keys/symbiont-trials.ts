@@ -4,9 +4,17 @@ import { openSymbiontField } from '../crypto/symbiont-cipher';
 import type { SymbiontEncryptedData } from '../model';
 import type { LoadedKey } from './types';
 
-export type TrialOutcome =
+export type TrialOutcome = (
   | { ok: true; plaintext: Buffer; key: LoadedKey }
-  | { ok: false; reason: 'wrong-key' | 'corrupt' | 'unsupported' | 'cancelled'; message: string };
+  | { ok: false; reason: 'wrong-key' | 'trial-cap' | 'corrupt' | 'unsupported' | 'cancelled'; message: string }
+) & { trials: number };
+
+export interface TrialLimits {
+  /** At most this many keys are tried (each an Argon2 run); then 'trial-cap'. */
+  maxTrials?: number;
+  /** A key label to try first (the key that opened the same entry's other field). */
+  prefer?: string;
+}
 
 const REMEMBER_LIMIT = 200_000;
 
@@ -32,31 +40,39 @@ export class SymbiontTrials {
   }
 
   /** Candidate keys for one field, in trial order. */
-  order(data: SymbiontEncryptedData, keys: LoadedKey[]): LoadedKey[] {
-    const first = [this.remembered.get(fieldId(data)), this.lastWorked].filter((l): l is string => !!l);
+  order(data: SymbiontEncryptedData, keys: LoadedKey[], prefer?: string): LoadedKey[] {
+    const first = [this.remembered.get(fieldId(data)), prefer, this.lastWorked].filter((l): l is string => !!l);
     const front = first.map((label) => keys.find((k) => k.info.label === label)).filter((k): k is LoadedKey => !!k);
     return [...new Set([...front, ...keys])];
   }
 
-  async open(data: SymbiontEncryptedData, keys: LoadedKey[], signal?: AbortSignal): Promise<TrialOutcome> {
-    for (const key of this.order(data, keys)) {
-      if (signal?.aborted) return { ok: false, reason: 'cancelled', message: 'cancelled' };
+  async open(data: SymbiontEncryptedData, keys: LoadedKey[], signal?: AbortSignal, limits: TrialLimits = {}): Promise<TrialOutcome> {
+    const order = this.order(data, keys, limits.prefer);
+    const cap = limits.maxTrials ?? Infinity;
+    let trials = 0;
+    for (const key of order) {
+      if (signal?.aborted) return { ok: false, reason: 'cancelled', message: 'cancelled', trials };
+      if (trials >= cap) {
+        const message = `stopped after ${trials} key trial(s) for this entry, the cap (${order.length - trials} of ${order.length} keys not tried; --max-trials raises it)`;
+        return { ok: false, reason: 'trial-cap', message, trials };
+      }
+      trials++;
       try {
         const plaintext = await openSymbiontField(data, key.material as Buffer, this.deriver, signal);
         this.lastWorked = key.info.label;
         if (this.remembered.size >= REMEMBER_LIMIT) this.remembered.clear();
         this.remembered.set(fieldId(data), key.info.label);
-        return { ok: true, plaintext, key };
+        return { ok: true, plaintext, key, trials };
       } catch (err) {
-        if (signal?.aborted) return { ok: false, reason: 'cancelled', message: 'cancelled' };
+        if (signal?.aborted) return { ok: false, reason: 'cancelled', message: 'cancelled', trials };
         if (err instanceof AuthError) continue;
-        if (err instanceof CorruptValueError) return { ok: false, reason: 'corrupt', message: err.message };
-        if (err instanceof UnsupportedError) return { ok: false, reason: 'unsupported', message: err.message };
+        if (err instanceof CorruptValueError) return { ok: false, reason: 'corrupt', message: err.message, trials };
+        if (err instanceof UnsupportedError) return { ok: false, reason: 'unsupported', message: err.message, trials };
         throw err;
       }
     }
     const tried = keys.length === 1 ? 'the configured key' : `all ${keys.length} configured keys`;
-    return { ok: false, reason: 'wrong-key', message: `${tried} failed the GCM tag check (none of them encrypted this field)` };
+    return { ok: false, reason: 'wrong-key', message: `${tried} failed the GCM tag check (none of them encrypted this field)`, trials };
   }
 }
 

@@ -60,7 +60,11 @@ export type AuditSink = (event: AuditEvent) => void;
 
 /** What the resolver needs from the field kinds it opens. */
 export interface FieldOpener {
-  openFields(fields: EncryptedField[], signal?: AbortSignal): Promise<FieldResult[]>;
+  /**
+   * `entries[i]`: which entry field i belongs to (the fields of one entry are adjacent); lets a
+   * Symbiont entry's fields share one trial budget and the response start with the request's key.
+   */
+  openFields(fields: EncryptedField[], signal?: AbortSignal, entries?: readonly number[]): Promise<FieldResult[]>;
 }
 
 /** A listed version that exists but cannot be used (Vault KV soft-deleted/destroyed, transit below min_decryption_version). */

@@ -1,9 +1,12 @@
 /**
  * User-defined masking rules: validation with clear messages, and compilation (cached).
- * Guards against runaway patterns: length cap, rejection of nested unbounded quantifiers such as
- * `(a+)+` or `(\w*\s?)*` (the classic catastrophic-backtracking shape), and of patterns matching
- * the empty string.
+ * Guards against runaway patterns: length cap, rejection of the catastrophic-backtracking shapes
+ * (nested unbounded quantifiers such as `(a+)+` or `(\w*\s?)*`, repeated alternations whose
+ * branches can match the same text such as `(a|aa)+`), of patterns matching the empty string,
+ * and, for what a static check cannot see, matching under the entry's time budget (customMatches).
  */
+import { createContext, Script } from 'node:vm';
+import { MaskBudgetExceeded, remainingMs, type MaskBudget } from './budget';
 import { CUSTOM_NAME_CHARS, CUSTOM_NAME_MAX } from './markers';
 import type { CustomRule } from './types';
 
@@ -60,6 +63,72 @@ export function hasNestedUnboundedQuantifier(pattern: string): boolean {
   return false;
 }
 
+interface Frame {
+  /** Some alternation inside has branches that may start alike. */
+  ambiguous: boolean;
+  /** First atom of each branch so far: a literal character, or '*' when it may be anything. */
+  firsts: string[];
+  /** The next atom starts a branch. */
+  atBranchStart: boolean;
+}
+
+/**
+ * True when a group that repeats without bound holds an alternation whose branches may begin
+ * with the same character (`(a|aa)+`, `(\w|\d)*`, `(.|\n)*`, `((x|xy)z?)+`): conservative, a
+ * branch starting with a class, an escape, a group or nothing counts as able to begin with anything.
+ */
+export function hasRepeatedAmbiguousAlternation(pattern: string, ignoreCase = false): boolean {
+  const frame = (): Frame => ({ ambiguous: false, firsts: [], atBranchStart: true });
+  const stack: Frame[] = [frame()];
+  const top = () => stack[stack.length - 1]!;
+  const atom = (first: string) => {
+    const f = top();
+    if (f.atBranchStart) f.firsts.push(ignoreCase ? first.toLowerCase() : first);
+    f.atBranchStart = false;
+  };
+  const closeBranches = (f: Frame) => {
+    if (f.atBranchStart && f.firsts.length > 0) f.firsts.push('*'); // empty last branch
+    if (f.firsts.length > 1 && (f.firsts.includes('*') || new Set(f.firsts).size < f.firsts.length)) f.ambiguous = true;
+  };
+  let sawBar = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const e = pattern[i + 1] ?? '';
+      atom(/[dDwWsSbBpPuxck0-9]/.test(e) ? '*' : e);
+      i++;
+    } else if (c === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+      atom('*');
+      i = j;
+    } else if (c === '(') {
+      atom('*');
+      stack.push(frame());
+      if (pattern[i + 1] === '?') {
+        const m = /^\?(?::|=|!|<=|<!|<[A-Za-z_$][\w$]*>)/.exec(pattern.slice(i + 1));
+        if (m) i += m[0].length;
+      }
+    } else if (c === ')') {
+      if (stack.length === 1) continue;
+      const inner = stack.pop()!;
+      if (sawBar) closeBranches(inner);
+      const q = /^(?:[*+]|\{\d*,\})/.test(pattern.slice(i + 1, i + 12));
+      if (q && inner.ambiguous) return true;
+      if (inner.ambiguous) top().ambiguous = true;
+    } else if (c === '|') {
+      sawBar = true;
+      const f = top();
+      if (f.atBranchStart) f.firsts.push('*');
+      f.atBranchStart = true;
+    } else if (c === '.' || c === '^' || c === '$') atom('*');
+    else if (!'*+?{}'.includes(c)) atom(c);
+  }
+  return false;
+}
+
 /** The problem with a rule, or null when it is usable. */
 export function validateCustomRule(rule: CustomRule): string | null {
   return checkRule(rule).error;
@@ -86,6 +155,9 @@ function checkRule(rule: CustomRule): { error: string; re?: undefined } | { erro
   if (hasNestedUnboundedQuantifier(rule.pattern)) {
     return { error: `pattern /${rule.pattern}/ repeats a group that already repeats without bound (like (a+)+); it can take exponential time` };
   }
+  if (hasRepeatedAmbiguousAlternation(rule.pattern, flags.includes('i'))) {
+    return { error: `pattern /${rule.pattern}/ repeats an alternation whose branches can match the same text (like (a|aa)+); it can take exponential time` };
+  }
   re.lastIndex = 0;
   if (re.test('')) return { error: `pattern /${rule.pattern}/ matches the empty string` };
   re.lastIndex = 0;
@@ -105,4 +177,45 @@ export function compileCustomRule(rule: CustomRule): RegExp {
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, checked.re);
   return checked.re;
+}
+
+/** A context of its own, so a timeout can interrupt the regexes it runs. */
+const sandbox = createContext({});
+new Script(
+  `globalThis.collect = function (job) {
+    for (const re of job.res) {
+      const found = [];
+      re.lastIndex = 0;
+      let m;
+      while ((m = re.exec(job.text)) !== null) {
+        if (m[0].length === 0) { re.lastIndex = m.index + 1; continue; }
+        found.push([m.index, m.index + m[0].length]);
+      }
+      job.out.push(found);
+    }
+  }`,
+).runInContext(sandbox);
+const runJob = new Script('collect(job)');
+
+/**
+ * The [start, end) of every non-empty match of each compiled custom rule in `text`. With a budget,
+ * the regexes run under a V8 timeout set to the time left, which interrupts even a regex stuck
+ * backtracking; the budget is then marked exceeded and MaskBudgetExceeded thrown.
+ */
+export function customMatches(res: readonly RegExp[], text: string, budget: MaskBudget | undefined): Array<Array<[number, number]>> {
+  const job = { res: [...res], text, out: [] as Array<Array<[number, number]>> };
+  const left = remainingMs(budget);
+  sandbox.job = job;
+  try {
+    runJob.runInContext(sandbox, Number.isFinite(left) ? { timeout: Math.max(1, Math.ceil(left)) } : {});
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      budget!.exceeded = true;
+      throw new MaskBudgetExceeded();
+    }
+    throw e;
+  } finally {
+    delete sandbox.job;
+  }
+  return job.out;
 }

@@ -14,6 +14,8 @@ export const MARKERS = {
   privateKey: '[PRIVATE_KEY]',
   ip: '[IP]',
   secret: '[SECRET]',
+  /** A text masking could not finish within its time budget: withheld whole. */
+  withheld: '[WITHHELD]',
 } as const;
 
 const MARKER_CATEGORY: Record<string, MaskCategory> = {

@@ -1,5 +1,8 @@
 /** maskText: replace sensitive substrings of one string with typed markers. */
+import { maskBudget, MaskBudgetExceeded, remainingMs, type MaskBudget } from './budget';
 import type { Region } from './builtin-rules';
+import { MARKERS } from './markers';
+import { base64RunTouches, mayHoldEscapes } from './decoded-view';
 import { findRegions, findRegionsIn } from './scanner';
 import type { MaskOptions, MaskSpan, MaskTextResult } from './types';
 
@@ -14,19 +17,35 @@ const MAX_PASSES = 4;
 
 /**
  * Masks `text` per `opts`. Spans (masked and writer-redacted) are offsets into the returned text;
- * markers of this engine already in `text` are reported as masked spans too.
+ * markers of this engine already in `text` are reported as masked spans too. When `budget` (by
+ * default a fresh one for this text alone) runs out, the whole text is withheld (`[WITHHELD]`, no
+ * spans) and `budget.exceeded` is set.
  * Throws MaskRuleError when an enabled custom rule is invalid; never otherwise.
  */
-export function maskText(text: string, opts: MaskOptions): MaskTextResult {
+export function maskText(text: string, opts: MaskOptions, budget: MaskBudget = maskBudget()): MaskTextResult {
+  try {
+    remainingMs(budget);
+    return maskWithin(text, opts, budget);
+  } catch (e) {
+    if (e instanceof MaskBudgetExceeded) return { text: MARKERS.withheld, spans: [] };
+    throw e;
+  }
+}
+
+function maskWithin(text: string, opts: MaskOptions, budget: MaskBudget): MaskTextResult {
   let current = text;
-  let regions = findRegions(current, opts);
+  let regions = findRegions(current, opts, budget);
   for (let pass = 1; pass < MAX_PASSES; pass++) {
     if (!regions.some((r) => changes(current, r))) break;
     const result = render(current, regions);
-    const settled = neighbourhoods(result).every(([from, to]) => !findRegionsIn(result.text, opts, from, to).some((r) => changes(result.text, r)));
+    // a marker can also complete an encoded run next to it (`…bQ` + `[EMAIL]`): with escapes in
+    // the text or a base64 run touching a marker, the check rescans everything, decodings included
+    const settled = mayHoldEscapes(result.text) || result.spans.some((s) => base64RunTouches(result.text, s.end, s.start))
+      ? !findRegions(result.text, opts, budget).some((r) => changes(result.text, r))
+      : neighbourhoods(result).every(([from, to]) => !findRegionsIn(result.text, opts, from, to, budget).some((r) => changes(result.text, r)));
     if (settled) return result;
     current = result.text;
-    regions = findRegions(current, opts);
+    regions = findRegions(current, opts, budget);
   }
   return render(current, regions);
 }

@@ -32,9 +32,9 @@ export function isCardNumber(candidate: string): boolean {
   return d.length >= 13 && d.length <= 19 && d[0]! >= '2' && d[0]! <= '6' && luhnValid(d);
 }
 
-/** A US SSN `AAA-GG-SSSS` with area not 000/666/9xx, group not 00, serial not 0000. */
+/** A US SSN `AAA-GG-SSSS` (or with spaces or dots) with area not 000/666/9xx, group not 00, serial not 0000. */
 export function isSsn(candidate: string): boolean {
-  const [area, group, serial] = candidate.split('-');
+  const [area, group, serial] = candidate.split(/[-. ]/);
   if (area === undefined || group === undefined || serial === undefined) return false;
   return area !== '000' && area !== '666' && area[0] !== '9' && group !== '00' && serial !== '0000';
 }
@@ -45,9 +45,13 @@ export function hasPhoneDigitCount(candidate: string): boolean {
   return n >= 8 && n <= 15;
 }
 
-/** Dotted quad whose octets are all 0-255. */
+/**
+ * Dotted quad whose octets are all 0-255, other than loopback (127/8) and the unspecified 0.0.0.0,
+ * which identify no one.
+ */
 export function isIPv4(candidate: string): boolean {
   const parts = candidate.split('.');
+  if (parts[0] === '127' || candidate === '0.0.0.0') return false;
   return parts.length === 4 && parts.every((p) => p.length >= 1 && p.length <= 3 && /^\d+$/.test(p) && Number(p) <= 255);
 }
 
@@ -65,4 +69,12 @@ export function isMaskableIPv6(candidate: string): boolean {
 /** A secret-looking token: at least one letter and one digit (rules out `sk-learn-...`, prose). */
 export function hasLetterAndDigit(token: string): boolean {
   return /[A-Za-z]/.test(token) && /\d/.test(token);
+}
+
+/**
+ * A bare AWS secret access key: exactly 40 characters of the base64 alphabet with an upper-case
+ * letter, a lower-case letter and a digit (hex digests are single-case, words have no digits).
+ */
+export function isAwsSecretKey(token: string): boolean {
+  return token.length === 40 && /^[A-Za-z0-9+/]+$/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && /\d/.test(token);
 }

@@ -11,6 +11,9 @@ const fragment = fc.constantFrom(
   'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', 'Bearer abcdef0123456789', '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----',
   '192.168.0.1', '999.1.1.1', '2001:db8::1', '"password":"pw"', '"token": 12', 'password=hunter2', '[REDACTED:EMAIL]',
   'Bearer [REDACTED]', 'api_key=[REDACTED]', '"***"', '[EMAIL]', '[CUSTOM:emp]', 'EMP-123456', '@', '.', '-', ':', '"', '=', ' ', '\n', '[', ']', '1', 'a',
+  // encodings the engine decodes (issue 12)
+  '\\u0040', '\\"', '\\\\', '%40', '%22', '&#64;', '&amp;', '＠', '４１１１', '４', 'am9obkBleGFtcGxlLmNvbQ==', '{\\"password\\":\\"x\\"}',
+  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'Basic YWRtaW46cHc=', 'Cookie: a=b', '<password>', 'password is "x1"', '://u:p@h', '4155550132',
 );
 const mixed = fc.array(fc.oneof(fragment, fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 12 }).map((a) => a.join(''));
 const optionsArb: fc.Arbitrary<MaskOptions> = fc.subarray([...MASK_CATEGORIES]).map((cs) => optionsForCategories(cs, custom));
