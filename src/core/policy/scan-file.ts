@@ -2,7 +2,7 @@
  * Scans one file against the line rules: samples the head (policy.sampleLines / sampleBytes) unless
  * asked to stream the whole file (deep). Hits are aggregated per rule and cause: first line, count.
  */
-import { open } from 'node:fs/promises';
+import { CensusTally, UNKNOWN_KEY } from '../census';
 import { completeLines } from '../formats/complete-lines';
 import { detectFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
@@ -15,7 +15,7 @@ import type { Census, PolicyConfig, PolicyFinding } from './model';
 import { lineValues, ruleCipher, ruleKdf, ruleKeyVersion, rulePlaintextLlm, ruleUnencryptedInProtectedPath, type FoundValue, type Hit } from './rules';
 import { transitCiphertextVersion } from '../keys/transit-version';
 
-export const UNKNOWN_LABEL = 'unknown';
+export const UNKNOWN_LABEL = UNKNOWN_KEY;
 const MORE_LINES = 5;
 
 export type FileKind = 'encrypted-log' | 'plaintext-llm-log' | 'json-lines' | 'text' | 'binary' | 'empty';
@@ -106,7 +106,8 @@ export function censusLabel(v: FoundValue, meta: KeyMeta): string | null {
 /** Line-by-line state shared by the sampled and the streamed reads. */
 class LineChecker {
   readonly agg = new HitAggregator();
-  readonly census: Census = new Map();
+  /** Entries and bytes per key label named by the entry's first value (nothing is decrypted here). */
+  readonly tally = new CensusTally(0);
   readonly firstLines: string[] = [];
   lines = 0;
   jsonLines = 0;
@@ -147,15 +148,17 @@ class LineChecker {
       this.symbiontEntries++;
       return;
     }
-    const c = this.census.get(label) ?? { entries: 0, bytes: 0 };
-    c.entries++;
-    c.bytes += bytes;
-    this.census.set(label, c);
+    this.tally.entry(label, bytes);
+  }
+
+  get census(): Census {
+    return new Map([...this.tally.byKey].map(([label, c]) => [label, { entries: c.entries, bytes: c.bytes }]));
   }
 }
 
+/** The head of a regular file; a FIFO, socket or device is refused (NotRegularFileError), never waited on. */
 async function readHead(path: string, maxBytes: number): Promise<{ buf: Buffer; size: number }> {
-  const fh = await open(path, 'r');
+  const fh = await openRegularForRead(path);
   try {
     const size = (await fh.stat()).size;
     const buf = Buffer.alloc(Math.min(maxBytes, size));
@@ -171,7 +174,7 @@ async function readHead(path: string, maxBytes: number): Promise<{ buf: Buffer; 
   }
 }
 
-/** Scans one file. Never reads more than the sample unless `deep`; rejects only on I/O errors or abort. */
+/** Scans one file. Never reads more than the sample unless `deep`; rejects only on I/O errors, a non-regular file or abort. */
 export async function scanFile(path: string, opts: FileScanOptions): Promise<FileScanResult> {
   opts.signal?.throwIfAborted();
   const { buf: head, size } = await readHead(path, opts.policy.sampleBytes);

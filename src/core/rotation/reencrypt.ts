@@ -48,7 +48,7 @@ import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow,
 import type { FormatId } from '../model';
 import type { LoadedKey } from '../keys/types';
 import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
-import { lineFields, replaceFields, type LineFields } from './line-fields';
+import { lineFields, replaceFields, type LineFields } from '../formats/line-fields';
 import { makeRewriter, RotationError, type FieldPlan, type Rewriter } from './rewriters';
 import type { RotationKeys } from './rotation-keys';
 

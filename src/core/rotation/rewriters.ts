@@ -18,7 +18,7 @@ import type { EnvelopeValue, FormatId, SymbiontEncryptedData } from '../model';
 import type { LoadedKey, TransitEngine } from '../keys/types';
 import { transitVersionInfo } from '../keys/key-index';
 import { transitCiphertextVersion } from '../keys/transit-version';
-import type { LineFields, LocatedField } from './line-fields';
+import type { LineFields, LocatedField } from '../formats/line-fields';
 import type { RotationKeys } from './rotation-keys';
 import { dekDigest, EnvelopeKernel } from './envelope-kernel';
 import { EnvelopeCryptoWorker, kernelRequest, kernelResults, type WorkerItem, type WorkerResult } from './crypto-worker';
