@@ -342,7 +342,7 @@ function renderMask(): void {
     maskbar.append(el('label', { class: `mask-toggle${m.masked ? '' : ' off'}`, for: id }, cb, m.label));
   }
   const allMasked = mask.every((m) => m.masked);
-  maskbar.append(el('span', { class: allMasked ? 'mask-state ok' : 'mask-state warn', id: 'mask-state' }, allMasked ? 'all masked' : 'some categories shown unmasked'));
+  maskbar.append(el('span', { class: allMasked ? 'mask-state ok' : 'mask-state warn', id: 'mask-state' }, allMasked ? 'all masked' : 'some categories shown unmasked in this editor (audited)'));
 }
 
 // ---------------------------------------------------------------- histogram
@@ -425,10 +425,10 @@ function renderDetail(d: EntryDetail | null): void {
   const head = el('div', { class: 'detail-head' },
     el('strong', {}, `Entry ${d.index + 1}`),
     el('span', { class: 'muted' }, ` line ${d.line + 1} · ${d.id ?? 'no id'} · ${fmtTime(d.time)} · key ${d.key ?? '—'}`),
-    el('span', { class: d.revealed ? 'badge warn' : 'badge', id: 'detail-mask-badge' }, d.revealed ? 'REVEALED (unmasked)' : 'masked'),
+    el('span', { class: d.revealed || mask.some((c) => !c.masked) ? 'badge warn' : 'badge', id: 'detail-mask-badge' }, d.revealed ? 'REVEALED (unmasked)' : mask.some((c) => !c.masked) ? `unmasked: ${mask.filter((c) => !c.masked).map((c) => c.label).join(', ')}` : 'masked'),
     el('span', { class: 'grow' }),
     ...(d.revealed ? [] : [button('Reveal…', 'Show this entry unmasked (asks for confirmation, audited)', () => post({ type: 'reveal', index: d.index }), 'reveal-btn')]),
-    button('Copy JSON', 'Copy this entry as JSON (masked unless revealed)', () => post({ type: 'copyEntry', index: d.index }), 'copy-btn'),
+    button('Copy JSON', 'Copy this entry as JSON, as shown here (the copy says which categories are unmasked)', () => post({ type: 'copyEntry', index: d.index }), 'copy-btn'),
     button('✕', 'Close (Escape)', () => closeDetail(), 'close-detail'),
   );
   const parts: Node[] = [head];
@@ -501,6 +501,7 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       banner.classList.add('hidden');
       if (m.noKeySources || m.keyErrors.length) {
         banner.classList.remove('hidden');
+        if (m.noKeySources && m.restrictedMode) banner.append(el('span', { id: 'restricted-note' }, 'Restricted Mode: key sources defined by this workspace are not used (trust the folder to use them). '));
         if (m.noKeySources) banner.append(el('span', {}, 'No key source is configured: entries cannot be decrypted. '), button('Add Key Source…', 'Add a key source (env, file, keychain, Vault)', () => post({ type: 'addKeySource' }), 'add-key-source'));
         for (const e of m.keyErrors) banner.append(el('div', {}, e));
       }

@@ -70,6 +70,8 @@ export async function startCodeServer({
   tmp = mkdtempSync(join(tmpdir(), 'enclog-cs-')),
   keepTmp = false,
   port,
+  // true: workspace trust on (the folder opens untrusted, in Restricted Mode), for the Restricted Mode e2e
+  workspaceTrust = false,
 } = {}) {
   const bin = ensureCodeServer();
   port = port || (await freePort());
@@ -100,7 +102,7 @@ export async function startCodeServer({
   const fd = openSync(logFile, 'a');
   const args = [
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', ...common,
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', ...common,
     '--vscode-option', 'enable-smoke-test-driver',
   ];
   if (folder) args.push(folder);

@@ -4,6 +4,7 @@ import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineag
 import type { VaultOptions } from '../core/keys/sources';
 import { defaultPolicy, parsePolicy, PolicyConfigError, type PolicyConfig } from '../core/policy';
 import { UsageError } from './args';
+import { consentedAddress } from './vault-consent';
 
 /** The CLI's workspace config, `.enclog.json` in the working directory: refs only, never key material. */
 export interface CliConfig {
@@ -15,6 +16,10 @@ export interface CliConfig {
   policyRaw?: unknown;
   /** Where it came from, for messages. */
   path?: string;
+  /** The Vault address the file names (used only with the user's consent, see vault-consent.ts). */
+  fileVaultAddress?: string;
+  /** Said on stderr before anything runs (an ignored or consented Vault address). */
+  warnings: string[];
 }
 
 export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -23,7 +28,7 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: [], vault: vaultFromEnv(env), lineages: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { keys: [], vault: vaultFromEnv(env), lineages: [], warnings: [] };
     throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
   }
   let parsed: unknown;
@@ -37,15 +42,29 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
     throw new UsageError(`${path}: "keys" must be an array of key refs`);
   }
   const vault = vaultFromEnv(env);
-  if (typeof obj.vault?.address === 'string') vault.endpoint = obj.vault.address;
-  if (typeof obj.vault?.namespace === 'string') vault.namespace = obj.vault.namespace;
+  const warnings: string[] = [];
+  const address = obj.vault?.address;
+  if (typeof address === 'string' && address.trim() && vault.endpoint === undefined) {
+    // A repository's file must not choose where the user's token goes: only with the user's recorded consent.
+    const consent = consentedAddress(cwd, address.trim(), env);
+    if (consent) {
+      vault.endpoint = address.trim();
+      warnings.push(`using the Vault address ${address.trim()} from ${path} (allowed for this directory on ${consent.at} with 'enclog allow-vault-address')`);
+    } else {
+      warnings.push(`ignoring the Vault address ${JSON.stringify(address)} in ${path}: a directory's config file does not choose where your Vault token goes. Set VAULT_ADDR, or run 'enclog allow-vault-address ${JSON.stringify(address)}' here to allow it for this directory`);
+    }
+  } else if (typeof address === 'string' && address.trim() && address.trim() !== vault.endpoint) {
+    warnings.push(`ignoring the Vault address ${JSON.stringify(address)} in ${path}: VAULT_ADDR is set`);
+  }
+  if (typeof obj.vault?.namespace === 'string' && vault.namespace === undefined) vault.namespace = obj.vault.namespace;
+  const fileVaultAddress = typeof address === 'string' && address.trim() ? address.trim() : undefined;
   let lineages: LineageOverride[];
   try {
     lineages = parseLineageOverrides(obj.lineages, path);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return { keys: (obj.keys as string[] | undefined) ?? [], vault, lineages, policyRaw: obj.policy, path };
+  return { keys: (obj.keys as string[] | undefined) ?? [], vault, lineages, policyRaw: obj.policy, path, warnings, ...(fileVaultAddress ? { fileVaultAddress } : {}) };
 }
 
 /** The encryption-at-rest policy of a config (`"policy": {...}` over the defaults); UsageError when invalid. */

@@ -8,6 +8,7 @@ import { retireCommand, RETIRE_USAGE } from './commands/retire';
 import { rotateCommand, ROTATE_USAGE } from './commands/rotate';
 import { verifyCommand, VERIFY_USAGE } from './commands/verify';
 import { policyCommand, POLICY_USAGE } from './commands/policy';
+import { allowVaultAddressCommand, ALLOW_VAULT_ADDRESS_USAGE } from './commands/allow-vault-address';
 import { Output } from './output';
 
 type Command = (argv: string[], out: Output) => Promise<number>;
@@ -22,10 +23,11 @@ const COMMANDS: Record<string, Command> = {
   reencrypt: reencryptCommand,
   verify: verifyCommand,
   retire: retireCommand,
+  'allow-vault-address': allowVaultAddressCommand,
 };
 
 const USAGE = ['usage:', `  ${INSPECT_USAGE}`, `  ${DECRYPT_USAGE}`, `  ${KEYS_USAGE}`,
-  `  ${ROTATE_USAGE}`, `  ${PLAN_USAGE}`, `  ${REENCRYPT_USAGE}`, `  ${VERIFY_USAGE}`, `  ${RETIRE_USAGE}`, `  ${POLICY_USAGE}`,
+  `  ${ROTATE_USAGE}`, `  ${PLAN_USAGE}`, `  ${REENCRYPT_USAGE}`, `  ${VERIFY_USAGE}`, `  ${RETIRE_USAGE}`, `  ${POLICY_USAGE}`, `  ${ALLOW_VAULT_ADDRESS_USAGE}`,
   '', 'key refs: env:NAME  file:PATH  keychain:SERVICE[/ACCOUNT]  keyring:SERVICE/USERNAME  vault-kv:MOUNT/PATH[#field]  vault-transit:MOUNT/NAME',
   'exit codes: 0 ok, 3 some entries or sources failed, 2 usage or I/O error'].join('\n');
 

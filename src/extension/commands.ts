@@ -90,7 +90,7 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     return true;
   },
 
-  'encryptedLogs.setVaultAppRoleSecret': ({ context, audit }) => async (secretId?: string) => {
+  'encryptedLogs.setVaultAppRoleSecret': ({ context, audit, engines }) => async (secretId?: string) => {
     const auth = vaultAuthSettings();
     if (typeof secretId !== 'string') {
       secretId = await vscode.window.showInputBox({
@@ -104,8 +104,12 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
         void vscode.window.showInformationMessage('Saved. It is used when the setting encryptedLogs.vault.authMethod is "approle".');
       }
     }
+    // Returns once the new secret id is in effect (the engine reset its change causes), so that a
+    // login right after this command never uses, and then loses, a token from the old one.
+    const applied = auth.method === 'approle' ? nextReset(engines, 2000) : Promise.resolve();
     if (secretId) await context.secrets.store(VAULT_APPROLE_SECRET, secretId);
     else await context.secrets.delete(VAULT_APPROLE_SECRET);
+    await applied;
     audit.record({
       action: 'key-access',
       source: `vault-approle:${auth.approleMount}`,
@@ -308,4 +312,17 @@ async function pickRef(): Promise<string | undefined> {
     validateInput: (v) => validateRef(kind.prefix + v),
   });
   return rest ? kind.prefix + rest : undefined;
+}
+
+/** Resolves on the engine host's next reset, or after `ms` at the latest. */
+function nextReset(engines: EngineHost, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    const sub = engines.onDidReset(done);
+    function done(): void {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    }
+  });
 }

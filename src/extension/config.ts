@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
+import { parseKeyRef } from './core';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
@@ -11,8 +12,12 @@ export interface VaultSettings {
   namespace?: string;
 }
 
-/** Key refs from every level (user, workspace, folders), de-duplicated, in that order. */
-export function keySources(): string[] {
+/**
+ * Key refs: the user's own (user settings) always; the workspace's and its folders' only in a trusted
+ * workspace. In Restricted Mode (`trusted` false) no workspace-defined key source is used at all.
+ * De-duplicated, in that order.
+ */
+export function keySources(trusted: boolean = vscode.workspace.isTrusted): string[] {
   const cfg = vscode.workspace.getConfiguration(SECTION);
   const inspect = cfg.inspect<string[]>('keySources');
   const all: string[] = [];
@@ -20,6 +25,7 @@ export function keySources(): string[] {
     if (Array.isArray(v)) for (const r of v) if (typeof r === 'string' && r.trim() && !all.includes(r.trim())) all.push(r.trim());
   };
   add(inspect?.globalValue);
+  if (!trusted) return all;
   add(inspect?.workspaceValue);
   add(inspect?.workspaceFolderValue);
   for (const f of vscode.workspace.workspaceFolders ?? []) {
@@ -28,10 +34,33 @@ export function keySources(): string[] {
   return all;
 }
 
-export function vaultSettings(): VaultSettings {
+/** Vault settings a workspace may not choose (they decide where the token goes or how it is obtained). */
+export const USER_ONLY_VAULT_SETTINGS = ['vault.address', 'vault.namespace', 'vault.authMethod', 'vault.approleMount', 'vault.roleId'] as const;
+
+/** The user's (or machine's) value of a setting; a workspace or folder value is never returned. */
+function userValue(key: string): string | undefined {
+  const v = vscode.workspace.getConfiguration(SECTION).inspect<string>(key)?.globalValue;
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}
+
+/**
+ * Vault settings set by a workspace or folder (package.json scopes them `machine`, so VS Code ignores
+ * them; read here only to warn, naming the value).
+ */
+export function workspaceVaultOverrides(): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
   const cfg = vscode.workspace.getConfiguration(SECTION);
-  const endpoint = cfg.get<string>('vault.address')?.trim();
-  const namespace = cfg.get<string>('vault.namespace')?.trim();
+  for (const key of USER_ONLY_VAULT_SETTINGS) {
+    const i = cfg.inspect<string>(key);
+    for (const v of [i?.workspaceValue, i?.workspaceFolderValue]) if (typeof v === 'string' && v.trim() && v.trim() !== userValue(key)) out.push({ key, value: v.trim() });
+  }
+  return out;
+}
+
+/** Address and namespace from the user's settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment). */
+export function vaultSettings(): VaultSettings {
+  const endpoint = userValue('vault.address');
+  const namespace = userValue('vault.namespace');
   return { ...(endpoint ? { endpoint } : {}), ...(namespace ? { namespace } : {}) };
 }
 
@@ -44,10 +73,9 @@ export interface VaultAuthSettings {
 
 /** How the extension gets its Vault token: the stored token, or an AppRole login (role id here, secret id in SecretStorage). */
 export function vaultAuthSettings(): VaultAuthSettings {
-  const cfg = vscode.workspace.getConfiguration(SECTION);
-  const method = cfg.get<string>('vault.authMethod') === 'approle' ? 'approle' : 'token';
-  const approleMount = cfg.get<string>('vault.approleMount')?.trim().replace(/^\/+|\/+$/g, '') || 'approle';
-  const roleId = cfg.get<string>('vault.roleId')?.trim();
+  const method = userValue('vault.authMethod') === 'approle' ? 'approle' : 'token';
+  const approleMount = userValue('vault.approleMount')?.replace(/^\/+|\/+$/g, '') || 'approle';
+  const roleId = userValue('vault.roleId');
   return { method, approleMount, ...(roleId ? { roleId } : {}) };
 }
 
@@ -80,14 +108,14 @@ export async function removeRef(ref: string): Promise<boolean> {
   return removed;
 }
 
-/** A key ref is a location, never material: reject things that look like raw keys. */
+/** A key ref is a location, never material: the core's parser says why not (never repeating key material). */
 export function validateRef(ref: string): string | undefined {
-  const m = /^(env|file|keychain|keyring|vault-kv|vault-transit):(.+)$/.exec(ref.trim());
-  if (!m) return 'Expected env:NAME, file:PATH, keychain:SERVICE[/ACCOUNT], keyring:SERVICE/USERNAME, vault-kv:MOUNT/PATH[#field] or vault-transit:MOUNT/NAME';
-  const rest = m[2] ?? '';
-  if (m[1] === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(rest)) return 'env: takes a variable name';
-  if (/^[A-Za-z0-9+/]{40,}={0,2}$/.test(rest)) return 'That looks like key material: give where the key lives, not the key';
-  return undefined;
+  try {
+    parseKeyRef(ref);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported, not thrown. */

@@ -12,3 +12,5 @@ export type { DecryptedEntry, FormatId, LogRecord, KeyVersionInfo } from '../cor
 export { VaultClient } from '../core/keys/vault-client';
 export { approleLogin } from '../core/keys/vault-approle';
 export type { AppRoleLogin, AppRoleLoginOptions } from '../core/keys/vault-approle';
+export { parseKeyRef } from '../core/keys/key-ref';
+export { plainHttpWarning } from '../core/keys/vault-tls';

@@ -26,6 +26,13 @@ export class EngineHost implements vscode.Disposable {
   private creating: Promise<Engine> | undefined;
   private readonly resetEmitter = new vscode.EventEmitter<void>();
   readonly onDidReset = this.resetEmitter.event;
+  private readonly createEmitter = new vscode.EventEmitter<void>();
+  /** An engine (and so its key sources) was created because something needed keys. */
+  readonly onDidCreate = this.createEmitter.event;
+  private created = 0;
+  private lastUse = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private vaultSeen = vaultSnapshot();
   private readonly disposables: vscode.Disposable[] = [];
   private generation = 0;
   /** The AppRole token the current engine was created with, if any. */
@@ -43,8 +50,14 @@ export class EngineHost implements vscode.Disposable {
     this.approle = new VaultAppRoleSession(secrets, audit);
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.vault`)) this.approle.invalidate();
-        if (e.affectsConfiguration(`${SECTION}.keySources`) || e.affectsConfiguration(`${SECTION}.vault`)) void this.reset('settings changed');
+        // User settings changes can be announced more than once (the write, then the file watcher):
+        // only a real change of the Vault settings drops the AppRole token.
+        const vault = vaultSnapshot();
+        const vaultChanged = e.affectsConfiguration(`${SECTION}.vault`) && vault !== this.vaultSeen;
+        this.vaultSeen = vault;
+        if (vaultChanged) this.approle.invalidate();
+        if (e.affectsConfiguration(`${SECTION}.keySources`) || vaultChanged) void this.reset('settings changed');
+        if (e.affectsConfiguration(`${SECTION}.keyCacheIdleMinutes`)) this.restartIdleTimer();
       }),
       secrets.onDidChange((e) => {
         if (e.key === VAULT_TOKEN_SECRET) void this.reset('vault token changed');
@@ -53,8 +66,10 @@ export class EngineHost implements vscode.Disposable {
           if (vaultAuthSettings().method === 'approle') void this.reset('vault approle secret id changed');
         }
       }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reset('workspace trusted: its key sources apply')),
       this.approle,
       this.resetEmitter,
+      this.createEmitter,
     );
     void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', keySources().length === 0);
   }
@@ -67,7 +82,40 @@ export class EngineHost implements vscode.Disposable {
     return this.generation;
   }
 
+  /** How many engines (sets of key sources) were created so far: 0 until something needed keys. Read-only API. */
+  get enginesCreated(): number {
+    return this.created;
+  }
+
+  /** Whether key sources are loaded now (an engine exists). */
+  get loaded(): boolean {
+    return this.engine !== undefined;
+  }
+
+  /** Marks a use of the keys: the idle timeout (setting `keyCacheIdleMinutes`) counts from the last one. */
+  touch(): void {
+    this.lastUse = Date.now();
+    if (this.idleTimer || !this.engine) return;
+    const minutes = idleMinutes();
+    if (minutes <= 0) return;
+    const check = (): void => {
+      this.idleTimer = undefined;
+      if (!this.engine) return;
+      const idleMs = Date.now() - this.lastUse;
+      if (idleMs >= idleMinutes() * 60_000) {
+        this.audit.channel.info(`key cache cleared after ${idleMinutes()} min without use`);
+        this.engine.clearKeyCache();
+        return;
+      }
+      this.idleTimer = setTimeout(check, idleMinutes() * 60_000 - idleMs);
+      this.idleTimer.unref?.();
+    };
+    this.idleTimer = setTimeout(check, minutes * 60_000);
+    this.idleTimer.unref?.();
+  }
+
   async get(): Promise<Engine> {
+    this.touch();
     if (this.engine) return this.engine;
     if (!this.creating) {
       this.creating = (async () => {
@@ -80,6 +128,9 @@ export class EngineHost implements vscode.Disposable {
         this.engineToken = issued;
         this.engineLoginError = loginError;
         this.creating = undefined;
+        this.created++;
+        this.createEmitter.fire();
+        this.touch();
         return engine;
       })();
     }
@@ -155,7 +206,15 @@ export class EngineHost implements vscode.Disposable {
     return snapshot;
   }
 
+  private restartIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.touch();
+  }
+
   clearKeyCache(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     // The resolver writes the 'cache-cleared' audit record itself.
     if (this.engine) this.engine.clearKeyCache();
     else this.audit.record({ action: 'cache-cleared', detail: 'no engine yet: nothing cached' });
@@ -175,8 +234,20 @@ export class EngineHost implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     for (const d of this.disposables) d.dispose();
     void this.engine?.dispose();
     this.engine = undefined;
   }
+}
+
+/** `encryptedLogs.keyCacheIdleMinutes`: keys leave memory after this long without use (0 = only on Clear Key Cache). */
+function idleMinutes(): number {
+  const v = vscode.workspace.getConfiguration(SECTION).inspect<number>('keyCacheIdleMinutes');
+  const n = Number(v?.globalValue ?? v?.defaultValue ?? 15);
+  return Number.isFinite(n) && n >= 0 ? n : 15;
+}
+
+function vaultSnapshot(): string {
+  return JSON.stringify([vaultSettings(), vaultAuthSettings()]);
 }

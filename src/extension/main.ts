@@ -6,9 +6,13 @@ import { KeyTreeProvider } from './keyTree';
 import { POLICY_COMMAND_IDS, registerPolicy } from './policy';
 import { rotationCommands } from './rotationCommands';
 import { VaultTokenRenewer } from './vaultToken';
+import { warnAboutVaultSettings } from './vaultSettingsWarnings';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
-/** What activate() returns: used by the host tests (and available to other extensions). */
+/**
+ * What activate() returns: used by the host tests (and available to other extensions). Read-only
+ * observation points: `engines.enginesCreated` (0 until key sources were needed), `audit.recent`.
+ */
 export interface ExtensionApi {
   engines: EngineHost;
   viewer: LogViewerProvider;
@@ -43,7 +47,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       log: { info: (m) => audit.channel.info(m), warn: (m) => audit.channel.warn(m) },
     }),
   );
-  audit.channel.info(`Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured`);
+  context.subscriptions.push(warnAboutVaultSettings(audit));
+  audit.channel.info(
+    `Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: workspace key sources not used)'}; no key source is loaded until something needs keys`,
+  );
   return { engines, viewer, tree, audit, vaultRenewer, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS] };
 }
 

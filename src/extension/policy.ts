@@ -150,16 +150,20 @@ export class PolicyStatus implements vscode.Disposable {
 export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps): vscode.Disposable[] {
   const collection = vscode.languages.createDiagnosticCollection(POLICY_DIAGNOSTICS);
   const status = new PolicyStatus(deps);
+  // Lazy: the rotation status is computed once key sources are loaded for something else (a log, the
+  // view, a command); it never loads them by itself (no keychain prompt or Vault call at window start).
   const refresh = () => {
+    if (!deps.engines.loaded) return;
     status.refresh().catch((e) => deps.log?.warn(`policy status: ${(e as Error).message}`));
   };
   const timer = setInterval(refresh, HOUR_MS);
-  refresh();
+  timer.unref?.();
   return [
     collection,
     status,
     { dispose: () => clearInterval(timer) },
     deps.engines.onDidReset(refresh),
+    deps.engines.onDidCreate(refresh),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(POLICY_SECTION)) refresh();
     }),

@@ -22,11 +22,21 @@ export class VaultTokenRenewer implements vscode.Disposable {
     private readonly engines?: EngineHost,
   ) {
     this.disposables.push(
-      secrets.onDidChange((e) => e.key === VAULT_TOKEN_SECRET && this.schedule(5_000)),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs') && this.schedule(5_000)),
+      secrets.onDidChange((e) => e.key === VAULT_TOKEN_SECRET && this.active() && this.schedule(5_000)),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs') && this.active() && this.schedule(5_000)),
     );
-    if (engines) this.disposables.push(engines.approle.onDidLogin((t) => this.schedule(halfLease(t.leaseDurationS))));
-    this.schedule(30_000);
+    // Nothing before something needs keys: the first renewal comes after the first engine is created.
+    if (engines) {
+      this.disposables.push(
+        engines.approle.onDidLogin((t) => this.schedule(halfLease(t.leaseDurationS))),
+        engines.onDidCreate(() => !this.timer && this.schedule(30_000)),
+      );
+    }
+  }
+
+  /** Renewing only once keys were needed (no Vault call, no SecretStorage read at startup). */
+  private active(): boolean {
+    return !this.engines || this.engines.enginesCreated > 0;
   }
 
   private schedule(ms: number): void {

@@ -135,6 +135,7 @@ export class ViewerPanel implements vscode.Disposable {
       entryCount: this.doc.entryCount,
       viewCount: this.viewCount,
       noKeySources: this.engines.refs.length === 0,
+      restrictedMode: !vscode.workspace.isTrusted,
       keyErrors: errs,
       mask: this.maskState(),
       filters: this.filters,
@@ -147,6 +148,7 @@ export class ViewerPanel implements vscode.Disposable {
 
   /** Entry point for webview messages (also used by the host tests to drive the protocol). */
   async handle(m: WebviewMessage): Promise<void> {
+    this.engines.touch();
     this.received.push(m);
     if (this.received.length > 1000) this.received.splice(0, this.received.length - 1000);
     try {
@@ -162,8 +164,7 @@ export class ViewerPanel implements vscode.Disposable {
           this.post({ type: 'detail', reqId: m.reqId, detail: await this.detail(m.index) });
           break;
         case 'setMask':
-          this.mask = { ...this.mask, ...m.categories };
-          this.post({ type: 'mask', mask: this.maskState() });
+          await this.setMask(m.categories);
           break;
         case 'reveal':
           await this.reveal(m.index);
@@ -302,15 +303,50 @@ export class ViewerPanel implements vscode.Disposable {
     return true;
   }
 
+  /**
+   * Masking choices of this editor. Unmasking a category is a reveal: a modal confirmation naming the
+   * categories, an audit record; it holds for this editor only and is never persisted. Masking again
+   * needs no confirmation. `confirm` answers the dialog (tests). Returns false when the user declined.
+   */
+  async setMask(categories: Record<string, boolean>, confirm?: boolean): Promise<boolean> {
+    const known = Object.entries(categories).filter(([c, v]) => (MASK_CATEGORIES as readonly string[]).includes(c) && typeof v === 'boolean');
+    const unmasking = known.filter(([c, masked]) => !masked && this.mask[c] !== false).map(([c]) => c);
+    if (unmasking.length > 0) {
+      const names = unmasking.map((c) => CATEGORY_LABELS[c] ?? c).join(', ');
+      const ok =
+        confirm ??
+        (await vscode.window.showWarningMessage(
+          `Show ${names} unmasked in ${this.doc.fileName}?`,
+          { modal: true, detail: 'Every entry of this editor shows these values in clear until you mask them again or close it (other editors stay masked; not remembered). The reveal is written to the audit log.' },
+          'Show Unmasked',
+        )) === 'Show Unmasked';
+      if (!ok) {
+        this.post({ type: 'mask', mask: this.maskState() });
+        return false;
+      }
+      this.audit.record({ action: 'reveal', detail: `${this.doc.uri.fsPath}: categories unmasked in one editor: ${unmasking.join(', ')}` });
+    }
+    this.mask = { ...this.mask, ...Object.fromEntries(known) };
+    this.post({ type: 'mask', mask: this.maskState() });
+    return true;
+  }
+
+  /** Categories this editor shows unmasked (by the toggles). */
+  private unmaskedCategories(): string[] {
+    return MASK_CATEGORIES.filter((c) => this.mask[c] === false);
+  }
+
   async copyEntry(index: number): Promise<string | undefined> {
     const d = await this.detail(index);
     if (!d) return undefined;
     const { requestJson, responseJson, ...rest } = d;
     const tree = (t: string | null) => (t === null ? null : parseJson(t));
-    const text = stringifyJson({ ...rest, request: tree(requestJson), response: tree(responseJson) });
+    const shown = this.unmaskedCategories();
+    const label = d.revealed ? 'revealed, unmasked' : shown.length > 0 ? `masked except ${shown.join(', ')}` : 'masked';
+    const text = stringifyJson({ ...rest, request: tree(requestJson), response: tree(responseJson), masking: label });
     await vscode.env.clipboard.writeText(text);
-    if (d.revealed) this.audit.record({ action: 'export', detail: `copied revealed entry ${index} of ${this.doc.uri.fsPath} to the clipboard` });
-    this.post({ type: 'notice', level: 'info', text: `Entry ${index + 1} copied as JSON${d.revealed ? ' (revealed)' : ' (masked)'}` });
+    if (d.revealed || shown.length > 0) this.audit.record({ action: 'export', detail: `copied entry ${index} of ${this.doc.uri.fsPath} to the clipboard (${label})` });
+    this.post({ type: 'notice', level: d.revealed || shown.length > 0 ? 'warning' : 'info', text: `Entry ${index + 1} copied as JSON (${label})` });
     return text;
   }
 

@@ -114,6 +114,8 @@ export type HostMessage =
       entryCount: number;
       viewCount: number;
       noKeySources: boolean;
+      /** The workspace is untrusted (Restricted Mode): its key sources are not used. */
+      restrictedMode?: boolean;
       keyErrors: string[];
       mask: MaskCategoryState[];
       filters: Filters;

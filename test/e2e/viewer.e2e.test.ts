@@ -11,21 +11,9 @@ import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { prepareWorkspace, type FixtureWorkspace } from '../host/workspace';
-
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const results = path.join(repoRoot, 'test-results');
-// esbuild turns import() into require(); the helper is ESM, so import it for real.
-const importEsm = new Function('p', 'return import(p)') as (p: string) => Promise<CodeServerLib>;
-
-interface CodeServerLib {
-  startCodeServer(o: Record<string, unknown>): Promise<{ port: number; base: string; stop(): Promise<void>; logFile: string }>;
-  launchBrowser(dir?: string): Promise<{ context: BrowserContext; close(): Promise<void> }>;
-  payloadUrl(base: string, port: number, folder: string, ext: string, tests?: string): string;
-  quickOpen(page: Page, file: string): Promise<void>;
-  log(...a: unknown[]): void;
-}
+import { loadCodeServerLib, quickOpen as quickOpenIn, repoRoot, results, visibleWebview, type CodeServerLib } from './harness';
 
 let lib: CodeServerLib;
 let fx: FixtureWorkspace;
@@ -36,8 +24,7 @@ const timings: Record<string, number> = {};
 const cspViolations: string[] = [];
 
 function webview(): FrameLocator {
-  // Only the visible editor's webview (a hidden tab may keep its iframe).
-  return page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+  return visibleWebview(page);
 }
 
 async function shot(name: string): Promise<void> {
@@ -75,8 +62,8 @@ async function stop(): Promise<void> {
   server = undefined;
 }
 
-async function quickOpen(file: string): Promise<void> {
-  await lib.quickOpen(page, file);
+function quickOpen(file: string): Promise<void> {
+  return quickOpenIn(page, file);
 }
 
 async function runCommand(title: string): Promise<void> {
@@ -93,7 +80,7 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
   this.timeout(600_000);
 
   before(async function () {
-    lib = await importEsm(path.join(repoRoot, 'scripts', 'lib', 'code-server.mjs'));
+    lib = await loadCodeServerLib();
     try {
       await startOnce(1);
     } catch (e) {
@@ -138,7 +125,13 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     assert.ok(text.includes('[EMAIL]'), text);
     assert.ok(!text.includes(fx.expect.email));
     await shot('detail-masked');
+    // unmasking a category is a reveal: a modal confirmation in the workbench first
     await webview().locator('#mask-email').uncheck();
+    const unmaskDialog = page.locator('.monaco-dialog-box');
+    await unmaskDialog.waitFor({ timeout: 20_000 });
+    assert.match(await unmaskDialog.innerText(), /Show E-?mail.* unmasked/i);
+    await shot('unmask-category-confirmation');
+    await unmaskDialog.locator('.monaco-button', { hasText: /^Show Unmasked$/ }).click();
     await webview().locator('.section.prompt pre', { hasText: fx.expect.email }).waitFor({ timeout: 20_000 });
     text = await webview().locator('.section.prompt pre').innerText();
     assert.ok(text.includes(fx.expect.email));

@@ -15,6 +15,8 @@ import type { KeyTreeNode } from '../../src/extension/keyTree';
 import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
 import { startVaultDouble } from '../support/vault-double';
+import { startRecorder } from '../support/token-recorder';
+import { keySources, workspaceVaultOverrides } from '../../src/extension/config';
 
 const EXT_ID = 'enclog.encrypted-log-inspector';
 
@@ -135,19 +137,30 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.ok(!text.includes(fx.expect.email), 'the e-mail is masked by default');
       assert.ok(text.includes('[EMAIL]'), `masked marker present: ${text}`);
       assert.ok(!String(d.detail.requestJson).includes('sk-test-1234567890'));
-      // turn e-mail masking off for this editor only
-      await p.handle({ type: 'setMask', categories: { email: false } });
+      // unmasking a category is a reveal: declined, nothing changes and nothing is recorded
+      const reveals = () => api.audit.recent.filter((e) => e.action === 'reveal').length;
+      const before = reveals();
+      assert.strictEqual(await p.setMask({ email: false }, false), false);
       await p.handle({ type: 'getDetail', reqId: 9002, index: 0 });
+      assert.ok(!String(lastOf(p, 'detail')!.detail!.requestJson).includes(fx.expect.email), 'declined: still masked');
+      assert.strictEqual(reveals(), before);
+      // confirmed: for this editor only, audited (the category, never a value)
+      assert.strictEqual(await p.setMask({ email: false }, true), true);
+      await p.handle({ type: 'getDetail', reqId: 9003, index: 0 });
       assert.ok(String(lastOf(p, 'detail')!.detail!.requestJson).includes(fx.expect.email));
-      await p.handle({ type: 'setMask', categories: { email: true } });
+      const unmaskAudit = api.audit.recent.filter((e) => e.action === 'reveal').at(-1);
+      assert.ok(unmaskAudit?.detail?.includes('categories unmasked in one editor: email'), JSON.stringify(unmaskAudit));
+      const copied = await p.copyEntry(0);
+      assert.match(copied ?? '', /"masking": ?"masked except email"/, 'the copy says what it holds');
+      await p.setMask({ email: true });
       // reveal (confirmation answered by the test), audited
       const ok = await vscode.commands.executeCommand<boolean>('encryptedLogs.revealEntry', 1, true);
       assert.strictEqual(ok, true);
       const rev = lastOf(p, 'revealed');
       assert.ok(rev && rev.index === 1 && rev.detail.revealed);
       assert.ok(String(rev.detail.requestJson).includes(fx.expect.email));
-      const audit = api.audit.recent.find((e) => e.action === 'reveal');
-      assert.ok(audit && audit.detail?.includes('entry 1'), 'reveal audited');
+      const audit = api.audit.recent.find((e) => e.action === 'reveal' && e.detail?.includes('entry 1'));
+      assert.ok(audit, 'reveal audited');
       assert.ok(!JSON.stringify(api.audit.recent).includes(fx.expect.email), 'audit never holds plaintext');
     });
 
@@ -156,8 +169,9 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const text = await p.copyEntry(2);
       assert.ok(text);
       assert.strictEqual(await vscode.env.clipboard.readText(), text);
-      const obj = JSON.parse(text) as { index: number; revealed: boolean };
+      const obj = JSON.parse(text) as { index: number; revealed: boolean; masking: string };
       assert.strictEqual(obj.index, 2);
+      assert.strictEqual(obj.masking, 'masked');
       assert.strictEqual(obj.revealed, false);
       assert.ok(!text.includes(fx.expect.email));
     });
@@ -378,7 +392,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const fx = fixture();
       const token = 'hvs.host-test-token-0123456789';
       try {
-        await cfg.update('vault.address', `http://127.0.0.1:${port}`, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', `http://127.0.0.1:${port}`, vscode.ConfigurationTarget.Global);
         await cfg.update('keySources', [...fx.keyRefs, 'vault-transit:transit/host-test'], vscode.ConfigurationTarget.Workspace);
         await vscode.commands.executeCommand('encryptedLogs.setVaultToken', token);
         const ttl = await api.vaultRenewer.renewNow();
@@ -391,8 +405,67 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       } finally {
         await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
         await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Global);
         server.close();
+      }
+    });
+  });
+
+  describe('secrets go only where the user sent them', () => {
+    it('Restricted Mode: no workspace-defined key source is used (the trust gate of keySources)', async () => {
+      const fx = fixture();
+      assert.deepStrictEqual(keySources(true), fx.keyRefs, 'trusted: the workspace settings apply');
+      assert.deepStrictEqual(keySources(false), [], 'restricted: only user settings, and the user has none');
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      await cfg.update('keySources', ['env:USER_LEVEL_KEY'], vscode.ConfigurationTarget.Global);
+      try {
+        assert.deepStrictEqual(keySources(false), ['env:USER_LEVEL_KEY']);
+      } finally {
+        await cfg.update('keySources', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
+    it('clears the keys after the idle timeout (setting); the viewer still answers afterwards', async () => {
+      const fx = fixture();
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const p = await openViewer(fx.envelopeLog);
+      await cfg.update('keyCacheIdleMinutes', 0.02, vscode.ConfigurationTarget.Global); // 1.2 s
+      try {
+        await p.handle({ type: 'getDetail', reqId: 9400, index: 0 });
+        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok');
+        const t = Date.now();
+        await waitFor('the idle clear', () => api.audit.recent.some((e) => e.action === 'cache-cleared' && Date.parse(e.time) >= t), 15_000);
+        await p.handle({ type: 'getDetail', reqId: 9401, index: 1 });
+        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok', 'still answers after the clear');
+      } finally {
+        await cfg.update('keyCacheIdleMinutes', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
+    it('a Vault address in the workspace settings never gets the token (renewal, key listing)', async () => {
+      const attacker = await startRecorder();
+      const fx = fixture();
+      const settingsFile = path.join(workspaceDir(), '.vscode', 'settings.json');
+      const original = fs.readFileSync(settingsFile, 'utf8');
+      const token = 'hvs.host-leak-test-token-0123456789';
+      const ref = 'vault-transit:transit/stolen';
+      try {
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', token);
+        // what a cloned repository ships: its own Vault address and a vault key source
+        fs.writeFileSync(settingsFile, JSON.stringify({ 'encryptedLogs.keySources': [...fx.keyRefs, ref], 'encryptedLogs.vault.address': attacker.url, 'encryptedLogs.vault.authMethod': 'token' }, null, 2));
+        await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
+        const overrides = workspaceVaultOverrides();
+        if (overrides.length > 0) assert.ok(overrides.some((o) => o.value === attacker.url), 'the warning names the address');
+        await api.vaultRenewer.renewNow();
+        await api.engines.versions();
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepStrictEqual(attacker.leaks(token), [], 'no token reached the workspace-chosen address');
+        assert.strictEqual(attacker.received.length, 0, 'nothing at all reached it');
+      } finally {
+        fs.writeFileSync(settingsFile, original);
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
+        await attacker.close();
       }
     });
   });
@@ -417,20 +490,20 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         return labels.length ? labels : false;
       };
       try {
-        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.authMethod', 'approle', vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.roleId', roleId, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.authMethod', 'approle', vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.roleId', roleId, vscode.ConfigurationTarget.Global);
         await cfg.update('keySources', [...fx.keyRefs, ref], vscode.ConfigurationTarget.Workspace);
         assert.strictEqual(await vscode.commands.executeCommand('encryptedLogs.setVaultAppRoleSecret', secretId), true);
 
         // the first Vault use logs in; the issued token reads the KV versions
         assert.deepStrictEqual(await waitFor('vault-kv versions via approle', listed, 30_000), [`${ref}@v1`, `${ref}@v2`]);
         const first = api.engines.approle.issued;
-        assert.ok(first, 'an issued token is held');
+        assert.ok(first, `an issued token is held: ${JSON.stringify(api.audit.recent.slice(-12))}`);
         assert.ok(vault.issued.has(first.token), 'the token came from the double');
         tokensSeen.add(first.token);
         assert.ok(vault.requests.some((r) => r.path === '/v1/auth/approle/login' && r.status === 200), 'logged in at auth/approle/login');
-        const login = api.audit.recent.find((e) => e.detail?.startsWith('vault approle login ('));
+        const login = api.audit.recent.find((e) => e.detail?.startsWith('vault approle login (') && e.detail.includes(`accessor ${first.accessor}`));
         assert.ok(login, `the login is audited: ${JSON.stringify(api.audit.recent.slice(-10))}`);
         assert.match(login.detail!, new RegExp(`role id ${roleId}, accessor ${first.accessor}, ttl 900 s`));
 
@@ -462,9 +535,9 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       } finally {
         await vscode.commands.executeCommand('encryptedLogs.setVaultAppRoleSecret', '');
         await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.authMethod', undefined, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.roleId', undefined, vscode.ConfigurationTarget.Workspace);
-        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.authMethod', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.roleId', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Global);
         await vault.close();
       }
     });

@@ -4,7 +4,7 @@ import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOp
 import type { DecryptedEntry } from '../../core/model';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { formatOption, onePositional, withEngine } from '../context';
-import type { Output } from '../output';
+import { terminalSafeValue as v, type Output } from '../output';
 
 export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--format symbiont|envelope|transit] [--max-trials N] [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
 
@@ -16,19 +16,19 @@ export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
 }
 
 function entryText(e: DecryptedEntry, m: MaskedEntry): string {
-  const head = `#${e.index} ${e.timestamp ?? '-'} ${e.record.interactionType ?? ''} ${m.plain.model ?? ''} key=${e.key ?? '-'} ${e.status}`;
+  const head = `#${e.index} ${v(e.timestamp ?? '-')} ${v(e.record.interactionType ?? '')} ${v(m.plain.model ?? '')} key=${v(e.key ?? '-')} ${e.status}`;
   const lines = [head.replace(/ +/g, ' ')];
   if (m.request !== null) lines.push(`  request:  ${stringifyJson(m.request)}`);
   if (m.response !== null) lines.push(`  response: ${stringifyJson(m.response)}`);
   if (m.plain.metadata !== null && Object.keys(m.plain.metadata).length > 0) lines.push(`  metadata: ${stringifyJson(m.plain.metadata)}`);
-  if (m.plain.error) lines.push(`  error:    ${m.plain.error}`);
+  if (m.plain.error) lines.push(`  error:    ${v(m.plain.error)}`);
   if (m.overBudget) lines.push('  masking:  over budget: values not scanned in time are [WITHHELD]');
   return lines.join('\n');
 }
 
 export function decryptCommand(argv: string[], out: Output): Promise<number> {
   const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format', 'max-trials'], booleans: ['no-mask'] };
-  return withEngine(argv, spec, out, async (engine, args) => {
+  return withEngine(argv, spec, out, async (engine, args, audit) => {
     const file = onePositional(args, 'FILE');
     const mask = maskOptionsFrom(args);
     const session = await engine.open(file, { format: formatOption(args) });
@@ -38,14 +38,17 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
       const end = Math.min(total, from + intOption(args, 'count', total - from));
       // Transit unwraps share one Vault round trip per batch; Symbiont batches stay small so output streams.
       const batch = intOption(args, 'batch-size', session.format === 'symbiont' ? 16 : 256, 1);
+      const shown = args.flags.has('no-mask') ? 'unmasked (--no-mask)' : args.values.has('mask') ? `masking only ${args.values.get('mask')}` : null;
+      // Anything less than the default masking is a reveal, recorded before the first value is printed.
+      if (shown) audit({ time: new Date().toISOString(), action: 'reveal', detail: `enclog decrypt ${file} entries ${from}..${end - 1}: ${shown}` });
       let failed = 0;
       for (let at = from; at < end; at += batch) {
         for (const e of await session.decryptEntries(at, Math.min(batch, end - at))) {
           if (e.status === 'error') failed++;
-          if (args.flags.has('json')) await out.line(maskedEntryJson(e, mask));
+          if (args.flags.has('json')) await out.jsonText(maskedEntryJson(e, mask));
           else {
             const m = maskEntry(e, mask);
-            if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${m.plain.error}`);
+            if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${v(m.plain.error ?? '')}`);
             await out.line(entryText(e, m));
           }
         }

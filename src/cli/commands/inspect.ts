@@ -1,5 +1,5 @@
 import { formatOption, onePositional, withEngine } from '../context';
-import type { Output } from '../output';
+import { terminalSafeValue as v, type Output } from '../output';
 
 export const INSPECT_USAGE = 'enclog inspect FILE [--key REF]... [--format symbiont|envelope|transit] [--max-trials N] [--json]';
 
@@ -22,12 +22,12 @@ export function inspectCommand(argv: string[], out: Output): Promise<number> {
       if (args.flags.has('json')) await out.json(report);
       else {
         await out.line(`${report.file}: ${report.format} log, ${report.entries} entries, ${report.bytes} bytes`);
-        await out.line(`time range: ${report.firstTimestamp ?? '-'} .. ${report.lastTimestamp ?? '-'}`);
+        await out.line(`time range: ${v(report.firstTimestamp ?? '-')} .. ${v(report.lastTimestamp ?? '-')}`);
         await out.line('entries per key version:');
-        for (const [label, n] of Object.entries(report.keys)) await out.line(`  ${String(n).padStart(8)}  ${label}`);
+        for (const [label, n] of Object.entries(report.keys)) await out.line(`  ${String(n).padStart(8)}  ${v(label)}`);
         await out.line(`failures: ${s.failures.length}`);
-        for (const f of s.failures) await out.line(`  entry ${f.index} (line ${f.line + 1}) ${f.reason}: ${f.message}`);
-        for (const o of report.orphanUpdates) await out.line(`  UPDATE on line ${o.line + 1} for ${o.id ?? 'an unreadable id'} matches no entry${o.error ? `: ${o.error}` : ''}`);
+        for (const f of s.failures) await out.line(`  entry ${f.index} (line ${f.line + 1}) ${f.reason}: ${v(f.message)}`);
+        for (const o of report.orphanUpdates) await out.line(`  UPDATE on line ${o.line + 1} for ${o.id == null ? 'an unreadable id' : v(o.id)} matches no entry${o.error ? `: ${v(o.error)}` : ''}`);
       }
       return s.failures.length > 0 ? 3 : 0;
     } finally {

@@ -1,7 +1,6 @@
 import type { LineageOverride } from '../../core/keys/lineage';
-import { retiredLabelsOrNone, RotationKeys, StateStore, stateDir, createKeyVersion } from '../../core/rotation';
+import { RotationKeys, StateStore, createKeyVersion } from '../../core/rotation';
 import { engineRotationKeys } from '../../core/engine';
-import type { AuditEvent } from '../../core/keys/types';
 import type { VaultOptions } from '../../core/keys/vault-client';
 import { UsageError, type FlagSpec, type ParsedArgs } from '../args';
 import { commandSetup } from '../context';
@@ -26,17 +25,8 @@ export interface RotationCli {
  * (`audit.jsonl` beside the state, and stderr with --verbose), and the keys with `lead` refs first.
  */
 export async function withRotation(argv: string[], spec: FlagSpec, out: Output, lead: (args: ParsedArgs) => string[], body: (ctx: RotationCli) => Promise<number>): Promise<number> {
-  const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
-  const store = new StateStore(stateDir());
-  const audit = (e: AuditEvent) => {
-    try {
-      store.appendAudit(e);
-    } catch (err) {
-      out.warn(`warning: cannot write the audit trail ${store.auditPath}: ${(err as Error).message}`);
-    }
-    echoAudit(e);
-  };
-  const keys = engineRotationKeys({ keyRefs: [...lead(args), ...keyRefs], vault: config.vault, audit, retired: retiredLabelsOrNone(audit, store) });
+  const { args, config, keyRefs, audit, store } = commandSetup(argv, spec, out);
+  const keys = engineRotationKeys({ keyRefs: [...lead(args), ...keyRefs], vault: config.vault, audit, retired: store.retiredLabels() });
   try {
     return await body({ keys, args, store, vault: config.vault, keyRefs, lineages: config.lineages });
   } finally {

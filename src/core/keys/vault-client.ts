@@ -1,5 +1,7 @@
 import { withDeadline } from './deadline';
 import { KeySourceError } from './types';
+import { vaultTlsFromEnv, VaultConfigError, type VaultTls } from './vault-tls';
+import { vaultTransport } from './vault-transport';
 
 export interface VaultOptions {
   /** Vault address; default VAULT_ADDR, else http://127.0.0.1:8200. */
@@ -10,6 +12,8 @@ export interface VaultOptions {
   namespace?: string;
   /** Per request; every failure, including a hang, surfaces within this time (+ a small margin). Default 1500 ms. */
   timeoutMs?: number;
+  /** Server verification; default from VAULT_CACERT / VAULT_CAPATH / VAULT_SKIP_VERIFY of `env`. */
+  tls?: VaultTls;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -38,6 +42,8 @@ export class VaultClient {
   readonly timeoutMs: number;
   private readonly client: NodeVaultClient;
   private readonly hasToken: boolean;
+  /** A bad TLS setting (unparsable VAULT_SKIP_VERIFY, unreadable CA): every request fails with it. */
+  private readonly configError: string | undefined;
 
   constructor(
     private readonly ref: string,
@@ -49,13 +55,25 @@ export class VaultClient {
     const token = opts.token ?? env.VAULT_TOKEN;
     this.hasToken = !!token;
     const namespace = opts.namespace ?? env.VAULT_NAMESPACE;
+    let tls: VaultTls = { rejectUnauthorized: true };
+    try {
+      tls = opts.tls ?? vaultTlsFromEnv(env);
+    } catch (err) {
+      if (!(err instanceof VaultConfigError)) throw err;
+      this.configError = err.message;
+    }
     const factory = require('node-vault') as (config: object) => NodeVaultClient;
     this.client = factory({
       apiVersion: 'v1',
       endpoint: this.endpoint,
+      pathPrefix: '',
       token,
       ...(namespace ? { namespace } : {}),
       requestOptions: { timeout: this.timeoutMs },
+      // Our HTTP layer (redirects within the origin only, TLS as the vault CLI) and a silent debug
+      // channel: node-vault's own prints request bodies (transit batch_input = plaintext DEKs) under DEBUG.
+      'request-promise': vaultTransport(tls, env),
+      debug: () => undefined,
     });
     // node-vault falls back to process.env.VAULT_TOKEN by itself: a client without a token sends none
     // (login requests must not carry some unrelated token).
@@ -84,6 +102,7 @@ export class VaultClient {
   }
 
   private async run(op: string, path: string, call: () => Promise<VaultResponse>, signal?: AbortSignal, needsToken = true): Promise<VaultResponse> {
+    if (this.configError) throw new KeySourceError(this.ref, this.configError, 'invalid');
     if (needsToken && !this.hasToken) {
       throw new KeySourceError(this.ref, 'no Vault token: set VAULT_TOKEN or configure a token (log in first)', 'denied');
     }
@@ -116,12 +135,18 @@ export class VaultClient {
     if (status === 400) return new KeySourceError(this.ref, `Vault rejected ${where} (400${detail ? `: ${detail}` : ''})`, 'invalid');
     if (status !== undefined) return new KeySourceError(this.ref, `Vault answered ${status} to ${where}${detail ? `: ${detail}` : ''}`);
     const code = err.code ?? '';
+    if (code === 'EVAULTREDIRECT') return new KeySourceError(this.ref, err.message, 'denied');
+    if (TLS_CODES.test(code)) {
+      return new KeySourceError(this.ref, `cannot verify the TLS certificate of Vault at ${this.endpoint} (${code}): set VAULT_CACERT or VAULT_CAPATH to its CA`, 'unavailable');
+    }
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return this.timeout();
     if (code === 'ECONNREFUSED') return new KeySourceError(this.ref, `cannot connect to Vault at ${this.endpoint} (connection refused): is it running, is VAULT_ADDR right?`, 'unavailable');
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KeySourceError(this.ref, `cannot resolve the Vault host in ${this.endpoint}`, 'unavailable');
     return new KeySourceError(this.ref, `Vault request ${where} failed: ${code ? `${code} ` : ''}${err.message}`, 'unavailable');
   }
 }
+
+const TLS_CODES = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_UNTRUSTED|CERT_REJECTED)$/;
 
 function batchBody(err: unknown): VaultResponse | undefined {
   const e = err as NodeVaultError;

@@ -3,8 +3,8 @@
  * holding the owner's pid, host and process start time. A second run fails at once with
  * "rotation in progress (pid N)". Node has no flock(2), so a lock left by a killed run is detected
  * as stale (same host, and that pid is gone or is a different process by its start time) and broken
- * safely: renamed to a private name (only one breaker can win that rename), and kept broken only if
- * the renamed inode is the one judged stale; a live lock taken meanwhile is linked back. The holder
+ * safely: under a breaker mutex (`FILE.rotate-lock.breaking`, O_EXCL), only if the path still holds the
+ * inode judged stale (see breakStale). The holder
  * re-checks that the lock is still its own just before it switches the log (`assertHeld`).
  */
 import { readFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ export class RotationLock {
   static async acquire(log: string): Promise<RotationLock> {
     const path = RotationLock.lockPath(log);
     const info: LockInfo = { pid: process.pid, host: hostname(), start: processStart(process.pid), at: new Date().toISOString() };
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
       try {
         const fh = await createPrivate(path);
         try {
@@ -125,18 +125,49 @@ async function readLock(path: string): Promise<{ info: LockInfo; id: { dev: numb
   }
 }
 
+/** Held (O_EXCL) while a stale lock is judged and removed; a breaker holds it for milliseconds. */
+const breakerPath = (lockPath: string): string => `${lockPath}.breaking`;
+const DEAD_BREAKER_MS = 10_000;
+
+/**
+ * Removes the stale lock `stale` unless it was replaced meanwhile. Only the holder of the breaker
+ * mutex removes a lock, and a new lock is only ever created where none is, so while we hold the
+ * mutex the path cannot change from the stale inode to a live one between our check and the unlink.
+ * (Renaming the lock aside without the mutex let a slow breaker move a live lock taken meanwhile.)
+ */
 async function breakStale(log: string, path: string, stale: { dev: number; ino: number }): Promise<void> {
-  const aside = privateName(log, 'stalelock');
+  const mutex = breakerPath(path);
+  let fh;
   try {
-    await fsp.rename(path, aside);
+    fh = await createPrivate(mutex);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // another run broke it first
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    await clearDeadBreaker(log, mutex);
+    await new Promise((r) => setTimeout(r, 10 + Math.floor(Math.random() * 20)));
+    return; // the caller reads the lock again
+  }
+  const ours = await fh.stat();
+  try {
+    if (sameFile(await fsp.lstat(path).catch(() => null), stale)) await fsp.unlink(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  } finally {
+    await fh.close();
+    if (sameFile(await fsp.lstat(mutex).catch(() => null), ours)) await fsp.rm(mutex, { force: true });
+  }
+}
+
+/** A breaker mutex older than any break can take was left by a killed run: move it aside, keep it only if it was replaced. */
+async function clearDeadBreaker(log: string, mutex: string): Promise<void> {
+  const st = await fsp.lstat(mutex).catch(() => null);
+  if (!st || Date.now() - st.mtimeMs < DEAD_BREAKER_MS) return;
+  const aside = privateName(log, 'stalebreaker');
+  try {
+    await fsp.rename(mutex, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  const moved = await fsp.lstat(aside);
-  if (!sameFile(moved, stale)) {
-    // a live lock was taken between our read and the rename: give it back
-    await fsp.link(aside, path).catch(() => undefined);
-  }
+  if (!sameFile(await fsp.lstat(aside), st)) await fsp.link(aside, mutex).catch(() => undefined);
   await fsp.rm(aside, { force: true });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,23 @@ describe('rotation safety parts', function () {
     const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<RotationLock>[];
     assert.equal(won.length, 1, results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'won')).join('\n'));
     await won[0].value.release();
+  });
+
+  it('the lock: a breaker killed while breaking (its mutex left behind) does not block later runs for long', async () => {
+    const log = join(dir(), 'deadbreaker.log');
+    writeFileSync(log, '');
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.on('close', r));
+    writeFileSync(RotationLock.lockPath(log), JSON.stringify({ pid: dead.pid, host: hostname(), start: null, at: 'then' }), { mode: 0o600 });
+    const mutex = `${RotationLock.lockPath(log)}.breaking`;
+    writeFileSync(mutex, '', { mode: 0o600 });
+    const recent = await Promise.allSettled([RotationLock.acquire(log)]);
+    assert.equal(recent[0].status, 'rejected', 'a fresh breaker mutex is respected');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(mutex, old, old);
+    const lock = await RotationLock.acquire(log);
+    assert.ok(!existsSync(mutex), 'the dead breaker mutex is gone');
+    await lock.release();
   });
 
   it('a lock that was taken away is noticed before the switch', async () => {
