@@ -12,7 +12,7 @@
  *     are not on the target replaced; the rest of each line stays byte-identical. Every write is
  *     checked (short writes continued). The tail is re-read until no new complete line has arrived.
  *  3. fsync TMP; verify: TMP is read back and every value decrypted with the target key only;
- *     per-line digests (line skeleton + content hashes) and line counts must match.
+ *     line records (line skeleton + value digests, folded into one running hash) and line counts must match.
  *  4. commit: the journal is written (FILE's dev+ino, processed offset, the private names), FILE is
  *     hard-linked to a private OLD name (and OLD checked to be the inode that was read), the tail is
  *     caught up once more, mode and ownership copied with fchmod/fchown on TMP's descriptor; then,
@@ -36,7 +36,7 @@
  * be salvaged twice, never lost). A writer that keeps one descriptor open for good keeps writing to
  * the old inode: restart it around the rotation.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -128,30 +128,37 @@ export interface FileReport {
 const MAX_FAILURE_DETAILS = 1000;
 const MAX_TAIL_ROUNDS = 50;
 
-/**
- * SHA-256 of the line's skeleton (`skeleton(text, lf.fields)`: every located value blanked) followed
- * by the field digests. The skeleton is hashed piecewise instead of being built as a string: the
- * pieces are cut at ASCII delimiters of the located values, so their UTF-8 bytes concatenate to the
- * skeleton's bytes and the digest is the same.
- */
 interface Prepared {
   texts: string[];
   lfs: LineFields[];
   plans: Promise<FieldPlan[][]>;
 }
 
-function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
-  const h = createHash('sha256');
-  let pos = 0;
+/**
+ * Feeds one line's verification record into `h`: the line's skeleton (every located value replaced
+ * by the placeholder NUL i NUL), LF, the number of values, LF, then each value's digest. The skeleton
+ * holds no LF (lines end at LF), so a stream of records parses back one way only: the main pass and
+ * the read-back fold every line into one running hash each, without a hash object per line. The
+ * skeleton is built from slices (one update per line) instead of being hashed piecewise.
+ */
+function hashLine(h: Hash, text: string, lf: LineFields, fieldDigests: Buffer[]): void {
   const fields = lf.fields;
+  let rec = '';
+  let pos = 0;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
-    h.update(text.slice(pos, f.at), 'utf8');
-    h.update(`\u0000${i}\u0000`, 'utf8');
+    rec += text.slice(pos, f.at) + `\u0000${i}\u0000`;
     pos = f.at + f.text.length;
   }
-  h.update(pos === 0 ? text : text.slice(pos), 'utf8');
+  rec += (pos === 0 ? text : text.slice(pos)) + `\n${fields.length}\n`;
+  h.update(rec, 'utf8');
   for (const d of fieldDigests) h.update(d);
+}
+
+/** One line's record digested on its own: for lines checked one by one (tail catch-up, salvage). */
+function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
+  const h = createHash('sha256');
+  hashLine(h, text, lf, fieldDigests);
   return h.digest();
 }
 
@@ -235,8 +242,11 @@ class FileRotation {
     return { texts, lfs, plans };
   }
 
-  /** The output bytes and expected digests of a prepared batch; counts lines, entries and fields. */
-  finishBatch(batch: RawLine[], prep: Prepared, plans: FieldPlan[][]): { out: Buffer[]; digests: Buffer[] } {
+  /**
+   * The output bytes of a prepared batch and its lines' expected records: folded into `into` (the
+   * main pass's running hash) or, without it, as one digest per line. Counts lines, entries and fields.
+   */
+  finishBatch(batch: RawLine[], prep: Prepared, plans: FieldPlan[][], into?: Hash): { out: Buffer[]; digests: Buffer[] } {
     const { texts, lfs } = prep;
     const out: Buffer[] = [];
     const digests: Buffer[] = [];
@@ -260,15 +270,16 @@ class FileRotation {
           if (f.from) r.from[f.from] = (r.from[f.from] ?? 0) + 1;
         }
       }
-      digests.push(lineDigest(texts[i], lf, p.map((f) => f.digest)));
+      if (into) hashLine(into, texts[i], lf, p.map((f) => f.digest));
+      else digests.push(lineDigest(texts[i], lf, p.map((f) => f.digest)));
       const repl = p.map((f) => (f.state === 'rewritten' && f.newText ? f.newText : null));
       out.push(repl.some((x) => x !== null) ? Buffer.from(replaceFields(texts[i], lf.fields, repl) + raw.term.toString('latin1'), 'utf8') : raw.whole);
     });
     return { out, digests };
   }
 
-  /** Digests of lines as the target key alone reads them (the verification side). */
-  async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<Buffer[]> {
+  /** Lines as the target key alone reads them (the verification side): texts, located values, value digests. */
+  async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<{ texts: string[]; lfs: LineFields[]; ds: Buffer[][] }> {
     const texts = bufs.map((b) => {
       let end = b.length;
       if (end > 0 && b[end - 1] === 10) end--;
@@ -276,16 +287,15 @@ class FileRotation {
       return b.toString('utf8', 0, end);
     });
     const lfs = texts.map((t) => lineFields(t, this.format));
-    const ds = await this.rewriter.digests(lfs, signal);
-    return texts.map((t, i) => lineDigest(t, lfs[i], ds[i]));
+    return { texts, lfs, ds: await this.rewriter.digests(lfs, signal) };
   }
 
   /** Transforms and checks a batch in memory (tail and salvage lines): throws if a line does not read back. */
   async transformVerified(batch: RawLine[]): Promise<Buffer[]> {
     const { out, digests } = await this.transform(batch, undefined, false);
     const back = await this.readBack(out);
-    back.forEach((d, i) => {
-      if (!d.equals(digests[i])) throw new RotationError(`line ${this.lineNo - batch.length + i + 1} did not read back identically after re-encryption`);
+    back.texts.forEach((t, i) => {
+      if (!lineDigest(t, back.lfs[i], back.ds[i]).equals(digests[i])) throw new RotationError(`line ${this.lineNo - batch.length + i + 1} did not read back identically after re-encryption`);
     });
     return out;
   }
@@ -328,7 +338,7 @@ class FileRotation {
     return at;
   }
 
-  // The running digest of the main pass: per-line digests folded in order.
+  // The running hash of the main pass: every line's expected record (hashLine), in order.
   readonly expected = createHash('sha256');
 
 
@@ -354,8 +364,7 @@ class FileRotation {
       const inflight: Array<{ batch: RawLine[]; prep: Prepared }> = [];
       const complete = async (): Promise<void> => {
         const { batch: b, prep } = inflight.shift() as { batch: RawLine[]; prep: Prepared };
-        const { out, digests } = this.finishBatch(b, prep, await prep.plans);
-        for (const d of digests) this.expected.update(d);
+        const { out } = this.finishBatch(b, prep, await prep.plans, this.expected);
         if (sink) await sink(out);
         at = b[b.length - 1].next;
         this.progress('rewriting', at, size);
@@ -393,10 +402,12 @@ class FileRotation {
       let at = 0;
       const batchSize = Math.max(1, this.opts.batchSize ?? 256);
       const depth = this.depth;
-      const inflight: Array<{ n: number; at: number; ds: Promise<Buffer[]> }> = [];
+      type Back = Awaited<ReturnType<FileRotation['readBack']>>;
+      const inflight: Array<{ n: number; at: number; ds: Promise<Back> }> = [];
       const complete = async (): Promise<void> => {
-        const p = inflight.shift() as { n: number; at: number; ds: Promise<Buffer[]> };
-        for (const d of await p.ds) got.update(d);
+        const p = inflight.shift() as { n: number; at: number; ds: Promise<Back> };
+        const back = await p.ds;
+        back.texts.forEach((t, i) => hashLine(got, t, back.lfs[i], back.ds[i]));
         lines += p.n;
         this.progress('verifying', p.at, size);
       };

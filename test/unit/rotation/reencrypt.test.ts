@@ -47,6 +47,42 @@ describe('rotation: re-encrypt / rewrap files', function () {
   this.timeout(30000);
   const dir = useTmpDir('rot-unit');
 
+  it('the read-back verification fails the run when the written file differs: a byte outside the values, a wrong wrapped DEK, two lines swapped', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 30, fileName: 'verify.log' });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `vold${i}.key`, s));
+    const to = keyFile(dir(), 'vnew.key', kek('kek-v3'));
+    const original = readFileSync(fx.path);
+    const tamperings: Array<[string, (lines: string[]) => void]> = [
+      ['a byte outside the values', (l) => (l[3] = l[3]!.replace('"id":"', '"id":"x'))],
+      ['a wrapped DEK from another line', (l) => {
+        const w = (line: string) => /"dek_wrapped":"([^"]+)"/.exec(line)![1]!;
+        l[5] = l[5]!.replace(w(l[5]!), w(l[6]!));
+      }],
+      ['two lines swapped', (l) => ([l[1], l[2]] = [l[2]!, l[1]!])],
+    ];
+    for (const [what, tamper] of tamperings) {
+      const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
+      const [r] = await reencryptFiles([fx.path], keys, {
+        to,
+        batchSize: 4,
+        onPhase: (p) => {
+          if (p !== 'tmp-synced') return;
+          const tmp = leftovers(fx.path).find((n) => n.endsWith('.tmp'))!;
+          const path = join(dirname(fx.path), tmp);
+          const lines = readFileSync(path, 'utf8').split('\n');
+          tamper(lines);
+          writeFileSync(path, lines.join('\n'));
+        },
+      });
+      await keys.dispose();
+      assert.equal(r.status, 'failed', what);
+      assert.match(r.error ?? '', /verification failed/, what);
+      assert.equal(r.committed, false, what);
+      assert.ok(readFileSync(fx.path).equals(original), `${what}: the log is untouched`);
+      assert.deepEqual(leftovers(fx.path), [], `${what}: nothing left behind`);
+    }
+  });
+
   it('envelope rewrap changes only key_id and dek_wrapped; nonce and ciphertext stay byte-identical', async () => {
     const fx = await generateEnvelopeLog(dir(), { entries: 40, fileName: 'a.log' });
     const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `old${i}.key`, s));
