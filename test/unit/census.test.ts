@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { censusLog, UNKNOWN_KEY } from '../../src/core/census';
 import { createEngine, type Engine } from '../../src/core/engine';
 import type { FieldOpener } from '../../src/core/keys/types';
-import type { EncryptedField } from '../../src/core/model';
+import type { EncryptedField, KeyVersionInfo } from '../../src/core/model';
 import { censusFile } from '../../src/core/rotation/census';
-import { generateEnvelopeLog, type EnvelopeFixture } from '../fixtures/generate';
+import { generateEnvelopeLog, generateTransitJsonl, type EnvelopeFixture } from '../fixtures/generate';
+import { createLocalTransit } from '../fixtures/local-transit';
 import { useTmpDir } from '../support/tmp-dir';
 
 /** The engine's resolver, counting the values it is asked to open. */
@@ -124,4 +125,29 @@ describe('the one census (src/core/census.ts)', () => {
     ctl.abort();
     await assert.rejects(censusLog(log.path, engine.resolver, { signal: ctl.signal }), { name: 'AbortError' });
   });
+
+  it('a transit JSON line without a vault value is an entry on no key, not a failure; a transit value names its version', async () => {
+    const transit = createLocalTransit(3, 2);
+    const fx = await generateTransitJsonl(dir(), { entries: 24, encrypt: (pt, i) => transit.encrypt(pt, i < 12 ? 1 : 2), fileName: 'app.jsonl' });
+    const withValues = fx.entries.filter((e) => Object.keys(e.fields).length > 0).length;
+    assert.ok(withValues < 24, 'the fixture has heartbeat lines');
+    // The transit engine is the fixture's local stand-in: the census is what is under test.
+    const info = (v: number) => ({ label: `transit@v${v}` }) as KeyVersionInfo;
+    const opener: FieldOpener = {
+      openFields: async (fields) =>
+        fields.map((f) => {
+          const ct = f.kind === 'transit' ? f.ciphertext : '';
+          return { ok: true as const, plaintext: transit.decrypt(ct), key: info(Number(/^vault:v(\d+):/.exec(ct)![1])) };
+        }),
+    };
+    const { format, tally } = await censusLog(fx.path, opener, { depth: 'entries' });
+    assert.equal(format, 'transit-jsonl');
+    assert.equal(tally.entries, 24);
+    assert.equal(tally.failureCount, 0);
+    const counts = tally.counts('entries');
+    assert.equal(counts.get(UNKNOWN_KEY), undefined);
+    assert.equal([...counts.values()].reduce((a, b) => a + b, 0), withValues, 'every line with a value is on its version');
+    assert.ok((counts.get('transit@v1') ?? 0) > 0 && (counts.get('transit@v2') ?? 0) > 0);
+  });
 });
+
