@@ -7,7 +7,7 @@
  * decrypts nothing, tallies into the same CensusTally from the values' key ids.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { completeLines, type RawLine } from './formats/complete-lines';
+import { completeLines, lineBatches, type RawLine } from './formats/complete-lines';
 import { detectFileFormat } from './formats/detect';
 import { lineFields, type LineFields } from './formats/line-fields';
 import { openRegularForRead } from './formats/regular-file';
@@ -132,19 +132,10 @@ export async function censusLog(path: string, opener: FieldOpener, opts: CensusO
     const bytes = opts.end ?? (await fh.stat()).size;
     const tally = new CensusTally(opts.maxFailures);
     const pass = new CensusPass(format, opener, tally, opts.depth ?? 'entries', opts.signal);
-    let batch: RawLine[] = [];
-    const flush = async (): Promise<void> => {
-      if (!batch.length) return;
+    for await (const batch of lineBatches(completeLines(fh, 0, bytes, { partialLast: opts.handle !== undefined }), opts.batchSize ?? 256)) {
       await pass.tallyLines(batch);
-      const done = batch[batch.length - 1]!.next;
-      batch = [];
-      opts.onProgress?.({ bytesDone: done, bytesTotal: bytes, entriesDone: tally.entries });
-    };
-    for await (const l of completeLines(fh, 0, bytes, { partialLast: opts.handle !== undefined })) {
-      batch.push(l);
-      if (batch.length >= (opts.batchSize ?? 256)) await flush();
+      opts.onProgress?.({ bytesDone: batch[batch.length - 1]!.next, bytesTotal: bytes, entriesDone: tally.entries });
     }
-    await flush();
     return { format, bytes, tally };
   } finally {
     if (!opts.handle) await fh.close();

@@ -2,7 +2,8 @@
  * The one streaming line reader over an open file (rotation's rewrite, read-back, tail and salvage
  * passes, its census, and the policy's deep scan): lines end at LF only (a CR before it is the
  * terminator's, a lone CR is data), each read is 1 MiB, a line split across reads is joined once
- * (linear in its length), and lines are views into the read buffers (no copy).
+ * (linear in its length), and lines are views into the read buffers (no copy). `lineBatches` groups
+ * them for the passes that work batch-wise.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -62,4 +63,27 @@ export async function* completeLines(fh: FileHandle, start: number, end: number,
     const data = Buffer.concat(carry, carryLen);
     yield { bytes: data, term: data.subarray(data.length), whole: data, next: lineStart + carryLen };
   }
+}
+
+/** Bytes of lines in one batch before it is cut (a batch holds at least one line, however long). */
+export const BATCH_BYTES = 4 << 20;
+
+/**
+ * `lines` in batches of at most `maxLines` lines and, unless one line alone is longer, about
+ * `maxBytes` bytes: what a pass holds in memory at once stays bounded whatever the lines' length
+ * (hostile content), and short-lived garbage stays within the young generation.
+ */
+export async function* lineBatches(lines: AsyncIterable<RawLine>, maxLines: number, maxBytes = BATCH_BYTES): AsyncGenerator<RawLine[]> {
+  let batch: RawLine[] = [];
+  let bytes = 0;
+  for await (const l of lines) {
+    batch.push(l);
+    bytes += l.whole.length;
+    if (batch.length >= maxLines || bytes >= maxBytes) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length) yield batch;
 }

@@ -42,7 +42,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
-import { completeLines, type RawLine } from '../formats/complete-lines';
+import { completeLines, lineBatches, type RawLine } from '../formats/complete-lines';
 import { RotationLock } from './rotation-lock';
 import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow, privateName, privateNames, readOwnFile, removeIfPresent, sameFile, writeAll, writeAtomically } from './safe-fs';
 import type { FormatId } from '../model';
@@ -323,18 +323,10 @@ class FileRotation {
     const size = (await src.stat()).size;
     const batchSize = Math.max(1, this.opts.batchSize ?? 256);
     let at = from;
-    let batch: RawLine[] = [];
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
+    for await (const batch of lineBatches(completeLines(src, from, size), batchSize)) {
       await sink(await this.transformVerified(batch));
       at = batch[batch.length - 1].next;
-      batch = [];
-    };
-    for await (const line of completeLines(src, from, size)) {
-      batch.push(line);
-      if (batch.length >= batchSize) await flush();
     }
-    await flush();
     return at;
   }
 
@@ -360,7 +352,6 @@ class FileRotation {
       const size = (await src.stat()).size;
       const before = at;
       const linesBefore = this.lineNo;
-      let batch: RawLine[] = [];
       const inflight: Array<{ batch: RawLine[]; prep: Prepared }> = [];
       const complete = async (): Promise<void> => {
         const { batch: b, prep } = inflight.shift() as { batch: RawLine[]; prep: Prepared };
@@ -370,18 +361,11 @@ class FileRotation {
         this.progress('rewriting', at, size);
         await this.opts.onPhase?.('batch-written', this.path);
       };
-      const flush = async (): Promise<void> => {
-        if (batch.length === 0) return;
+      for await (const batch of lineBatches(completeLines(src, at, size), batchSize)) {
         signal?.throwIfAborted();
         inflight.push({ batch, prep: this.prepare(batch, signal, dryRun) });
-        batch = [];
         while (inflight.length >= depth) await complete();
-      };
-      for await (const line of completeLines(src, at, size)) {
-        batch.push(line);
-        if (batch.length >= batchSize) await flush();
       }
-      await flush();
       while (inflight.length) await complete();
       if (round > 0) this.report.appendedDuringRotation += this.lineNo - linesBefore;
       if (at === before || dryRun) break;
@@ -398,8 +382,6 @@ class FileRotation {
       const size = st.size;
       const got = createHash('sha256');
       let lines = 0;
-      let batch: Buffer[] = [];
-      let at = 0;
       const batchSize = Math.max(1, this.opts.batchSize ?? 256);
       const depth = this.depth;
       type Back = Awaited<ReturnType<FileRotation['readBack']>>;
@@ -411,21 +393,13 @@ class FileRotation {
         lines += p.n;
         this.progress('verifying', p.at, size);
       };
-      const flush = async (): Promise<void> => {
-        if (!batch.length) return;
+      for await (const batch of lineBatches(completeLines(fh, 0, size), batchSize)) {
         signal?.throwIfAborted();
-        const ds = this.readBack(batch, signal);
+        const ds = this.readBack(batch.map((l) => l.whole), signal);
         ds.catch(() => undefined); // observed by complete (see prepare)
-        inflight.push({ n: batch.length, at, ds });
-        batch = [];
+        inflight.push({ n: batch.length, at: batch[batch.length - 1].next, ds });
         while (inflight.length >= depth) await complete();
-      };
-      for await (const l of completeLines(fh, 0, size)) {
-        batch.push(l.whole);
-        at = l.next;
-        if (batch.length >= batchSize) await flush();
       }
-      await flush();
       while (inflight.length) await complete();
       if (lines !== this.lineNo) throw new RotationError(`verification failed: ${this.tmpPath} has ${lines} lines, expected ${this.lineNo}`);
       if (!got.digest().equals(this.expected.copy().digest())) throw new RotationError(`verification failed: ${this.tmpPath} does not decrypt to the same content with the target key`);
@@ -456,22 +430,14 @@ class FileRotation {
       if (!sameFile(cur, { dev: j.newDev, ino: j.newIno })) {
         this.note({ line: -1, message: `${this.path} was replaced after the switch (rotated again?): ${size - from} late byte(s) of the old file appended to the file now there` });
       }
-      let batch: RawLine[] = [];
-      const flush = async (): Promise<void> => {
-        if (!batch.length) return;
+      for await (const batch of lineBatches(completeLines(oldFh, from, size), 256)) {
         const out = await this.transformVerified(batch);
         await writeAll(appendFh, Buffer.concat(out), this.path);
         await appendFh.sync();
         this.report.appendedDuringRotation += batch.length;
         at = batch[batch.length - 1].next;
-        batch = [];
         await this.writeJournal({ ...j, end: at });
-      };
-      for await (const l of completeLines(oldFh, from, size)) {
-        batch.push(l);
-        if (batch.length >= 256) await flush();
       }
-      await flush();
       if (size > at) {
         const rest = Buffer.alloc(size - at);
         await oldFh.read(rest, 0, rest.length, at);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { completeLines } from '../../../src/core/formats/complete-lines';
+import { completeLines, lineBatches } from '../../../src/core/formats/complete-lines';
 
 describe('completeLines (the one streaming line reader)', () => {
   let dir: string;
@@ -42,4 +42,21 @@ describe('completeLines (the one streaming line reader)', () => {
       [long.length, '', 2 * long.length + 1],
     ]);
   });
+
+  it('lineBatches cuts at the line count or the byte budget, a longer line alone; every line once, in order', async () => {
+    const lens = [10, 10, 10, 10, 10, 300, 10, 10, 50, 10];
+    const p = join(dir, 'b.log');
+    writeFileSync(p, lens.map((n, i) => String.fromCharCode(97 + i).repeat(n - 1) + '\n').join(''));
+    const fh = await open(p, 'r');
+    try {
+      const sizes: number[][] = [];
+      const total = lens.reduce((a, b) => a + b, 0);
+      for await (const b of lineBatches(completeLines(fh, 0, total), 4, 40)) sizes.push(b.map((l) => l.whole.length));
+      // 4 lines (count), then 10 + 300 (bytes), then 10 + 10 + 50 (bytes), then the rest
+      assert.deepEqual(sizes, [[10, 10, 10, 10], [10, 300], [10, 10, 50], [10]]);
+    } finally {
+      await fh.close();
+    }
+  });
 });
+
