@@ -3,6 +3,7 @@ import type { Audit } from './audit';
 import { keySources, vaultAuthSettings, vaultSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, SECTION, type VaultSettings } from './config';
 import { createEngine, type Engine, type KeyVersionInfo } from './core';
 import type { AuditEvent } from '../core/keys/types';
+import { retiredLabelsOrNone } from '../core/rotation/state';
 import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
 
 export interface VersionsSnapshot {
@@ -121,7 +122,8 @@ export class EngineHost implements vscode.Disposable {
         const refs = keySources();
         const gen = this.generation;
         const { vault, issued, loginError } = await this.vaultAuth(refs);
-        const engine = createEngine({ keyRefs: refs, vault, audit: (e) => this.onAudit(e, gen) });
+        const audit = (e: AuditEvent): void => this.onAudit(e, gen);
+        const engine = createEngine({ keyRefs: refs, vault, audit, retired: retiredLabelsOrNone(audit) });
         this.engine = engine;
         this.engineToken = issued;
         this.engineLoginError = loginError;

@@ -8,7 +8,7 @@ import {
   purgeKeyVersion,
   reencryptFiles,
   retireKeyVersion,
-  RotationKeys,
+  type RotationKeys,
   StateStore,
   stateDir,
   unretireKeyVersion,
@@ -77,7 +77,14 @@ export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
   async function withKeys<T>(extra: string[], body: (keys: RotationKeys, vault: { endpoint?: string; namespace?: string; token?: string }) => Promise<T>): Promise<T> {
     // the stored Vault token, or the AppRole-issued one (logging in when needed)
     const { vault } = await deps.engines.vaultAuth([...extra, ...deps.engines.refs]);
-    const keys = new RotationKeys([...extra, ...deps.engines.refs], { vault, audit: deps.audit.sink, retired: store.retiredLabels() });
+    // The window's engine lends its pool and a snapshot of its keys; a settings change that
+    // replaces the engine meanwhile leaves this run on the snapshot.
+    let keys: RotationKeys;
+    try {
+      keys = (await deps.engines.get()).rotationKeys(extra, { vault });
+    } catch {
+      keys = (await deps.engines.get()).rotationKeys(extra, { vault }); // replaced between get() and the lease: the new one
+    }
     try {
       return await body(keys, vault);
     } finally {

@@ -575,6 +575,42 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       }
     });
 
+    it('a settings change mid-rotation replaces the engine; the running rotation finishes on its snapshot', async () => {
+      const fx = fixture();
+      const copy = path.join(os.tmpdir(), `enclog-host-snapshot-${process.pid}.encrypted.log`);
+      const lines = fs.readFileSync(fx.envelopeLog, 'utf8');
+      fs.writeFileSync(copy, lines.repeat(Math.max(1, Math.ceil(20_000 / lines.split('\n').length))), { mode: 0o600 });
+      const kekV2 = fx.keyRefs.find((r) => r.endsWith('kek-v2.key'))!;
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const kekV1 = fx.keyRefs.find((r) => r.endsWith('kek-v1.key'))!;
+      type PlanResult = { files: { entriesByKey: Record<string, number> }[] };
+      const unreadable = (p: PlanResult | undefined) => p!.files[0]!.entriesByKey.unknown ?? 0;
+      const planBefore = await vscode.commands.executeCommand<PlanResult>('encryptedLogs.rotation.plan', [copy], kekV2);
+      const gen0 = api.engines.gen;
+      try {
+        let settled = false;
+        const run = Promise.resolve(
+          vscode.commands.executeCommand<{ status: string; error: string | null; fieldsRewritten: number }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false }),
+        ).finally(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 300));
+        await cfg.update('keySources', [...fx.keyRefs].reverse(), vscode.ConfigurationTarget.Workspace);
+        await waitFor('the engine replaced', () => (api.engines.gen > gen0 ? true : undefined), 10_000);
+        assert.strictEqual(settled, false, 'the settings change came while the rotation was running');
+        const reports = await run;
+        assert.ok(reports?.[0], 'a report came back');
+        assert.doesNotMatch(reports[0]!.error ?? '', /closed|disposed/i);
+        assert.ok(['rotated', 'failed'].includes(reports[0]!.status), `status ${reports[0]!.status}: ${reports[0]!.error}`);
+        assert.ok(reports[0]!.fieldsRewritten > 0, 'values were re-wrapped after the engine was replaced');
+        // every value re-wrapped under the real kek-v2 (a key wiped mid-run would leave unreadable values)
+        const planAfter = await vscode.commands.executeCommand<PlanResult>('encryptedLogs.rotation.plan', [copy], kekV2);
+        assert.deepStrictEqual(Object.keys(planAfter!.files[0]!.entriesByKey).filter((k) => k.startsWith(kekV1)), [], 'nothing left on kek-v1');
+        assert.strictEqual(unreadable(planAfter), unreadable(planBefore), 'no value became unreadable');
+      } finally {
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        for (const f of [copy, `${copy}.bak`]) fs.rmSync(f, { force: true });
+      }
+    });
+
     it('re-encrypting a log another run holds: "rotation in progress (pid N)", the log untouched', async () => {
       const fx = fixture();
       const copy = path.join(os.tmpdir(), `enclog-host-locked-${process.pid}.encrypted.log`);

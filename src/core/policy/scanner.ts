@@ -11,6 +11,7 @@ import { buildKeyMeta } from './key-meta';
 import { compileGlobs } from './glob';
 import { isFailing, type Census, type KeyVolume, type PolicyConfig, type PolicyFinding, type Severity } from './model';
 import { ruleKeyAge, ruleKeyFileMode, ruleKeyVolume, ruleRetiredInCensus, type Hit } from './rules';
+import { NotRegularFileError } from '../formats/regular-file';
 import { scanFile, UNKNOWN_LABEL, type FileKind } from './scan-file';
 import { relPath, walkPaths } from './walk';
 
@@ -145,7 +146,10 @@ export async function scanPolicy(opts: PolicyScanOptions, deps: PolicyScanDeps =
       r = await scanFile(path, { policy, meta, protectedPath: prot, deep, signal });
     } catch (e) {
       signal?.throwIfAborted();
-      notes.push(`${path}: could not be read: ${(e as Error).message}`);
+      if (e instanceof NotRegularFileError) {
+        const fix = 'remove it or move it out of the scanned paths; a log must be a regular file';
+        findings.push({ rule: 'scan-incomplete', severity: 'warning', message: `not scanned: ${e.message}`, fix, file: path });
+      } else notes.push(`${path}: could not be read: ${(e as Error).message}`);
       continue;
     }
     findings.push(...r.findings);
