@@ -1,5 +1,6 @@
 import { Argon2Pool, defaultPoolSize } from './crypto';
 import { buildLineages, type KeyLineage, type LineageOverride } from './keys/lineage';
+import type { KeyVersionMeta } from './keys/metadata';
 import { KeyResolver } from './keys/resolver';
 import { createKeySources, type VaultOptions } from './keys/sources';
 import type { AuditSink, KeySourceError } from './keys/types';
@@ -72,7 +73,12 @@ export class Engine {
     return this.resolver.versions();
   }
 
-  /** Every configured key version grouped into lineages (metadata only). */
+  /** Versions, roles and ages without key material where each source allows (the rotation-age status). */
+  metadata(): Promise<{ keys: KeyVersionMeta[]; errors: KeySourceError[] }> {
+    return this.resolver.metadata();
+  }
+
+  /** Every configured key version grouped into lineages (kinds and KEK ids read from the values where only they say). */
   async lineages(): Promise<LineageSnapshot> {
     const { keys, errors } = await this.versions();
     return { ...buildLineages(keys, this.options.lineages ?? []), errors };
