@@ -12,6 +12,10 @@ import { KeyResolver } from '../../src/core/keys/resolver';
 import { inlineDeriver } from '../../src/core/crypto/argon2';
 import type { ListedKeyVersion } from '../../src/core/keys/types';
 import { startVaultDouble, type VaultDouble } from '../support/vault-double';
+import { runCli } from '../support/run-cli';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('metadata-only key listing (Vault double, real keychain)', function () {
   this.timeout(30_000);
@@ -83,6 +87,53 @@ describe('metadata-only key listing (Vault double, real keychain)', function () 
     assert.deepEqual(vault.requests.filter((r) => /\/data\/|\/decrypt\/|\/export\//.test(r.path)), [], 'no secret read');
     const denied = new KeyResolver(createKeySources(['vault-kv:secret/meta/kek'], { endpoint: vault.url, token: 'hvs.wrong' }), { deriver: inlineDeriver() });
     assert.match((await denied.metadata()).errors[0]!.message, /403|permission denied/);
+  });
+
+  it('enclog keys list --metadata-only: Vault metadata paths only, an unusable key file aged by stat, no key material printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'enclog-meta-cli-'));
+    try {
+      const kek = randomBytes(32).toString('base64');
+      const file = join(dir, 'old-kek.key');
+      writeFileSync(file, `kek-v9:${kek}\n`, { mode: 0o644 }); // too open: loading refuses it
+      const old = new Date(Date.now() - 400 * 86_400_000);
+      utimesSync(file, old, old);
+      const env = { VAULT_ADDR: vault.url, VAULT_TOKEN: vault.token, META_KEY: `kek-v8:${kek}` };
+      const refs = ['--key', 'vault-kv:secret/meta/kek', '--key', 'vault-transit:transit/meta-t', '--key', `file:${file}`, '--key', 'env:META_KEY'];
+      vault.resetRequests();
+      const run = await runCli(['keys', 'list', '--metadata-only', '--json', ...refs], { env, cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual([...new Set(vault.requests.map((r) => `${r.method} ${r.path}`))].sort(), ['GET /v1/secret/metadata/meta/kek', 'GET /v1/transit/keys/meta-t']);
+      const out = JSON.parse(run.stdout) as { keys: Array<Record<string, unknown>>; errors: unknown[] };
+      const byLabel = new Map(out.keys.map((k) => [k.label, k]));
+      assert.deepEqual(byLabel.get(`file:${file}`), {
+        label: `file:${file}`,
+        source: `file:${file}`,
+        version: 'current',
+        role: 'primary',
+        kind: null,
+        keyId: null,
+        createdTime: null,
+        modifiedTime: old.toISOString(),
+        unusable: null,
+      });
+      assert.equal(byLabel.get('vault-kv:secret/meta/kek@v4')!.role, 'primary');
+      assert.equal(byLabel.get('vault-transit:transit/meta-t@v3')!.kind, 'transit');
+      assert.equal(byLabel.get('env:META_KEY')!.role, 'primary');
+      assert.ok(!run.stdout.includes(kek) && !run.stderr.includes(kek), 'no key material printed');
+
+      const text = await runCli(['keys', 'list', '--metadata-only', ...refs], { env, cwd: dir });
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, new RegExp(`^file:${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\tprimary\tfile modified ${old.toISOString()}$`, 'm'));
+      assert.match(text.stdout, /^vault-kv:secret\/meta\/kek@v4\tprimary\tcreated \d{4}-/m);
+      assert.match(text.stdout, /^vault-kv:secret\/meta\/kek@v2\tretired\tcreated [^\t]+\tdestroyed$/m);
+
+      // the full listing of the same setup refuses the loose file (it must read it)
+      const full = await runCli(['keys', 'list', ...refs], { env, cwd: dir });
+      assert.equal(full.code, 3);
+      assert.match(full.stderr, /refusing key file .*mode 0644/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('keychain (Secret Service)', () => {
