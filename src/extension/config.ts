@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
 import { parseKeyRef } from './core';
+import { trustedSetting } from './trustedSettings';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
@@ -118,10 +119,13 @@ export function validateRef(ref: string): string | undefined {
   }
 }
 
-/** `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported, not thrown. */
-export function keyLineageOverrides(): { overrides: LineageOverride[]; error?: string } {
+/**
+ * `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported,
+ * not thrown. In Restricted Mode the user's value only: a workspace's pin must not pick the primary.
+ */
+export function keyLineageOverrides(trusted: boolean = vscode.workspace.isTrusted): { overrides: LineageOverride[]; error?: string } {
   try {
-    return { overrides: parseLineageOverrides(vscode.workspace.getConfiguration(SECTION).get('keyLineages'), 'encryptedLogs.keyLineages') };
+    return { overrides: parseLineageOverrides(trustedSetting(SECTION, 'keyLineages', { trusted }), 'encryptedLogs.keyLineages') };
   } catch (err) {
     return { overrides: [], error: (err as Error).message };
   }

@@ -16,7 +16,9 @@ import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
 import { startVaultDouble } from '../support/vault-double';
 import { startRecorder } from '../support/token-recorder';
-import { keySources, workspaceVaultOverrides } from '../../src/extension/config';
+import { keyLineageOverrides, keySources, workspaceVaultOverrides } from '../../src/extension/config';
+import { policySettings } from '../../src/extension/policySettings';
+import { RESTRICTED_SETTINGS, trustedSetting } from '../../src/extension/trustedSettings';
 
 const EXT_ID = 'enclog.encrypted-log-inspector';
 
@@ -425,6 +427,39 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       }
     });
 
+    it('Restricted Mode: key lineages (the primary pin), the policy and the auto census come from the user only', async () => {
+      const ext = vscode.extensions.getExtension(EXT_ID)!;
+      const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } } };
+      assert.deepStrictEqual([...pkg.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), [...RESTRICTED_SETTINGS].sort(), 'package.json declares what the code restricts');
+      const fx = fixture();
+      const [sym2024, sym2025] = fx.keyRefs.filter((r) => r.includes('symbiont-'));
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const hostile = [{ name: 'model-io', versions: [sym2024, sym2025], primary: sym2024 }];
+      const mine = [{ name: 'mine', versions: [sym2024, sym2025] }];
+      try {
+        await cfg.update('keyLineages', hostile, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.rotationIntervalDays', 0, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.minArgon2', { m: 8, t: 1, p: 1 }, vscode.ConfigurationTarget.Workspace);
+        assert.deepStrictEqual(keyLineageOverrides(true).overrides.map((o) => o.primary), [sym2024], 'trusted: the workspace pin applies');
+        assert.deepStrictEqual(keyLineageOverrides(false).overrides, [], 'restricted: no workspace pin (the user set none)');
+        await cfg.update('keyLineages', mine, vscode.ConfigurationTarget.Global);
+        assert.deepStrictEqual(keyLineageOverrides(false).overrides.map((o) => o.name), ['mine'], "restricted: the user's own lineages");
+        assert.strictEqual(policySettings(undefined, undefined, true).rotationIntervalDays, 0, 'trusted: the workspace policy applies');
+        const restricted = policySettings(undefined, undefined, false);
+        assert.strictEqual(restricted.rotationIntervalDays, 90, 'restricted: a workspace cannot switch the age check off');
+        assert.notStrictEqual(restricted.minArgon2.m, 8, 'restricted: nor lower the Argon2 floor');
+        await cfg.update('autoCensusMaxEntries', 5, vscode.ConfigurationTarget.Workspace);
+        assert.strictEqual(trustedSetting('encryptedLogs', 'autoCensusMaxEntries', { trusted: false }), 20000);
+        assert.strictEqual(trustedSetting('encryptedLogs', 'autoCensusMaxEntries', { trusted: true }), 5);
+      } finally {
+        await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('policy.rotationIntervalDays', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.minArgon2', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('autoCensusMaxEntries', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
     it('clears the keys after the idle timeout (setting); the viewer still answers afterwards', async () => {
       const fx = fixture();
       const cfg = vscode.workspace.getConfiguration('encryptedLogs');
@@ -466,6 +501,75 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
         await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
         await attacker.close();
+      }
+    });
+  });
+
+  describe('rotation-age status: key metadata only', () => {
+    it('after a log was opened and the keys cleared, the status reads no Vault secret path and no key file content; an unusable key file is aged by stat', async () => {
+      const vault = await startVaultDouble();
+      const post = async (p: string, body: object): Promise<void> => {
+        const res = await fetch(`${vault.url}/v1/${p}`, { method: 'POST', headers: { 'X-Vault-Token': vault.token }, body: JSON.stringify(body) });
+        assert.ok(res.status === 200 || res.status === 204, `${p}: ${res.status}`);
+      };
+      await post('secret/data/host/age-kek', { data: { value: `kek-h1:${crypto.randomBytes(32).toString('base64')}` } });
+      await post('secret/data/host/age-kek', { data: { value: `kek-h2:${crypto.randomBytes(32).toString('base64')}` } });
+      await post('transit/keys/host-age', {});
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enclog-host-age-'));
+      const loose = path.join(dir, 'old-kek.key');
+      fs.writeFileSync(loose, `kek-h9:${crypto.randomBytes(32).toString('base64')}\n`, { mode: 0o644 }); // too open: never loaded
+      const old = new Date(Date.now() - 400 * 86_400_000);
+      fs.utimesSync(loose, old, old);
+      const kvRef = 'vault-kv:secret/host/age-kek';
+      const transitRef = 'vault-transit:transit/host-age';
+      const fx = fixture();
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      // every path the extension host opens under dir (fs.promises is one object per process)
+      const fsp = fs.promises as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const orig = { readFile: fsp.readFile, open: fsp.open };
+      const opened: string[] = [];
+      const spy = (name: 'readFile' | 'open') => (...a: unknown[]) => {
+        if (String(a[0]).startsWith(dir)) opened.push(String(a[0]));
+        return orig[name]!(...a);
+      };
+      try {
+        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', vault.token);
+        await cfg.update('keySources', [...fx.keyRefs, kvRef, transitRef, `file:${loose}`], vscode.ConfigurationTarget.Workspace);
+        await waitFor('the new key sources', () => api.engines.refs.includes(`file:${loose}`), 30_000);
+        const p = await openViewer(fx.envelopeLog);
+        await p.handle({ type: 'getDetail', reqId: 9500, index: 0 });
+        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok', 'the log opened with the keys');
+        await waitFor('the keys were loaded from Vault', () => vault.requests.some((r) => r.path.startsWith('/v1/secret/data/host/age-kek')), 30_000);
+
+        await vscode.commands.executeCommand('encryptedLogs.clearKeyCache');
+        vault.resetRequests();
+        fsp.readFile = spy('readFile');
+        fsp.open = spy('open');
+        const overdue = await api.policyStatus.refresh();
+        fsp.readFile = orig.readFile;
+        fsp.open = orig.open;
+
+        const paths = vault.requests.map((r) => `${r.method} ${r.path}`);
+        assert.deepStrictEqual([...new Set(paths)].sort(), ['GET /v1/secret/metadata/host/age-kek', 'GET /v1/transit/keys/host-age'], 'metadata endpoints only');
+        assert.deepStrictEqual(opened, [], 'the key file was not opened');
+        const fileFinding = overdue.find((f) => f.sourceRef === `file:${loose}`);
+        assert.ok(fileFinding, `the unusable key file is aged by stat: ${JSON.stringify(overdue.map((f) => f.message))}`);
+        assert.match(fileFinding.message, /is 400 days old \(key file last modified /);
+        assert.ok(!overdue.some((f) => f.sourceRef === kvRef || f.sourceRef === transitRef), 'Vault versions created now are not overdue');
+        assert.match(api.policyStatus.item.text, /key(s)? due for rotation/);
+        assert.ok(!api.audit.recent.some((e) => e.action === 'key-access' && e.detail?.includes('to list its versions')), 'nothing had to be read to list');
+      } finally {
+        fsp.readFile = orig.readFile;
+        fsp.open = orig.open;
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Global);
+        await waitFor('the original key sources', () => !api.engines.refs.includes(`file:${loose}`), 30_000);
+        await api.policyStatus.refresh();
+        await vault.close();
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   });
