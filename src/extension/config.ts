@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
 import { parseKeyRef } from './core';
 import { trustedSetting } from './trustedSettings';
+import { VaultAddressConsent } from './vaultAddressConsent';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
@@ -58,9 +59,17 @@ export function workspaceVaultOverrides(): { key: string; value: string }[] {
   return out;
 }
 
-/** Address and namespace from the user's settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment). */
+/** The Vault address of the user's own settings, if any. */
+export function userVaultAddress(): string | undefined {
+  return userValue('vault.address');
+}
+
+/**
+ * Address and namespace from the user's settings only (else VAULT_ADDR / VAULT_NAMESPACE of the
+ * environment, else a workspace's address the user allowed for that workspace).
+ */
 export function vaultSettings(): VaultSettings {
-  const endpoint = userValue('vault.address');
+  const endpoint = userValue('vault.address') ?? (process.env.VAULT_ADDR?.trim() ? undefined : VaultAddressConsent.activeAddress());
   const namespace = userValue('vault.namespace');
   return { ...(endpoint ? { endpoint } : {}), ...(namespace ? { namespace } : {}) };
 }

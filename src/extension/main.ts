@@ -7,6 +7,8 @@ import { POLICY_COMMAND_IDS, PolicyStatus, registerPolicy, type PolicyDeps } fro
 import { rotationCommands } from './rotationCommands';
 import { VaultTokenRenewer } from './vaultToken';
 import { warnAboutVaultSettings } from './vaultSettingsWarnings';
+import { VaultAddressConsent } from './vaultAddressConsent';
+import { userVaultAddress } from './config';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
 /**
@@ -21,6 +23,8 @@ export interface ExtensionApi {
   vaultRenewer: VaultTokenRenewer;
   /** The rotation-age status bar item (key metadata only). */
   policyStatus: PolicyStatus;
+  /** Vault addresses named by the workspace's settings files, and the user's consent to them. */
+  vaultConsent: VaultAddressConsent;
   commandIds: string[];
 }
 
@@ -37,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     log: { info: (m) => audit.channel.info(m), warn: (m) => audit.channel.warn(m) },
   };
   const policyStatus = new PolicyStatus(policyDeps);
+  const vaultConsent = new VaultAddressConsent(context.globalState, audit, userVaultAddress);
   context.subscriptions.push(
     audit,
     engines,
@@ -51,11 +56,19 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...Object.entries(rotation).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
     ...registerPolicy(context, policyDeps, policyStatus),
   );
-  context.subscriptions.push(warnAboutVaultSettings(audit));
+  context.subscriptions.push(
+    warnAboutVaultSettings(audit),
+    vaultConsent,
+    vaultConsent.onDidChange(() => {
+      engines.approle.invalidate();
+      void engines.reset('vault address consent changed');
+    }),
+  );
+  void vaultConsent.check().catch((e) => audit.channel.warn(`vault address check: ${(e as Error).message}`));
   audit.channel.info(
     `Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: workspace key sources not used)'}; no key source is loaded until something needs keys`,
   );
-  return { engines, viewer, tree, audit, vaultRenewer, policyStatus, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS] };
+  return { engines, viewer, tree, audit, vaultRenewer, policyStatus, vaultConsent, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS] };
 }
 
 export function deactivate(): void {

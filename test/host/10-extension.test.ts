@@ -505,6 +505,66 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
   });
 
+  describe('a Vault address named by the workspace: consent per workspace', () => {
+    it('warns naming it with "Allow for this workspace"; once allowed (globalState, audited) that exact address is used; a changed address is asked again and gets nothing', async () => {
+      const vault = await startVaultDouble();
+      const res = await fetch(`${vault.url}/v1/transit/keys/consent-t`, { method: 'POST', headers: { 'X-Vault-Token': vault.token }, body: '{}' });
+      assert.ok(res.status === 200 || res.status === 204, String(res.status));
+      const attacker = await startRecorder();
+      const fx = fixture();
+      const settingsFile = path.join(workspaceDir(), '.vscode', 'settings.json');
+      const original = fs.readFileSync(settingsFile, 'utf8');
+      const ref = 'vault-transit:transit/consent-t';
+      const savedAddr = process.env.VAULT_ADDR;
+      delete process.env.VAULT_ADDR;
+      const writeSettings = (address: string): void =>
+        fs.writeFileSync(settingsFile, `{\n  // a cloned repository's settings\n  "encryptedLogs.keySources": ${JSON.stringify([...fx.keyRefs, ref])},\n  "encryptedLogs.vault.address": "${address}",\n}\n`);
+      try {
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', vault.token);
+        writeSettings(vault.url);
+        await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
+        const asked = await waitFor('the notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address === vault.url), 15_000);
+        assert.strictEqual(asked.state, 'asked');
+        assert.ok(asked.message.includes(`"${vault.url}"`), asked.message);
+        assert.strictEqual(asked.found.owner.toString(), vscode.workspace.workspaceFolders![0]!.uri.toString());
+        vault.resetRequests();
+        const before = await api.engines.versions();
+        assert.ok(before.errors.some((e) => e.ref === ref), 'not allowed yet: the source fails');
+        assert.strictEqual(vault.requests.length, 0, 'not allowed yet: nothing reached the workspace address');
+
+        await api.vaultConsent.allow(asked.found);
+        const listed = await waitFor('versions through the allowed address', async () => {
+          const snap = await api.engines.versions();
+          return snap.keys.some((k) => k.sourceRef === ref) ? snap : false;
+        }, 30_000);
+        assert.deepStrictEqual(listed.keys.filter((k) => k.sourceRef === ref).map((k) => k.version), ['v1']);
+        assert.ok(vault.requests.some((r) => r.path === '/v1/transit/keys/consent-t' && r.status === 200));
+        const audited = api.audit.recent.find((e) => e.action === 'consent');
+        assert.ok(audited && audited.detail!.includes(vault.url) && audited.detail!.includes(asked.found.owner.toString()), JSON.stringify(audited));
+        assert.strictEqual((await api.vaultConsent.check()).find((n) => n.found.address === vault.url)?.state, 'allowed');
+        assert.ok(!fs.readFileSync(settingsFile, 'utf8').includes('Consent'), 'the consent is not stored in the workspace');
+
+        // the repository now names another address: not covered by the consent
+        writeSettings(attacker.url);
+        const again = await waitFor('the new notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address === attacker.url), 15_000);
+        assert.strictEqual(again.state, 'asked');
+        await api.engines.versions();
+        await api.vaultRenewer.renewNow().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.strictEqual(attacker.received.length, 0, 'nothing reached the changed address');
+        assert.deepStrictEqual(attacker.leaks(vault.token), []);
+      } finally {
+        fs.writeFileSync(settingsFile, original);
+        if (savedAddr !== undefined) process.env.VAULT_ADDR = savedAddr;
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
+        await api.vaultConsent.check();
+        await attacker.close();
+        await vault.close();
+      }
+    });
+  });
+
   describe('rotation-age status: key metadata only', () => {
     it('after a log was opened and the keys cleared, the status reads no Vault secret path and no key file content; an unusable key file is aged by stat', async () => {
       const vault = await startVaultDouble();

@@ -61,7 +61,7 @@ export type FieldResult =
 /** Everything that is recorded in the audit channel: never key material, never plaintext. */
 export interface AuditEvent {
   time: string;
-  action: 'key-access' | 'key-source-error' | 'reveal' | 'export' | 'rotation' | 'cache-cleared' | 'retire' | 'purge';
+  action: 'key-access' | 'key-source-error' | 'reveal' | 'export' | 'rotation' | 'cache-cleared' | 'retire' | 'purge' | 'consent';
   source?: string;
   version?: string;
   detail?: string;

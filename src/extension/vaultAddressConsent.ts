@@ -1,0 +1,170 @@
+import * as vscode from 'vscode';
+import { parseJsonc } from '../core/json/jsonc';
+import type { Audit } from './audit';
+
+/** The setting a workspace may name but never decides alone (it is `machine`-scoped: VS Code ignores it there). */
+const ADDRESS_KEY = 'encryptedLogs.vault.address';
+/** globalState (outside the workspace): workspace folder or workspace file URI -> the exact address allowed. */
+const CONSENT_STATE = 'encryptedLogs.vaultAddressConsent';
+
+export interface WorkspaceVaultAddress {
+  /** The folder (or the .code-workspace file) whose settings name the address: what a consent is keyed by. */
+  owner: vscode.Uri;
+  address: string;
+  /** The settings file that names it. */
+  file: vscode.Uri;
+}
+
+type Consents = Record<string, { address: string; at: string }>;
+
+/** What check() said about one workspace address (also the host tests' view of the prompt). */
+export interface AddressNotice {
+  found: WorkspaceVaultAddress;
+  state: 'allowed' | 'asked' | 'overridden' | 'restricted';
+  message: string;
+}
+
+export const ALLOW_ACTION = 'Allow for this workspace';
+
+/**
+ * A Vault address named by the workspace's own settings (`.vscode/settings.json` of a folder, the
+ * `.code-workspace` file) is never used on the workspace's word: the token would go wherever a cloned
+ * repository says. VS Code already ignores it (the setting is `machine`-scoped), so this reads those
+ * files itself to warn, naming the address, and offers "Allow for this workspace". The consent is kept
+ * in globalState (outside the workspace) keyed by the folder URI and the exact address, so a changed
+ * address or another folder asks again; giving it is audited. A consented address is used only when the
+ * user named none (user settings, VAULT_ADDR), and never in Restricted Mode.
+ */
+export class VaultAddressConsent implements vscode.Disposable {
+  /** The consented workspace address in effect (read synchronously by config.vaultSettings()). */
+  private static active: string | undefined;
+  private readonly said = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  /** The address in effect changed (consent given, settings file changed): the engine must be recreated. */
+  readonly onDidChange = this.changeEmitter.event;
+  /** The notices of the last check. */
+  notices: AddressNotice[] = [];
+
+  static activeAddress(): string | undefined {
+    return VaultAddressConsent.active;
+  }
+
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly audit: Audit,
+    private readonly userAddress: () => string | undefined,
+  ) {
+    const recheck = (): void => void this.check().catch((e) => audit.channel.warn(`vault address check: ${(e as Error).message}`));
+    const watcher = vscode.workspace.createFileSystemWatcher('**/.vscode/settings.json');
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(recheck),
+      watcher.onDidCreate(recheck),
+      watcher.onDidDelete(recheck),
+      vscode.workspace.onDidChangeWorkspaceFolders(recheck),
+      vscode.workspace.onDidGrantWorkspaceTrust(recheck),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs.vault') && recheck()),
+      this.changeEmitter,
+    );
+  }
+
+  private consents(): Consents {
+    const c = this.state.get<Consents>(CONSENT_STATE);
+    return c && typeof c === 'object' ? c : {};
+  }
+
+  isAllowed(found: WorkspaceVaultAddress): boolean {
+    return this.consents()[found.owner.toString()]?.address === found.address;
+  }
+
+  /** The action of the warning: records the consent for this folder and exact address, audited. */
+  async allow(found: WorkspaceVaultAddress): Promise<void> {
+    const consents = { ...this.consents(), [found.owner.toString()]: { address: found.address, at: new Date().toISOString() } };
+    await this.state.update(CONSENT_STATE, consents);
+    this.audit.record({ action: 'consent', detail: `vault address ${found.address} allowed for ${found.owner.toString()} (named in ${found.file.fsPath})` });
+    await this.check();
+  }
+
+  /** Reads the workspace's settings files, warns about each address found, and sets the address in effect. */
+  async check(): Promise<AddressNotice[]> {
+    const found = await workspaceVaultAddresses();
+    const own = this.userAddress() ?? process.env.VAULT_ADDR?.trim() ?? undefined;
+    const notices: AddressNotice[] = [];
+    let active: string | undefined;
+    for (const f of found) {
+      const where = vscode.workspace.asRelativePath(f.file);
+      let notice: AddressNotice;
+      if (own) {
+        notice = { found: f, state: 'overridden', message: `This workspace names the Vault address "${f.address}" (${where}): ignored; your own address ${own} is used.` };
+      } else if (!vscode.workspace.isTrusted) {
+        notice = { found: f, state: 'restricted', message: `This workspace names the Vault address "${f.address}" (${where}): ignored in Restricted Mode. Your Vault token is never sent there.` };
+      } else if (this.isAllowed(f)) {
+        notice = { found: f, state: 'allowed', message: `Using the Vault address "${f.address}" named by ${where}, as you allowed for this workspace.` };
+        active ??= f.address;
+      } else {
+        notice = {
+          found: f,
+          state: 'asked',
+          message: `This workspace names the Vault address "${f.address}" (${where}): ignored. Allow it only if you trust it with your Vault token.`,
+        };
+      }
+      notices.push(notice);
+      this.say(notice);
+    }
+    this.notices = notices;
+    if (active !== VaultAddressConsent.active) {
+      VaultAddressConsent.active = active;
+      this.changeEmitter.fire();
+    }
+    return notices;
+  }
+
+  private say(n: AddressNotice): void {
+    const key = `${n.state}\u0000${n.found.owner.toString()}\u0000${n.found.address}`;
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    if (n.state === 'allowed') {
+      this.audit.channel.info(n.message);
+      return;
+    }
+    this.audit.channel.warn(n.message);
+    if (n.state !== 'asked') {
+      void vscode.window.showWarningMessage(`Encrypted Logs: ${n.message}`);
+      return;
+    }
+    void vscode.window.showWarningMessage(`Encrypted Logs: ${n.message}`, ALLOW_ACTION).then((pick) => (pick === ALLOW_ACTION ? this.allow(n.found) : undefined));
+  }
+
+  dispose(): void {
+    VaultAddressConsent.active = undefined;
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** `encryptedLogs.vault.address` as each workspace folder's `.vscode/settings.json` and the `.code-workspace` file name it. */
+export async function workspaceVaultAddresses(): Promise<WorkspaceVaultAddress[]> {
+  const out: WorkspaceVaultAddress[] = [];
+  const read = async (owner: vscode.Uri, file: vscode.Uri, pick: (doc: Record<string, unknown>) => unknown): Promise<void> => {
+    let doc: unknown;
+    try {
+      doc = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
+    } catch {
+      return; // no settings file, or one VS Code cannot read either
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return;
+    const v = pick(doc as Record<string, unknown>);
+    if (typeof v === 'string' && v.trim()) out.push({ owner, address: v.trim(), file });
+  };
+  const ws = vscode.workspace.workspaceFile;
+  if (ws && ws.scheme !== 'untitled') {
+    await read(ws, ws, (d) => {
+      const s = d.settings;
+      return s && typeof s === 'object' ? (s as Record<string, unknown>)[ADDRESS_KEY] : undefined;
+    });
+  }
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    await read(f.uri, vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'), (d) => d[ADDRESS_KEY]);
+  }
+  return out;
+}
