@@ -68,6 +68,8 @@ export class FileKeySource implements KeySource {
     }
     const value = text.trim();
     if (!value) throw new KeySourceError(this.ref, `key file ${this.path} is empty`, 'invalid');
-    return loadedKeys(this.ref, [valueVersion(value, undefined, 1)], { multiVersion: false, retired: this.options.retired });
+    const keys = loadedKeys(this.ref, [valueVersion(value, undefined, 1)], { multiVersion: false, retired: this.options.retired });
+    for (const k of keys) k.info.modifiedTime = st.mtime.toISOString();
+    return keys;
   }
 }

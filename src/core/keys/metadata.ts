@@ -11,8 +11,6 @@ import { buildVersionInfos, type VersionDraft } from './versions';
 export interface KeyVersionMeta extends Omit<KeyVersionInfo, 'kind'> {
   kind?: KeyKind;
   unusable?: UnusableReason;
-  /** When no creation time is recorded: the key file's last modification (from stat, not its content). */
-  modifiedTime?: string;
 }
 
 export interface SourceMetadata {
