@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
 import { parseKeyRef } from './core';
 import { trustedSetting } from './trustedSettings';
-import { VaultAddressConsent } from './vaultAddressConsent';
+import { consentedVaultAddress } from './vaultAddressInEffect';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
@@ -45,20 +45,6 @@ function userValue(key: string): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-/**
- * Vault settings set by a workspace or folder (package.json scopes them `machine`, so VS Code ignores
- * them; read here only to warn, naming the value).
- */
-export function workspaceVaultOverrides(): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
-  const cfg = vscode.workspace.getConfiguration(SECTION);
-  for (const key of USER_ONLY_VAULT_SETTINGS) {
-    const i = cfg.inspect<string>(key);
-    for (const v of [i?.workspaceValue, i?.workspaceFolderValue]) if (typeof v === 'string' && v.trim() && v.trim() !== userValue(key)) out.push({ key, value: v.trim() });
-  }
-  return out;
-}
-
 /** The Vault address of the user's own settings, if any. */
 export function userVaultAddress(): string | undefined {
   return userValue('vault.address');
@@ -69,7 +55,7 @@ export function userVaultAddress(): string | undefined {
  * environment, else a workspace's address the user allowed for that workspace).
  */
 export function vaultSettings(): VaultSettings {
-  const endpoint = userValue('vault.address') ?? (process.env.VAULT_ADDR?.trim() ? undefined : VaultAddressConsent.activeAddress());
+  const endpoint = userValue('vault.address') ?? (process.env.VAULT_ADDR?.trim() ? undefined : consentedVaultAddress());
   const namespace = userValue('vault.namespace');
   return { ...(endpoint ? { endpoint } : {}), ...(namespace ? { namespace } : {}) };
 }

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { parseJsonc } from '../core/json/jsonc';
 import type { Audit } from './audit';
+import { SECTION, USER_ONLY_VAULT_SETTINGS } from './config';
+import { setConsentedVaultAddress } from './vaultAddressInEffect';
 
 /** The setting a workspace may name but never decides alone (it is `machine`-scoped: VS Code ignores it there). */
-const ADDRESS_KEY = 'encryptedLogs.vault.address';
+const ADDRESS_KEY = `${SECTION}.vault.address`;
 /** globalState (outside the workspace): workspace folder or workspace file URI -> the exact address allowed. */
 const CONSENT_STATE = 'encryptedLogs.vaultAddressConsent';
 
@@ -13,6 +15,13 @@ export interface WorkspaceVaultAddress {
   address: string;
   /** The settings file that names it. */
   file: vscode.Uri;
+}
+
+/** A workspace settings file's own settings object, with the folder (or workspace file) it belongs to. */
+interface WorkspaceSettingsFile {
+  owner: vscode.Uri;
+  file: vscode.Uri;
+  settings: Record<string, unknown>;
 }
 
 type Consents = Record<string, { address: string; at: string }>;
@@ -36,8 +45,6 @@ export const ALLOW_ACTION = 'Allow for this workspace';
  * user named none (user settings, VAULT_ADDR), and never in Restricted Mode.
  */
 export class VaultAddressConsent implements vscode.Disposable {
-  /** The consented workspace address in effect (read synchronously by config.vaultSettings()). */
-  private static active: string | undefined;
   private readonly said = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -45,10 +52,6 @@ export class VaultAddressConsent implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   /** The notices of the last check. */
   notices: AddressNotice[] = [];
-
-  static activeAddress(): string | undefined {
-    return VaultAddressConsent.active;
-  }
 
   constructor(
     private readonly state: vscode.Memento,
@@ -88,7 +91,9 @@ export class VaultAddressConsent implements vscode.Disposable {
 
   /** Reads the workspace's settings files, warns about each address found, and sets the address in effect. */
   async check(): Promise<AddressNotice[]> {
-    const found = await workspaceVaultAddresses();
+    const files = await workspaceSettingsFiles();
+    this.warnIgnored(files);
+    const found = vaultAddresses(files);
     const own = this.userAddress() ?? process.env.VAULT_ADDR?.trim() ?? undefined;
     const notices: AddressNotice[] = [];
     let active: string | undefined;
@@ -113,11 +118,23 @@ export class VaultAddressConsent implements vscode.Disposable {
       this.say(notice);
     }
     this.notices = notices;
-    if (active !== VaultAddressConsent.active) {
-      VaultAddressConsent.active = active;
-      this.changeEmitter.fire();
-    }
+    if (setConsentedVaultAddress(active)) this.changeEmitter.fire();
     return notices;
+  }
+
+  /** The other vault.* settings a workspace names are ignored without a consent flow: said once each, by value. */
+  private warnIgnored(files: WorkspaceSettingsFile[]): void {
+    for (const f of files) {
+      for (const key of USER_ONLY_VAULT_SETTINGS) {
+        const v = f.settings[`${SECTION}.${key}`];
+        if (key === 'vault.address' || typeof v !== 'string' || !v.trim()) continue;
+        const msg = `This workspace sets ${SECTION}.${key} to "${v.trim()}" (${vscode.workspace.asRelativePath(f.file)}): ignored. Only your user settings choose how the Vault token is obtained.`;
+        if (this.said.has(msg)) continue;
+        this.said.add(msg);
+        this.audit.channel.warn(msg);
+        void vscode.window.showWarningMessage(`Encrypted Logs: ${msg}`);
+      }
+    }
   }
 
   private say(n: AddressNotice): void {
@@ -137,14 +154,22 @@ export class VaultAddressConsent implements vscode.Disposable {
   }
 
   dispose(): void {
-    VaultAddressConsent.active = undefined;
+    setConsentedVaultAddress(undefined);
     for (const d of this.disposables) d.dispose();
   }
 }
 
-/** `encryptedLogs.vault.address` as each workspace folder's `.vscode/settings.json` and the `.code-workspace` file name it. */
-export async function workspaceVaultAddresses(): Promise<WorkspaceVaultAddress[]> {
-  const out: WorkspaceVaultAddress[] = [];
+/** `encryptedLogs.vault.address` as the workspace's settings files name it. */
+function vaultAddresses(files: WorkspaceSettingsFile[]): WorkspaceVaultAddress[] {
+  return files.flatMap((f) => {
+    const v = f.settings[ADDRESS_KEY];
+    return typeof v === 'string' && v.trim() ? [{ owner: f.owner, address: v.trim(), file: f.file }] : [];
+  });
+}
+
+/** The `.code-workspace` file's `settings` and each folder's `.vscode/settings.json`, as written (VS Code drops machine-scoped values). */
+async function workspaceSettingsFiles(): Promise<WorkspaceSettingsFile[]> {
+  const out: WorkspaceSettingsFile[] = [];
   const read = async (owner: vscode.Uri, file: vscode.Uri, pick: (doc: Record<string, unknown>) => unknown): Promise<void> => {
     let doc: unknown;
     try {
@@ -152,19 +177,15 @@ export async function workspaceVaultAddresses(): Promise<WorkspaceVaultAddress[]
     } catch {
       return; // no settings file, or one VS Code cannot read either
     }
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return;
-    const v = pick(doc as Record<string, unknown>);
-    if (typeof v === 'string' && v.trim()) out.push({ owner, address: v.trim(), file });
+    const settings = isObject(doc) ? pick(doc) : undefined;
+    if (isObject(settings)) out.push({ owner, file, settings });
   };
   const ws = vscode.workspace.workspaceFile;
-  if (ws && ws.scheme !== 'untitled') {
-    await read(ws, ws, (d) => {
-      const s = d.settings;
-      return s && typeof s === 'object' ? (s as Record<string, unknown>)[ADDRESS_KEY] : undefined;
-    });
-  }
-  for (const f of vscode.workspace.workspaceFolders ?? []) {
-    await read(f.uri, vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'), (d) => d[ADDRESS_KEY]);
-  }
+  if (ws && ws.scheme !== 'untitled') await read(ws, ws, (d) => d.settings);
+  for (const f of vscode.workspace.workspaceFolders ?? []) await read(f.uri, vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'), (d) => d);
   return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
 }

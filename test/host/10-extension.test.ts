@@ -16,7 +16,7 @@ import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
 import { startVaultDouble } from '../support/vault-double';
 import { startRecorder } from '../support/token-recorder';
-import { keyLineageOverrides, keySources, workspaceVaultOverrides } from '../../src/extension/config';
+import { keyLineageOverrides, keySources } from '../../src/extension/config';
 import { policySettings } from '../../src/extension/policySettings';
 import { RESTRICTED_SETTINGS, trustedSetting } from '../../src/extension/trustedSettings';
 
@@ -489,8 +489,8 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         // what a cloned repository ships: its own Vault address and a vault key source
         fs.writeFileSync(settingsFile, JSON.stringify({ 'encryptedLogs.keySources': [...fx.keyRefs, ref], 'encryptedLogs.vault.address': attacker.url, 'encryptedLogs.vault.authMethod': 'token' }, null, 2));
         await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
-        const overrides = workspaceVaultOverrides();
-        if (overrides.length > 0) assert.ok(overrides.some((o) => o.value === attacker.url), 'the warning names the address');
+        const notices = await api.vaultConsent.check();
+        assert.ok(notices.some((n) => n.found.address === attacker.url && n.state === 'asked' && n.message.includes(attacker.url)), 'the warning names the address');
         await api.vaultRenewer.renewNow();
         await api.engines.versions();
         await new Promise((r) => setTimeout(r, 500));
