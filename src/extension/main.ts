@@ -7,7 +7,7 @@ import { POLICY_COMMAND_IDS, PolicyStatus, registerPolicy, type PolicyDeps } fro
 import { rotationCommands } from './rotationCommands';
 import { VaultTokenRenewer } from './vaultToken';
 import { warnAboutVaultSettings } from './vaultSettingsWarnings';
-import { VaultAddressConsent } from './vaultAddressConsent';
+import { FORGET_CONSENT_COMMAND, VaultAddressConsent } from './vaultAddressConsent';
 import { userVaultAddress } from './config';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   audit.channel.info(
     `Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: workspace key sources not used)'}; no key source is loaded until something needs keys`,
   );
-  return { engines, viewer, tree, audit, vaultRenewer, policyStatus, vaultConsent, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS] };
+  return { engines, viewer, tree, audit, vaultRenewer, policyStatus, vaultConsent, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS, FORGET_CONSENT_COMMAND] };
 }
 
 export function deactivate(): void {

@@ -34,6 +34,7 @@ export interface AddressNotice {
 }
 
 export const ALLOW_ACTION = 'Allow for this workspace';
+export const FORGET_CONSENT_COMMAND = 'encryptedLogs.forgetVaultAddressConsent';
 
 /**
  * A Vault address named by the workspace's own settings (`.vscode/settings.json` of a folder, the
@@ -68,6 +69,7 @@ export class VaultAddressConsent implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(recheck),
       vscode.workspace.onDidGrantWorkspaceTrust(recheck),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs.vault') && recheck()),
+      vscode.commands.registerCommand(FORGET_CONSENT_COMMAND, () => this.forget()),
       this.changeEmitter,
     );
   }
@@ -87,6 +89,21 @@ export class VaultAddressConsent implements vscode.Disposable {
     await this.state.update(CONSENT_STATE, consents);
     this.audit.record({ action: 'consent', detail: `vault address ${found.address} allowed for ${found.owner.toString()} (named in ${found.file.fsPath})` });
     await this.check();
+  }
+
+  /** Withdraws the consents of this workspace's folders and workspace file (audited); returns how many there were. */
+  async forget(): Promise<number> {
+    const owners = [vscode.workspace.workspaceFile, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)].filter((u): u is vscode.Uri => !!u).map((u) => u.toString());
+    const consents = { ...this.consents() };
+    const gone = owners.filter((o) => o in consents);
+    for (const o of gone) {
+      this.audit.record({ action: 'consent', detail: `vault address ${consents[o]!.address} no longer allowed for ${o}` });
+      delete consents[o];
+    }
+    await this.state.update(CONSENT_STATE, consents);
+    for (const k of [...this.said]) if (k.startsWith('asked\u0000')) this.said.delete(k);
+    await this.check();
+    return gone.length;
   }
 
   /** Reads the workspace's settings files, warns about each address found, and sets the address in effect. */

@@ -544,6 +544,15 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         assert.strictEqual((await api.vaultConsent.check()).find((n) => n.found.address === vault.url)?.state, 'allowed');
         assert.ok(!fs.readFileSync(settingsFile, 'utf8').includes('Consent'), 'the consent is not stored in the workspace');
 
+        // withdrawn: asked again, not used
+        assert.strictEqual(await vscode.commands.executeCommand('encryptedLogs.forgetVaultAddressConsent'), 1);
+        assert.strictEqual(api.vaultConsent.notices.find((n) => n.found.address === vault.url)?.state, 'asked');
+        assert.ok(api.audit.recent.some((e) => e.action === 'consent' && e.detail?.includes('no longer allowed')));
+        vault.resetRequests();
+        await api.engines.versions();
+        assert.strictEqual(vault.requests.length, 0, 'a withdrawn consent sends nothing');
+        await api.vaultConsent.allow(asked.found);
+
         // the repository now names another address: not covered by the consent
         writeSettings(attacker.url);
         const again = await waitFor('the new notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address === attacker.url), 15_000);
@@ -810,6 +819,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.rotation.retire': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1'],
         'encryptedLogs.rotation.purge': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1', true],
         'encryptedLogs.checkPolicy': [{ uris: [envUri], progress: false }],
+        'encryptedLogs.forgetVaultAddressConsent': [],
       };
       const ext = vscode.extensions.getExtension(EXT_ID)!;
       const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
