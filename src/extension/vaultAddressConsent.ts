@@ -29,7 +29,7 @@ type Consents = Record<string, { address: string; at: string }>;
 /** What check() said about one workspace address (also the host tests' view of the prompt). */
 export interface AddressNotice {
   found: WorkspaceVaultAddress;
-  state: 'allowed' | 'asked' | 'overridden' | 'restricted';
+  state: 'allowed' | 'asked' | 'overridden' | 'restricted' | 'refused';
   message: string;
 }
 
@@ -85,6 +85,7 @@ export class VaultAddressConsent implements vscode.Disposable {
 
   /** The action of the warning: records the consent for this folder and exact address, audited. */
   async allow(found: WorkspaceVaultAddress): Promise<void> {
+    if (!consentable(found.address)) throw new Error(`not an address that can be allowed: "${shown(found.address)}"`);
     const consents = { ...this.consents(), [found.owner.toString()]: { address: found.address, at: new Date().toISOString() } };
     await this.state.update(CONSENT_STATE, consents);
     this.audit.record({ action: 'consent', detail: `vault address ${found.address} allowed for ${found.owner.toString()} (named in ${found.file.fsPath})` });
@@ -115,21 +116,19 @@ export class VaultAddressConsent implements vscode.Disposable {
     const notices: AddressNotice[] = [];
     let active: string | undefined;
     for (const f of found) {
-      const where = vscode.workspace.asRelativePath(f.file);
+      const named = `This workspace names the Vault address "${shown(f.address)}" (${vscode.workspace.asRelativePath(f.file)})`;
       let notice: AddressNotice;
       if (own) {
-        notice = { found: f, state: 'overridden', message: `This workspace names the Vault address "${f.address}" (${where}): ignored; your own address ${own} is used.` };
+        notice = { found: f, state: 'overridden', message: `${named}: ignored; your own address ${shown(own)} is used.` };
       } else if (!vscode.workspace.isTrusted) {
-        notice = { found: f, state: 'restricted', message: `This workspace names the Vault address "${f.address}" (${where}): ignored in Restricted Mode. Your Vault token is never sent there.` };
+        notice = { found: f, state: 'restricted', message: `${named}: ignored in Restricted Mode. Your Vault token is never sent there.` };
+      } else if (!consentable(f.address)) {
+        notice = { found: f, state: 'refused', message: `${named}: ignored; it is not an http(s) URL written in plain ASCII without credentials, so it cannot be allowed.` };
       } else if (this.isAllowed(f)) {
-        notice = { found: f, state: 'allowed', message: `Using the Vault address "${f.address}" named by ${where}, as you allowed for this workspace.` };
+        notice = { found: f, state: 'allowed', message: `Using the Vault address "${f.address}" named by ${vscode.workspace.asRelativePath(f.file)}, as you allowed for this workspace.` };
         active ??= f.address;
       } else {
-        notice = {
-          found: f,
-          state: 'asked',
-          message: `This workspace names the Vault address "${f.address}" (${where}): ignored. Allow it only if you trust it with your Vault token.`,
-        };
+        notice = { found: f, state: 'asked', message: `${named}: ignored. Allow it only if you trust it with your Vault token.` };
       }
       notices.push(notice);
       this.say(notice);
@@ -145,7 +144,7 @@ export class VaultAddressConsent implements vscode.Disposable {
       for (const key of USER_ONLY_VAULT_SETTINGS) {
         const v = f.settings[`${SECTION}.${key}`];
         if (key === 'vault.address' || typeof v !== 'string' || !v.trim()) continue;
-        const msg = `This workspace sets ${SECTION}.${key} to "${v.trim()}" (${vscode.workspace.asRelativePath(f.file)}): ignored. Only your user settings choose how the Vault token is obtained.`;
+        const msg = `This workspace sets ${SECTION}.${key} to "${shown(v.trim())}" (${vscode.workspace.asRelativePath(f.file)}): ignored. Only your user settings choose how the Vault token is obtained.`;
         if (this.said.has(msg)) continue;
         this.said.add(msg);
         this.audit.channel.warn(msg);
@@ -174,6 +173,26 @@ export class VaultAddressConsent implements vscode.Disposable {
     setConsentedVaultAddress(undefined);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * Only an address that reads as what it is may be offered: an http(s) URL in printable ASCII (no
+ * look-alike letters, bidi overrides or control characters in the warning) with no user:password part.
+ */
+export function consentable(address: string): boolean {
+  if (!/^[\x21-\x7e]+$/.test(address)) return false;
+  try {
+    const u = new URL(address);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
+/** A workspace's value as shown in a warning: anything but printable ASCII as \u{…}, at most 200 characters. */
+function shown(value: string): string {
+  const escaped = value.replace(/[^\x20-\x7e]|"/gu, (c) => (c === '"' ? '\\"' : `\\u{${c.codePointAt(0)!.toString(16)}}`));
+  return escaped.length > 200 ? `${escaped.slice(0, 200)}…` : escaped;
 }
 
 /** `encryptedLogs.vault.address` as the workspace's settings files name it. */

@@ -562,6 +562,13 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         await new Promise((r) => setTimeout(r, 300));
         assert.strictEqual(attacker.received.length, 0, 'nothing reached the changed address');
         assert.deepStrictEqual(attacker.leaks(vault.token), []);
+
+        // an address that does not read as what it is (a bidi override) is never offered
+        writeSettings(`http://127.0.0.1:${new URL(attacker.url).port}/\u202Egpj.exe`);
+        const spoof = await waitFor('the spoof notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address.includes('\u202E')), 15_000);
+        assert.strictEqual(spoof.state, 'refused');
+        assert.ok(spoof.message.includes('\\u{202e}') && !spoof.message.includes('\u202E'), spoof.message);
+        await assert.rejects(api.vaultConsent.allow(spoof.found), /not an address that can be allowed/);
       } finally {
         fs.writeFileSync(settingsFile, original);
         if (savedAddr !== undefined) process.env.VAULT_ADDR = savedAddr;
