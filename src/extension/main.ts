@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...registerPolicy(context, policyDeps, policyStatus),
   );
   context.subscriptions.push(
-    warnAboutVaultSettings(audit),
+    warnAboutVaultSettings(audit, vaultConsent.onDidChange),
     vaultConsent,
     vaultConsent.onDidChange(() => {
       engines.approle.invalidate();

@@ -5,9 +5,9 @@ import { plainHttpWarning } from './core';
 
 /**
  * Says, visibly, when the Vault address in use is plain http to a non-loopback host. Checked at
- * activation and on every settings change. (What a workspace's settings name is VaultAddressConsent's.)
+ * activation, on every settings change and when an allowed workspace address comes into effect. (What a workspace's settings name is VaultAddressConsent's.)
  */
-export function warnAboutVaultSettings(audit: Audit): vscode.Disposable {
+export function warnAboutVaultSettings(audit: Audit, onDidChangeAddress?: vscode.Event<void>): vscode.Disposable {
   const said = new Set<string>();
   const check = (): void => {
     const endpoint = vaultSettings().endpoint ?? process.env.VAULT_ADDR;
@@ -19,5 +19,8 @@ export function warnAboutVaultSettings(audit: Audit): vscode.Disposable {
     }
   };
   check();
-  return vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.vault`) && check());
+  return vscode.Disposable.from(
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.vault`) && check()),
+    ...(onDidChangeAddress ? [onDidChangeAddress(check)] : []),
+  );
 }
