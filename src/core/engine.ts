@@ -2,6 +2,7 @@ import type { Argon2Deriver } from './crypto/argon2';
 import { Argon2Pool, defaultPoolSize } from './crypto/argon2-pool';
 import { parseKeyRef } from './keys/key-ref';
 import { buildLineages, type KeyLineage, type LineageOverride } from './keys/lineage';
+import type { KeyVersionMeta } from './keys/metadata';
 import { KeyResolver } from './keys/resolver';
 import { createKeySources, type SourceFactoryOptions, type VaultOptions } from './keys/sources';
 import type { AuditSink, KeySourceError } from './keys/types';
@@ -111,7 +112,12 @@ export class Engine {
     return this.resolver.versions();
   }
 
-  /** Every configured key version grouped into lineages (metadata only). */
+  /** Versions, roles and ages without key material where each source allows (the rotation-age status). */
+  metadata(): Promise<{ keys: KeyVersionMeta[]; errors: KeySourceError[] }> {
+    return this.resolver.metadata();
+  }
+
+  /** Every configured key version grouped into lineages (kinds and KEK ids read from the values where only they say). */
   async lineages(): Promise<LineageSnapshot> {
     const { keys, errors } = await this.versions();
     return { ...buildLineages(keys, this.options.lineages ?? []), errors };

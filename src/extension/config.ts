@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
 import { parseKeyRef } from './core';
+import { trustedSetting } from './trustedSettings';
+import { consentedVaultAddress } from './vaultAddressInEffect';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
@@ -43,23 +45,17 @@ function userValue(key: string): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-/**
- * Vault settings set by a workspace or folder (package.json scopes them `machine`, so VS Code ignores
- * them; read here only to warn, naming the value).
- */
-export function workspaceVaultOverrides(): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
-  const cfg = vscode.workspace.getConfiguration(SECTION);
-  for (const key of USER_ONLY_VAULT_SETTINGS) {
-    const i = cfg.inspect<string>(key);
-    for (const v of [i?.workspaceValue, i?.workspaceFolderValue]) if (typeof v === 'string' && v.trim() && v.trim() !== userValue(key)) out.push({ key, value: v.trim() });
-  }
-  return out;
+/** The Vault address of the user's own settings, if any. */
+export function userVaultAddress(): string | undefined {
+  return userValue('vault.address');
 }
 
-/** Address and namespace from the user's settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment). */
+/**
+ * Address and namespace from the user's settings only (else VAULT_ADDR / VAULT_NAMESPACE of the
+ * environment, else a workspace's address the user allowed for that workspace).
+ */
 export function vaultSettings(): VaultSettings {
-  const endpoint = userValue('vault.address');
+  const endpoint = userValue('vault.address') ?? (process.env.VAULT_ADDR?.trim() ? undefined : consentedVaultAddress());
   const namespace = userValue('vault.namespace');
   return { ...(endpoint ? { endpoint } : {}), ...(namespace ? { namespace } : {}) };
 }
@@ -118,10 +114,13 @@ export function validateRef(ref: string): string | undefined {
   }
 }
 
-/** `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported, not thrown. */
-export function keyLineageOverrides(): { overrides: LineageOverride[]; error?: string } {
+/**
+ * `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported,
+ * not thrown. In Restricted Mode the user's value only: a workspace's pin must not pick the primary.
+ */
+export function keyLineageOverrides(trusted: boolean = vscode.workspace.isTrusted): { overrides: LineageOverride[]; error?: string } {
   try {
-    return { overrides: parseLineageOverrides(vscode.workspace.getConfiguration(SECTION).get('keyLineages'), 'encryptedLogs.keyLineages') };
+    return { overrides: parseLineageOverrides(trustedSetting(SECTION, 'keyLineages', { trusted }), 'encryptedLogs.keyLineages') };
   } catch (err) {
     return { overrides: [], error: (err as Error).message };
   }

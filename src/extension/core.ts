@@ -9,6 +9,7 @@ export { parseJson, stringifyJson } from '../core/json';
 export { formatFromName } from '../core/formats/detect';
 export type { MaskOptions, MaskCategory } from '../core/masking';
 export type { DecryptedEntry, FormatId, LogRecord, KeyVersionInfo } from '../core/model';
+export type { KeyVersionMeta } from '../core/keys/metadata';
 export { VaultClient } from '../core/keys/vault-client';
 export { approleLogin } from '../core/keys/vault-approle';
 export type { AppRoleLogin, AppRoleLoginOptions } from '../core/keys/vault-approle';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
 import { keySources, vaultAuthSettings, vaultSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, SECTION, type VaultSettings } from './config';
-import { createEngine, type Engine, type KeyVersionInfo } from './core';
+import { createEngine, type Engine, type KeyVersionInfo, type KeyVersionMeta } from './core';
 import type { AuditEvent } from '../core/keys/types';
 import { retiredLabelsOrNone } from '../core/rotation/state';
 import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
@@ -9,6 +9,13 @@ import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
 export interface VersionsSnapshot {
   refs: string[];
   keys: KeyVersionInfo[];
+  errors: { ref: string; message: string }[];
+}
+
+/** Like VersionsSnapshot, read without key material where the sources allow (kinds may be unknown). */
+export interface MetadataSnapshot {
+  refs: string[];
+  keys: KeyVersionMeta[];
   errors: { ref: string; message: string }[];
 }
 
@@ -183,6 +190,27 @@ export class EngineHost implements vscode.Disposable {
       () => undefined,
       () => undefined,
     );
+  }
+
+  /**
+   * Versions, roles and ages for the rotation-age status, without key material where the sources allow
+   * (KeySource.metadata). Never creates an engine (undefined when nothing has needed keys yet) and never
+   * counts as a use of the keys (the idle timeout keeps running).
+   */
+  async metadata(): Promise<MetadataSnapshot | undefined> {
+    const engine = this.engine ?? (this.creating ? await this.creating : undefined);
+    if (!engine) return undefined;
+    const refs = keySources();
+    const loginError = this.engineLoginError;
+    let snapshot: MetadataSnapshot;
+    try {
+      const m = await engine.metadata();
+      snapshot = { refs, keys: m.keys, errors: m.errors.map((e) => ({ ref: e.ref, message: e.message })) };
+    } catch (e) {
+      snapshot = { refs, keys: [], errors: [{ ref: '*', message: (e as Error).message }] };
+    }
+    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${vaultAuthSettings().approleMount}`, message: loginError });
+    return snapshot;
   }
 
   async versions(retry = true): Promise<VersionsSnapshot> {

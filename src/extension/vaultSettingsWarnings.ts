@@ -1,22 +1,15 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { SECTION, vaultSettings, workspaceVaultOverrides } from './config';
+import { SECTION, vaultSettings } from './config';
 import { plainHttpWarning } from './core';
 
 /**
- * Says, visibly and naming the value, when a workspace tries to set where the Vault token goes (ignored:
- * those settings are `machine`-scoped and read from user settings only), and when the user's own Vault
- * address is plain http to a non-loopback host. Checked at activation and on every settings change.
+ * Says, visibly, when the Vault address in use is plain http to a non-loopback host. Checked at
+ * activation, on every settings change and when an allowed workspace address comes into effect. (What a workspace's settings name is VaultAddressConsent's.)
  */
-export function warnAboutVaultSettings(audit: Audit): vscode.Disposable {
+export function warnAboutVaultSettings(audit: Audit, onDidChangeAddress?: vscode.Event<void>): vscode.Disposable {
   const said = new Set<string>();
   const check = (): void => {
-    for (const o of workspaceVaultOverrides()) {
-      const msg = `This workspace sets ${SECTION}.${o.key} to "${o.value}": ignored. Only your user settings choose the Vault address and how the token is obtained.`;
-      audit.channel.warn(msg);
-      if (!said.has(msg)) void vscode.window.showWarningMessage(`Encrypted Logs: ${msg}`);
-      said.add(msg);
-    }
     const endpoint = vaultSettings().endpoint ?? process.env.VAULT_ADDR;
     const plain = endpoint ? plainHttpWarning(endpoint) : undefined;
     if (plain && !said.has(plain)) {
@@ -26,5 +19,8 @@ export function warnAboutVaultSettings(audit: Audit): vscode.Disposable {
     }
   };
   check();
-  return vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.vault`) && check());
+  return vscode.Disposable.from(
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.vault`) && check()),
+    ...(onDidChangeAddress ? [onDidChangeAddress(check)] : []),
+  );
 }

@@ -7,6 +7,7 @@ import { defaultMaskOptions, MASK_CATEGORIES, maskBudget, maskedEntryJson, maskE
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
 import { LogDocument } from './logDocument';
+import { trustedSetting } from './trustedSettings';
 
 export const VIEW_TYPE = 'encryptedLogs.viewer';
 
@@ -567,7 +568,7 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
         }, 1000);
       }
     });
-    const max = vscode.workspace.getConfiguration('encryptedLogs').get<number>('autoCensusMaxEntries', 20000);
+    const max = trustedSetting<number>('encryptedLogs', 'autoCensusMaxEntries') ?? 20000;
     if (doc.entryCount <= max) setTimeout(() => void doc.runCensus(), 1500);
     this.changed.fire();
     return doc;

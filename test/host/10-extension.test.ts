@@ -16,7 +16,9 @@ import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
 import { startVaultDouble } from '../support/vault-double';
 import { startRecorder } from '../support/token-recorder';
-import { keySources, workspaceVaultOverrides } from '../../src/extension/config';
+import { keyLineageOverrides, keySources } from '../../src/extension/config';
+import { policySettings } from '../../src/extension/policySettings';
+import { RESTRICTED_SETTINGS, trustedSetting } from '../../src/extension/trustedSettings';
 
 const EXT_ID = 'enclog.encrypted-log-inspector';
 
@@ -425,6 +427,39 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       }
     });
 
+    it('Restricted Mode: key lineages (the primary pin), the policy and the auto census come from the user only', async () => {
+      const ext = vscode.extensions.getExtension(EXT_ID)!;
+      const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } } };
+      assert.deepStrictEqual([...pkg.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), [...RESTRICTED_SETTINGS].sort(), 'package.json declares what the code restricts');
+      const fx = fixture();
+      const [sym2024, sym2025] = fx.keyRefs.filter((r) => r.includes('symbiont-'));
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const hostile = [{ name: 'model-io', versions: [sym2024, sym2025], primary: sym2024 }];
+      const mine = [{ name: 'mine', versions: [sym2024, sym2025] }];
+      try {
+        await cfg.update('keyLineages', hostile, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.rotationIntervalDays', 0, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.minArgon2', { m: 8, t: 1, p: 1 }, vscode.ConfigurationTarget.Workspace);
+        assert.deepStrictEqual(keyLineageOverrides(true).overrides.map((o) => o.primary), [sym2024], 'trusted: the workspace pin applies');
+        assert.deepStrictEqual(keyLineageOverrides(false).overrides, [], 'restricted: no workspace pin (the user set none)');
+        await cfg.update('keyLineages', mine, vscode.ConfigurationTarget.Global);
+        assert.deepStrictEqual(keyLineageOverrides(false).overrides.map((o) => o.name), ['mine'], "restricted: the user's own lineages");
+        assert.strictEqual(policySettings(undefined, undefined, true).rotationIntervalDays, 0, 'trusted: the workspace policy applies');
+        const restricted = policySettings(undefined, undefined, false);
+        assert.strictEqual(restricted.rotationIntervalDays, 90, 'restricted: a workspace cannot switch the age check off');
+        assert.notStrictEqual(restricted.minArgon2.m, 8, 'restricted: nor lower the Argon2 floor');
+        await cfg.update('autoCensusMaxEntries', 5, vscode.ConfigurationTarget.Workspace);
+        assert.strictEqual(trustedSetting('encryptedLogs', 'autoCensusMaxEntries', { trusted: false }), 20000);
+        assert.strictEqual(trustedSetting('encryptedLogs', 'autoCensusMaxEntries', { trusted: true }), 5);
+      } finally {
+        await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('policy.rotationIntervalDays', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.minArgon2', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('autoCensusMaxEntries', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
     it('clears the keys after the idle timeout (setting); the viewer still answers afterwards', async () => {
       const fx = fixture();
       const cfg = vscode.workspace.getConfiguration('encryptedLogs');
@@ -454,8 +489,8 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         // what a cloned repository ships: its own Vault address and a vault key source
         fs.writeFileSync(settingsFile, JSON.stringify({ 'encryptedLogs.keySources': [...fx.keyRefs, ref], 'encryptedLogs.vault.address': attacker.url, 'encryptedLogs.vault.authMethod': 'token' }, null, 2));
         await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
-        const overrides = workspaceVaultOverrides();
-        if (overrides.length > 0) assert.ok(overrides.some((o) => o.value === attacker.url), 'the warning names the address');
+        const notices = await api.vaultConsent.check();
+        assert.ok(notices.some((n) => n.found.address === attacker.url && n.state === 'asked' && n.message.includes(attacker.url)), 'the warning names the address');
         await api.vaultRenewer.renewNow();
         await api.engines.versions();
         await new Promise((r) => setTimeout(r, 500));
@@ -466,6 +501,155 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
         await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
         await attacker.close();
+      }
+    });
+  });
+
+  describe('a Vault address named by the workspace: consent per workspace', () => {
+    it('warns naming it with "Allow for this workspace"; once allowed (globalState, audited) that exact address is used; a changed address is asked again and gets nothing', async () => {
+      const vault = await startVaultDouble();
+      const res = await fetch(`${vault.url}/v1/transit/keys/consent-t`, { method: 'POST', headers: { 'X-Vault-Token': vault.token }, body: '{}' });
+      assert.ok(res.status === 200 || res.status === 204, String(res.status));
+      const attacker = await startRecorder();
+      const fx = fixture();
+      const settingsFile = path.join(workspaceDir(), '.vscode', 'settings.json');
+      const original = fs.readFileSync(settingsFile, 'utf8');
+      const ref = 'vault-transit:transit/consent-t';
+      const savedAddr = process.env.VAULT_ADDR;
+      delete process.env.VAULT_ADDR;
+      const writeSettings = (address: string): void =>
+        fs.writeFileSync(settingsFile, `{\n  // a cloned repository's settings\n  "encryptedLogs.keySources": ${JSON.stringify([...fx.keyRefs, ref])},\n  "encryptedLogs.vault.address": "${address}",\n}\n`);
+      try {
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', vault.token);
+        writeSettings(vault.url);
+        await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
+        const asked = await waitFor('the notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address === vault.url), 15_000);
+        assert.strictEqual(asked.state, 'asked');
+        assert.ok(asked.message.includes(`"${vault.url}"`), asked.message);
+        assert.strictEqual(asked.found.owner.toString(), vscode.workspace.workspaceFolders![0]!.uri.toString());
+        vault.resetRequests();
+        const before = await api.engines.versions();
+        assert.ok(before.errors.some((e) => e.ref === ref), 'not allowed yet: the source fails');
+        assert.strictEqual(vault.requests.length, 0, 'not allowed yet: nothing reached the workspace address');
+
+        await api.vaultConsent.allow(asked.found);
+        const listed = await waitFor('versions through the allowed address', async () => {
+          const snap = await api.engines.versions();
+          return snap.keys.some((k) => k.sourceRef === ref) ? snap : false;
+        }, 30_000);
+        assert.deepStrictEqual(listed.keys.filter((k) => k.sourceRef === ref).map((k) => k.version), ['v1']);
+        assert.ok(vault.requests.some((r) => r.path === '/v1/transit/keys/consent-t' && r.status === 200));
+        const audited = api.audit.recent.find((e) => e.action === 'consent');
+        assert.ok(audited && audited.detail!.includes(vault.url) && audited.detail!.includes(asked.found.owner.toString()), JSON.stringify(audited));
+        assert.strictEqual((await api.vaultConsent.check()).find((n) => n.found.address === vault.url)?.state, 'allowed');
+        assert.ok(!fs.readFileSync(settingsFile, 'utf8').includes('Consent'), 'the consent is not stored in the workspace');
+
+        // withdrawn: asked again, not used
+        assert.strictEqual(await vscode.commands.executeCommand('encryptedLogs.forgetVaultAddressConsent'), 1);
+        assert.strictEqual(api.vaultConsent.notices.find((n) => n.found.address === vault.url)?.state, 'asked');
+        assert.ok(api.audit.recent.some((e) => e.action === 'consent' && e.detail?.includes('no longer allowed')));
+        vault.resetRequests();
+        await api.engines.versions();
+        assert.strictEqual(vault.requests.length, 0, 'a withdrawn consent sends nothing');
+        await api.vaultConsent.allow(asked.found);
+
+        // the repository now names another address: not covered by the consent
+        writeSettings(attacker.url);
+        const again = await waitFor('the new notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address === attacker.url), 15_000);
+        assert.strictEqual(again.state, 'asked');
+        await api.engines.versions();
+        await api.vaultRenewer.renewNow().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.strictEqual(attacker.received.length, 0, 'nothing reached the changed address');
+        assert.deepStrictEqual(attacker.leaks(vault.token), []);
+
+        // an address that does not read as what it is (a bidi override) is never offered
+        writeSettings(`http://127.0.0.1:${new URL(attacker.url).port}/\u202Egpj.exe`);
+        const spoof = await waitFor('the spoof notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address.includes('\u202E')), 15_000);
+        assert.strictEqual(spoof.state, 'refused');
+        assert.ok(spoof.message.includes('\\u{202e}') && !spoof.message.includes('\u202E'), spoof.message);
+        await assert.rejects(api.vaultConsent.allow(spoof.found), /not an address that can be allowed/);
+      } finally {
+        fs.writeFileSync(settingsFile, original);
+        if (savedAddr !== undefined) process.env.VAULT_ADDR = savedAddr;
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
+        await api.vaultConsent.check();
+        await attacker.close();
+        await vault.close();
+      }
+    });
+  });
+
+  describe('rotation-age status: key metadata only', () => {
+    it('after a log was opened and the keys cleared, the status reads no Vault secret path and no key file content; an unusable key file is aged by stat', async () => {
+      const vault = await startVaultDouble();
+      const post = async (p: string, body: object): Promise<void> => {
+        const res = await fetch(`${vault.url}/v1/${p}`, { method: 'POST', headers: { 'X-Vault-Token': vault.token }, body: JSON.stringify(body) });
+        assert.ok(res.status === 200 || res.status === 204, `${p}: ${res.status}`);
+      };
+      await post('secret/data/host/age-kek', { data: { value: `kek-h1:${crypto.randomBytes(32).toString('base64')}` } });
+      await post('secret/data/host/age-kek', { data: { value: `kek-h2:${crypto.randomBytes(32).toString('base64')}` } });
+      await post('transit/keys/host-age', {});
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enclog-host-age-'));
+      const loose = path.join(dir, 'old-kek.key');
+      fs.writeFileSync(loose, `kek-h9:${crypto.randomBytes(32).toString('base64')}\n`, { mode: 0o644 }); // too open: never loaded
+      const old = new Date(Date.now() - 400 * 86_400_000);
+      fs.utimesSync(loose, old, old);
+      const kvRef = 'vault-kv:secret/host/age-kek';
+      const transitRef = 'vault-transit:transit/host-age';
+      const fx = fixture();
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      // every path the extension host opens under dir (fs.promises is one object per process)
+      const fsp = fs.promises as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const orig = { readFile: fsp.readFile, open: fsp.open };
+      const opened: string[] = [];
+      const spy = (name: 'readFile' | 'open') => (...a: unknown[]) => {
+        if (String(a[0]).startsWith(dir)) opened.push(String(a[0]));
+        return orig[name]!(...a);
+      };
+      try {
+        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', vault.token);
+        await cfg.update('keySources', [...fx.keyRefs, kvRef, transitRef, `file:${loose}`], vscode.ConfigurationTarget.Workspace);
+        await waitFor('the new key sources', () => api.engines.refs.includes(`file:${loose}`), 30_000);
+        const p = await openViewer(fx.envelopeLog);
+        // (an editor of this log may be open from an earlier test: it reopens its session after the settings change)
+        let reqId = 9500;
+        await waitFor('the log decrypted with the keys', async () => {
+          await p.handle({ type: 'getDetail', reqId: ++reqId, index: 0 });
+          return lastOf(p, 'detail')?.detail?.status === 'ok';
+        }, 30_000);
+        await waitFor('the keys were loaded from Vault', () => vault.requests.some((r) => r.path.startsWith('/v1/secret/data/host/age-kek')), 30_000);
+
+        await vscode.commands.executeCommand('encryptedLogs.clearKeyCache');
+        vault.resetRequests();
+        fsp.readFile = spy('readFile');
+        fsp.open = spy('open');
+        const overdue = await api.policyStatus.refresh();
+        fsp.readFile = orig.readFile;
+        fsp.open = orig.open;
+
+        const paths = vault.requests.map((r) => `${r.method} ${r.path}`);
+        assert.deepStrictEqual([...new Set(paths)].sort(), ['GET /v1/secret/metadata/host/age-kek', 'GET /v1/transit/keys/host-age'], 'metadata endpoints only');
+        assert.deepStrictEqual(opened, [], 'the key file was not opened');
+        const fileFinding = overdue.find((f) => f.sourceRef === `file:${loose}`);
+        assert.ok(fileFinding, `the unusable key file is aged by stat: ${JSON.stringify(overdue.map((f) => f.message))}`);
+        assert.match(fileFinding.message, /is 400 days old \(key file last modified /);
+        assert.ok(!overdue.some((f) => f.sourceRef === kvRef || f.sourceRef === transitRef), 'Vault versions created now are not overdue');
+        assert.match(api.policyStatus.item.text, /key(s)? due for rotation/);
+        assert.ok(!api.audit.recent.some((e) => e.action === 'key-access' && e.detail?.includes('to list its versions')), 'nothing had to be read to list');
+      } finally {
+        fsp.readFile = orig.readFile;
+        fsp.open = orig.open;
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Global);
+        await waitFor('the original key sources', () => !api.engines.refs.includes(`file:${loose}`), 30_000);
+        await api.policyStatus.refresh();
+        await vault.close();
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   });
@@ -682,6 +866,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.rotation.retire': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1'],
         'encryptedLogs.rotation.purge': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1', true],
         'encryptedLogs.checkPolicy': [{ uris: [envUri], progress: false }],
+        'encryptedLogs.forgetVaultAddressConsent': [],
       };
       const ext = vscode.extensions.getExtension(EXT_ID)!;
       const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };

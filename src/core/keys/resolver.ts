@@ -5,6 +5,7 @@ import { openEnvelopeFields, type EnvelopeItem } from './envelope-fields';
 import { failure, success, type Settle } from './field-outcome';
 import { buildKeyIndex, duplicateKekErrors, type KeyIndex } from './key-index';
 import { settleSources } from './load-sources';
+import type { KeyVersionMeta } from './metadata';
 import { SymbiontTrials } from './symbiont-trials';
 import { openTransitFields, type TransitItem } from './transit-fields';
 import { KeySourceError, type AuditSink, type FieldOpener, type FieldResult, type KeySource, type LoadedKey } from './types';
@@ -80,6 +81,20 @@ export class KeyResolver implements FieldOpener {
     errors.push(...duplicateKekErrors(keys));
     for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
     return { keys, errors };
+  }
+
+  /**
+   * Versions, roles and ages without reading key material where the source allows it (see
+   * KeySource.metadata). A source that had to read its values to list them is audited as a key access.
+   */
+  async metadata(): Promise<{ keys: KeyVersionMeta[]; errors: KeySourceError[] }> {
+    const { perSource, errors } = await settleSources(this.sources, async (s) => {
+      const m = await s.metadata();
+      if (m.readSecrets) this.audit('key-access', s.ref, undefined, 'read to list its versions (this keychain cannot list without reading); not kept');
+      return m.versions;
+    });
+    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+    return { keys: perSource.flat(), errors };
   }
 
   /** Errors of the last load (empty before the first openFields). */
