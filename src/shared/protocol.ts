@@ -9,9 +9,11 @@
  * decryption of an older one. Requests and replies go through src/shared/rpc.ts.
  */
 
-import type { Conversation, FailureHit, Filters, HistogramBucket, RowStatus, RowSummary, SortOrder } from '../core/view';
+import type { Filters } from '../core/view/filters';
+import type { Conversation, FailureHit, HistogramBucket, RowStatus, RowSummary, SortOrder } from '../core/view/types';
 
-export type { Conversation, Filters, HistogramBucket, RowStatus, RowSummary, SortColumn, SortOrder, TranscriptItem, TranscriptRole } from '../core/view';
+export type { Filters } from '../core/view/filters';
+export type { Conversation, ConversationKey, FailureHit, HistogramBucket, RowStatus, RowSummary, SortColumn, SortOrder, TranscriptItem, TranscriptRole } from '../core/view/types';
 export { filtersActive } from '../core/view/filters';
 
 export interface EntryDetail {

@@ -10,15 +10,12 @@ import type { DecryptedEntry, LogRecord } from '../model';
 import { answerOf, promptOf, toolCallOf, toolResultOf } from './content';
 import type { LogView } from './log-view';
 import { boundedBlock, compactJson } from './text';
+import type { Conversation, ConversationKey, TranscriptItem, TranscriptRole } from './types';
+
+export type { Conversation, ConversationKey, TranscriptItem, TranscriptRole } from './types';
 
 /** Fields naming a conversation, most specific first; looked up in `metadata`, then at the record's top level. */
 const KEY_FIELDS = ['session_id', 'sessionId', 'conversation_id', 'thread_id', 'trace_id', 'traceId', 'session', 'conversation', 'thread'] as const;
-
-export interface ConversationKey {
-  /** The field it came from (`session_id`, `trace_id`, …, or `agent_id`). */
-  field: string;
-  value: string;
-}
 
 export function conversationKeyOf(r: LogRecord): ConversationKey | null {
   for (const field of KEY_FIELDS) {
@@ -32,28 +29,6 @@ export function conversationKeyOf(r: LogRecord): ConversationKey | null {
 function sameKey(r: LogRecord, k: ConversationKey): boolean {
   const o = conversationKeyOf(r);
   return o !== null && o.field === k.field && o.value === k.value;
-}
-
-export type TranscriptRole = 'prompt' | 'tool-call' | 'tool-result' | 'response' | 'error';
-
-export interface TranscriptItem {
-  index: number;
-  time: string | null;
-  role: TranscriptRole;
-  /** Tool name for tool calls. */
-  title: string | null;
-  text: string;
-  /** Characters left out of `text` (open the entry for all of it). */
-  cut: number;
-}
-
-export interface Conversation {
-  key: ConversationKey | null;
-  /** Entries in the transcript, in time order. */
-  entries: number[];
-  items: TranscriptItem[];
-  /** More entries belong to it than were gathered, or the search window did not cover the log. */
-  truncated: boolean;
 }
 
 export interface ConversationLimits {

@@ -1,9 +1,6 @@
-export interface HistogramBucket {
-  start: string;
-  end: string;
-  count: number;
-  failures: number;
-}
+import type { HistogramBucket } from './types';
+
+export type { HistogramBucket } from './types';
 
 /** Entries (and how many failed) in `nb` equal time buckets; entries without a time are left out. */
 export function bucketize(times: Float64Array, failed: (index: number) => boolean, nb = 48): HistogramBucket[] {

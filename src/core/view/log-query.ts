@@ -11,6 +11,9 @@ import type { DecryptedEntry, LogRecord } from '../model';
 import type { LogView } from './log-view';
 import type { Filters } from './filters';
 import { ViewOrder } from './view-order';
+import type { FailureHit } from './types';
+
+export type { FailureHit } from './types';
 
 export { filtersActive, type Filters } from './filters';
 
@@ -86,12 +89,6 @@ export async function scanFilter(view: LogView, filter: CompiledFilter, signal: 
     onProgress?.({ done: Math.min(total, from + step), total, matches: matches.length }, matches);
   }
   return matches;
-}
-
-export interface FailureHit {
-  index: number | null;
-  pos: number | null;
-  searched: number;
 }
 
 /** The next (or previous) failed entry in view order from `fromIndex`: a decrypt failure, a corrupt line or the record's own error. */

@@ -3,46 +3,15 @@
  * masked one-line previews of prompt and response. Everything a row shows of decrypted or plaintext
  * content went through masking first.
  */
-import { maskEntry } from '../entry-json';
-import { maskBudget, maskTextWithin } from '../masking/mask-value';
+import { maskedPlainFields } from '../entry-json';
+import { maskBudget, maskTextWithin, maskValue } from '../masking/mask-value';
 import type { MaskOptions } from '../masking';
 import type { DecryptedEntry, KeyVersionInfo, LogRecord } from '../model';
 import { promptPreview, responsePreview } from './content';
 import type { LogView } from './log-view';
+import type { RowStatus, RowSummary } from './types';
 
-export type RowStatus = 'pending' | 'ok' | 'error';
-
-export interface RowSummary {
-  /** Entry index in the file. */
-  index: number;
-  /** Position in the current view. */
-  pos: number;
-  time: string | null;
-  agent: string | null;
-  type: string | null;
-  /** Masked. */
-  model: string | null;
-  latencyMs: number | null;
-  tokens: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  /** Key version label that opened the entry. */
-  key: string | null;
-  /** The key as the column shows it: the key id the entry records (else the source's name) and the version. */
-  keyText: string | null;
-  /** Where that key lives (source ref, label), for the tooltip. */
-  keyTitle: string | null;
-  status: RowStatus;
-  /** Failure reason code (no-key, wrong-key, tampered, corrupt, ...). */
-  reason: string | null;
-  /** Human readable error (decrypt failure or the record's own error), masked, complete. */
-  error: string | null;
-  /** The record carries its own plaintext `error` (the model call failed) though it decrypted. */
-  recordError: boolean;
-  /** Masked one-line previews; null while pending or when the entry has none. */
-  prompt: string | null;
-  response: string | null;
-}
+export type { RowStatus, RowSummary } from './types';
 
 /** Masked previews and plaintext fields of one decrypted entry (what a row needs; cached per mask state). */
 export interface RowContent {
@@ -55,9 +24,11 @@ export interface RowContent {
 /** Previews get a shorter masking budget than the detail pane: a hostile entry cannot stall a page. */
 export const PREVIEW_MASK_BUDGET_MS = 250;
 
+/** Request and response are masked within a budget each, so a huge prompt cannot withhold the response's preview. */
 export function rowContentOf(e: DecryptedEntry, mask: MaskOptions): RowContent {
-  const m = maskEntry(e, mask, maskBudget(PREVIEW_MASK_BUDGET_MS));
-  return { prompt: promptPreview(m.request), response: responsePreview(m.response), model: m.plain.model, error: m.plain.error };
+  const masked = (v: unknown) => (v === null || v === undefined ? null : maskValue(v, mask, maskBudget(PREVIEW_MASK_BUDGET_MS)).value);
+  const plain = maskedPlainFields(e, mask, maskBudget(PREVIEW_MASK_BUDGET_MS));
+  return { prompt: promptPreview(masked(e.request)), response: responsePreview(masked(e.response)), model: plain.model, error: plain.error };
 }
 
 /** The key id the record itself names (envelope `key_id`) and the version a transit ciphertext names. */

@@ -38,6 +38,7 @@ export function oneLine(text: string, max = 160): string {
       continue;
     }
     if (space) {
+      if (out.length + 1 >= max) break;
       out += ' ';
       space = false;
     }
@@ -75,10 +76,18 @@ export function boundedBlock(text: string, max = 4000): { text: string; cut: num
 
 type Frame = { open: string; close: string; items: ReadonlyArray<readonly [string | null, unknown]>; at: number };
 
-function membersOf(v: unknown): Frame | null {
-  if (Array.isArray(v)) return { open: '[', close: ']', items: v.map((x) => [null, x] as const), at: 0 };
-  if (v instanceof JsonObject) return { open: '{', close: '}', items: v.entries, at: 0 };
-  if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber)) return { open: '{', close: '}', items: Object.entries(v as Record<string, unknown>), at: 0 };
+/** The first `max` members of a container (a huge one is never copied whole), else null. */
+function membersOf(v: unknown, max: number): Frame | null {
+  if (Array.isArray(v)) return { open: '[', close: ']', items: v.slice(0, max).map((x) => [null, x] as const), at: 0 };
+  if (v instanceof JsonObject) return { open: '{', close: '}', items: v.entries.slice(0, max), at: 0 };
+  if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber)) {
+    const items: [string, unknown][] = [];
+    for (const k in v as Record<string, unknown>) {
+      if (items.length >= max) break;
+      if (Object.prototype.hasOwnProperty.call(v, k)) items.push([k, (v as Record<string, unknown>)[k]]);
+    }
+    return { open: '{', close: '}', items, at: 0 };
+  }
   return null;
 }
 
@@ -96,11 +105,10 @@ export function compactJson(value: unknown, max = 400): string {
   let out = '';
   const stack: Frame[] = [];
   const emit = (v: unknown): void => {
-    const f = membersOf(v);
+    const f = membersOf(v, max);
     if (f) {
       out += f.open;
-      // a huge container only contributes its first members
-      stack.push({ ...f, items: f.items.length > max ? f.items.slice(0, max) : f.items });
+      stack.push(f);
     } else out += scalar(v, max);
   };
   emit(value);

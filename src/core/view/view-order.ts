@@ -4,12 +4,9 @@
  * back in O(1) (a binary search for a filtered view in file order).
  */
 import type { Columns } from './log-view';
+import type { SortColumn, SortOrder } from './types';
 
-export type SortColumn = 'time' | 'latency' | 'tokens';
-export interface SortOrder {
-  column: SortColumn;
-  descending: boolean;
-}
+export type { SortColumn, SortOrder } from './types';
 
 export const SORT_COLUMNS: readonly SortColumn[] = ['time', 'latency', 'tokens'];
 
