@@ -2,6 +2,7 @@ import { maskedEntryJson, maskEntry, type MaskedEntry } from '../../core/entry-j
 import { stringifyJson } from '../../core/json';
 import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
 import type { DecryptedEntry } from '../../core/model';
+import { orderedEntries, sessionSource, ViewOrder } from '../../core/view';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { formatOption, onePositional, withEngine } from '../context';
 import { terminalSafeValue as v, type Output } from '../output';
@@ -39,15 +40,14 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
       // Transit unwraps share one Vault round trip per batch; Symbiont batches stay small so output streams.
       const batch = intOption(args, 'batch-size', session.format === 'symbiont' ? 16 : 256, 1);
       let failed = 0;
-      for (let at = from; at < end; at += batch) {
-        for (const e of await session.decryptEntries(at, Math.min(batch, end - at))) {
-          if (e.status === 'error') failed++;
-          if (args.flags.has('json')) await out.jsonText(maskedEntryJson(e, mask));
-          else {
-            const m = maskEntry(e, mask);
-            if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${v(m.plain.error ?? '')}`);
-            await out.line(entryText(e, m));
-          }
+      const range = ViewOrder.range(from, end - from, total);
+      for await (const e of orderedEntries(sessionSource(session), range, batch)) {
+        if (e.status === 'error') failed++;
+        if (args.flags.has('json')) await out.jsonText(maskedEntryJson(e, mask));
+        else {
+          const m = maskEntry(e, mask);
+          if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${v(m.plain.error ?? '')}`);
+          await out.line(entryText(e, m));
         }
       }
       if (failed > 0) out.warn(`${failed} of ${end - from} entries could not be decrypted`);

@@ -28,6 +28,13 @@ export class ViewOrder {
     return new ViewOrder(null, total, null);
   }
 
+  /** Entries [from, from + count) in file order (`enclog decrypt --from --count`). */
+  static range(from: number, count: number, total: number): ViewOrder {
+    const order = new Uint32Array(Math.max(0, count));
+    for (let k = 0; k < order.length; k++) order[k] = from + k;
+    return new ViewOrder(order, total, null);
+  }
+
   /** The given entries (ascending) in file order. */
   static of(indices: readonly number[] | Uint32Array, total: number): ViewOrder {
     return new ViewOrder(Uint32Array.from(indices), total, null);
