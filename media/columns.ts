@@ -31,18 +31,18 @@ export function statusText(r: RowSummary): string {
 const pendingOr = (r: RowSummary, v: string | null, none = '—') => (v !== null ? v : r.status === 'pending' ? '' : none);
 
 export const COLUMNS: readonly ColumnDef[] = [
-  { id: 'num', label: '#', width: 52, numeric: true, cell: (r) => ({ text: String(r.index + 1) }) },
-  { id: 'time', label: 'Time', width: 165, sort: 'time', cell: (r) => ({ text: fmtTime(r.time), title: r.time ?? undefined }) },
-  { id: 'agent', label: 'Agent', width: 110, cell: (r) => ({ text: shortAgent(r.agent), title: r.agent ?? undefined }) },
+  { id: 'num', label: '#', width: 44, numeric: true, cell: (r) => ({ text: String(r.index + 1) }) },
+  { id: 'time', label: 'Time', width: 152, sort: 'time', cell: (r) => ({ text: fmtTime(r.time), title: r.time ?? undefined }) },
+  { id: 'agent', label: 'Agent', width: 110, hiddenByDefault: true, cell: (r) => ({ text: shortAgent(r.agent), title: r.agent ?? undefined }) },
   { id: 'type', label: 'Type', width: 100, hiddenByDefault: true, cell: (r) => ({ text: r.type ?? '' }) },
-  { id: 'model', label: 'Model', width: 130, cell: (r) => ({ text: r.model ?? '', title: r.model ?? undefined }) },
+  { id: 'model', label: 'Model', width: 112, cell: (r) => ({ text: r.model ?? '', title: r.model ?? undefined }) },
   { id: 'prompt', label: 'Prompt', width: 260, flex: 2, cell: (r) => ({ text: pendingOr(r, r.prompt), title: r.prompt ?? undefined }) },
   { id: 'response', label: 'Response', width: 260, flex: 2, cell: (r) => ({ text: pendingOr(r, r.response), title: r.response ?? undefined }) },
-  { id: 'latency', label: 'Latency', width: 80, sort: 'latency', numeric: true, cell: (r) => ({ text: r.latencyMs === null ? '' : `${r.latencyMs} ms` }) },
+  { id: 'latency', label: 'Latency', width: 72, sort: 'latency', numeric: true, cell: (r) => ({ text: r.latencyMs === null ? '' : `${r.latencyMs} ms` }) },
   {
     id: 'tokens',
-    label: 'Tokens in → out',
-    width: 110,
+    label: 'Tokens',
+    width: 84,
     sort: 'tokens',
     numeric: true,
     cell: (r) => ({
@@ -50,8 +50,8 @@ export const COLUMNS: readonly ColumnDef[] = [
       title: r.tokens === null ? undefined : `input ${r.inputTokens ?? '?'} · output ${r.outputTokens ?? '?'} · total ${r.tokens}`,
     }),
   },
-  { id: 'key', label: 'Key', width: 120, cell: (r) => ({ text: pendingOr(r, r.keyText), title: r.keyTitle ?? undefined }) },
-  { id: 'status', label: 'Status', width: 150, flex: 1, cell: (r) => ({ text: statusText(r), title: r.status === 'error' ? `${r.reason ?? 'error'}: ${r.error ?? ''}` : r.recordError ? (r.error ?? undefined) : undefined }) },
+  { id: 'key', label: 'Key', width: 84, cell: (r) => ({ text: pendingOr(r, r.keyText), title: r.keyTitle ?? undefined }) },
+  { id: 'status', label: 'Status', width: 96, flex: 0.6, cell: (r) => ({ text: statusText(r), title: r.status === 'error' ? `${r.reason ?? 'error'}: ${r.error ?? ''}` : r.recordError ? (r.error ?? undefined) : undefined }) },
 ];
 
 export class ColumnModel {

@@ -52,6 +52,8 @@ export class ViewerPanel implements vscode.Disposable {
   /** The filter's matches in file order, and what the table shows (sorted when asked). */
   private base: ViewOrder = ViewOrder.all(0);
   private order: ViewOrder = ViewOrder.all(0);
+  /** Orders are computed asynchronously (a sort waits for the column scan): only the newest is applied. */
+  private orderSeq = 0;
   selected: number | null = null;
   private readonly contents = new RowContentCache();
   private keyInfos = new Map<string, KeyVersionInfo>();
@@ -167,7 +169,10 @@ export class ViewerPanel implements vscode.Disposable {
   private async reorder(reason: 'tail' | 'sort'): Promise<void> {
     if (!filtersActive(this.filters)) this.base = ViewOrder.all(this.doc.entryCount);
     else this.base = this.base.grown(this.doc.entryCount);
-    this.order = await this.sorted(this.base);
+    const seq = ++this.orderSeq;
+    const order = await this.sorted(this.base);
+    if (seq !== this.orderSeq) return;
+    this.order = order;
     this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason });
   }
 
@@ -454,8 +459,11 @@ export class ViewerPanel implements vscode.Disposable {
     const view = this.view;
     const total = this.doc.entryCount;
     const finish = async (base: ViewOrder, done: number, matches: number, finished: boolean, extra: { cancelled?: boolean; error?: string } = {}): Promise<void> => {
+      const seq = ++this.orderSeq;
       this.base = base;
-      this.order = await this.sorted(base);
+      const order = await this.sorted(base);
+      if (seq !== this.orderSeq) return; // a later publication (or sort) won
+      this.order = order;
       this.post({ type: 'viewChanged', entryCount: total, viewCount: this.viewCount, reason: 'filter' });
       this.post({ type: 'scanProgress', reqId, done, total, matches, finished, ...extra });
     };
@@ -487,7 +495,9 @@ export class ViewerPanel implements vscode.Disposable {
   /** Sorts the view by a column (null: file order). Waits for the background scan of the column values. */
   async setSort(sort: SortOrder | null): Promise<{ viewCount: number }> {
     this.sortOrder = sort && isSortOrder(sort) ? { column: sort.column, descending: sort.descending } : null;
-    this.order = await this.sorted(this.base);
+    const seq = ++this.orderSeq;
+    const order = await this.sorted(this.base);
+    if (seq === this.orderSeq) this.order = order;
     this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason: 'sort' });
     return { viewCount: this.viewCount };
   }
