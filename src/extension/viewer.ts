@@ -1,26 +1,31 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import type { ColumnLayout, CopyWhat, EntryDetail, Filters, HostMessage, MaskCategoryState, Requests, RowSummary, ViewerLayout, WebviewMessage } from '../shared/protocol';
+import type { CopyWhat, EntryDetail, Filters, HostMessage, Requests, RowSummary, ViewerLayout, WebviewMessage } from '../shared/protocol';
 import { RequestRouter, type Handlers } from '../shared/rpc';
 import {
-  answerOf,
+  CATEGORY_LABELS,
   CompiledFilter,
   conversationOf,
+  copyText,
+  detailJson,
+  entryDetail,
   filtersActive,
   findFailure,
   isSortOrder,
+  maskingLabel,
+  MaskState,
   orderedEntries,
-  promptOf,
   RowContentCache,
   rowOf,
   scanFilter,
+  validLayout,
   ViewOrder,
   type FailureHit,
   type LogView,
   type SortOrder,
 } from '../core/view';
 import type { Audit } from './audit';
-import { defaultMaskOptions, MASK_CATEGORIES, maskedEntryJson, maskEntry, parseJson, stringifyJson, unmaskedOptions, type DecryptedEntry, type KeyVersionInfo, type LogRecord, type MaskCategory, type MaskOptions } from './core';
+import { defaultMaskOptions, maskedEntryJson, type KeyVersionInfo, type LogRecord, type MaskOptions } from './core';
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
 import { LogDocument, type DocumentChange } from './logDocument';
@@ -28,24 +33,13 @@ import { LogDocument, type DocumentChange } from './logDocument';
 export const VIEW_TYPE = 'encryptedLogs.viewer';
 const LAYOUT_KEY = 'encryptedLogs.viewerLayout';
 
-const CATEGORY_LABELS: Record<string, string> = {
-  email: 'E-mail',
-  phone: 'Phone',
-  ssn: 'SSN',
-  'credit-card': 'Card',
-  'api-key': 'API keys/tokens',
-  'ip-address': 'IP',
-  'sensitive-key': 'Secret fields',
-  custom: 'Custom',
-};
-
 /**
  * One webview showing a LogDocument: a router of the webview's requests (src/shared/rpc.ts) onto the
  * document's LogView and the queries of src/core/view, plus what belongs to this editor only: its
  * mask choices, reveals, filters, sort order and selection.
  */
 export class ViewerPanel implements vscode.Disposable {
-  private mask: Record<string, boolean> = Object.fromEntries(MASK_CATEGORIES.map((c) => [c, true]));
+  private readonly mask = new MaskState();
   private readonly revealed = new Set<number>();
   private filters: Filters = {};
   private sortOrder: SortOrder | null = null;
@@ -120,13 +114,7 @@ export class ViewerPanel implements vscode.Disposable {
   }
 
   maskOptions(): MaskOptions {
-    const o = defaultMaskOptions();
-    for (const c of MASK_CATEGORIES) o.enabled[c as MaskCategory] = this.mask[c] !== false;
-    return o;
-  }
-
-  private maskState(): MaskCategoryState[] {
-    return MASK_CATEGORIES.map((c) => ({ id: c, label: CATEGORY_LABELS[c] ?? c, masked: this.mask[c] !== false }));
+    return this.mask.options();
   }
 
   /** Every entry in file order (no filter), sorted if asked. */
@@ -198,7 +186,7 @@ export class ViewerPanel implements vscode.Disposable {
       noKeySources: this.engines.refs.length === 0,
       restrictedMode: !vscode.workspace.isTrusted,
       keyErrors: errs,
-      mask: this.maskState(),
+      mask: this.mask.states(),
       filters: this.filters,
       layout: this.storedLayout(),
     });
@@ -306,36 +294,10 @@ export class ViewerPanel implements vscode.Disposable {
 
   // ------------------------------------------------------------------ detail, reveal, masking
 
-  private toDetail(e: DecryptedEntry, revealed: boolean, opts: MaskOptions): EntryDetail {
-    const r = e.record;
-    const m = revealed ? null : maskEntry(e, opts);
-    const json = (v: unknown): string | null => (v === null || v === undefined ? null : stringifyJson(v));
-    return {
-      index: e.index,
-      line: e.line,
-      id: e.id,
-      time: e.timestamp,
-      agent: r.agentId,
-      type: r.interactionType,
-      model: m ? m.plain.model : r.modelIdentifier,
-      latencyMs: r.latencyMs,
-      tokenUsage: r.tokenUsage,
-      metadata: m ? m.plain.metadata : r.metadata,
-      key: e.key,
-      status: e.status,
-      reason: e.reason,
-      error: m ? m.plain.error : (e.error ?? r.error),
-      requestJson: json(m ? m.request : e.request),
-      responseJson: json(m ? m.response : e.response),
-      maskOverBudget: m?.overBudget ?? false,
-      revealed,
-    };
-  }
-
   async detail(index: number): Promise<EntryDetail | null> {
     const e = await this.view?.entry(index);
     if (!e) return null;
-    return this.toDetail(e, this.revealed.has(index), this.maskOptions());
+    return entryDetail(e, this.revealed.has(index), this.maskOptions());
   }
 
   /** A modal confirmation for showing or copying plaintext; `answer` is the tests' reply to it. */
@@ -356,7 +318,7 @@ export class ViewerPanel implements vscode.Disposable {
     if (!ok) return false;
     this.revealed.add(index);
     this.audit.record({ action: 'reveal', source: e.key ?? undefined, detail: `${this.doc.uri.fsPath} entry ${index} id=${e.id ?? '-'}` });
-    this.post({ type: 'revealed', index, detail: this.toDetail(e, true, this.maskOptions()) });
+    this.post({ type: 'revealed', index, detail: entryDetail(e, true, this.maskOptions()) });
     return true;
   }
 
@@ -366,8 +328,7 @@ export class ViewerPanel implements vscode.Disposable {
    * needs no confirmation. `confirm` answers the dialog (tests). Returns false when the user declined.
    */
   async setMask(categories: Record<string, boolean>, confirm?: boolean): Promise<boolean> {
-    const known = Object.entries(categories).filter(([c, v]) => (MASK_CATEGORIES as readonly string[]).includes(c) && typeof v === 'boolean');
-    const unmasking = known.filter(([c, masked]) => !masked && this.mask[c] !== false).map(([c]) => c);
+    const { known, unmasking } = this.mask.change(categories);
     if (unmasking.length > 0) {
       const names = unmasking.map((c) => CATEGORY_LABELS[c] ?? c).join(', ');
       const ok = await this.confirmReveal(
@@ -377,32 +338,25 @@ export class ViewerPanel implements vscode.Disposable {
         confirm,
       );
       if (!ok) {
-        this.post({ type: 'mask', mask: this.maskState() });
+        this.post({ type: 'mask', mask: this.mask.states() });
         return false;
       }
       this.audit.record({ action: 'reveal', detail: `${this.doc.uri.fsPath}: categories unmasked in one editor: ${unmasking.join(', ')}` });
     }
-    this.mask = { ...this.mask, ...Object.fromEntries(known) };
+    this.mask.apply(known);
     this.contents.clear();
-    this.post({ type: 'mask', mask: this.maskState() });
+    this.post({ type: 'mask', mask: this.mask.states() });
     // previews follow the mask: the table fetches its rows again
     this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason: 'mask' });
     return true;
   }
 
-  /** Categories this editor shows unmasked (by the toggles). */
-  private unmaskedCategories(): string[] {
-    return MASK_CATEGORIES.filter((c) => this.mask[c] === false);
-  }
-
   async copyEntry(index: number): Promise<string | undefined> {
     const d = await this.detail(index);
     if (!d) return undefined;
-    const { requestJson, responseJson, ...rest } = d;
-    const tree = (t: string | null) => (t === null ? null : parseJson(t));
-    const shown = this.unmaskedCategories();
-    const label = d.revealed ? 'revealed, unmasked' : shown.length > 0 ? `masked except ${shown.join(', ')}` : 'masked';
-    const text = stringifyJson({ ...rest, request: tree(requestJson), response: tree(responseJson), masking: label });
+    const shown = this.mask.unmasked();
+    const label = d.revealed ? 'revealed, unmasked' : maskingLabel(false, shown);
+    const text = detailJson(d, label);
     await vscode.env.clipboard.writeText(text);
     if (d.revealed || shown.length > 0) this.audit.record({ action: 'export', detail: `copied entry ${index} of ${this.doc.uri.fsPath} to the clipboard (${label})` });
     this.post({ type: 'notice', level: d.revealed || shown.length > 0 ? 'warning' : 'info', text: `Entry ${index + 1} copied as JSON (${label})` });
@@ -431,17 +385,10 @@ export class ViewerPanel implements vscode.Disposable {
       );
       if (!ok) return { copied: false, label: 'declined' };
     }
-    const shown = this.unmaskedCategories();
+    const shown = this.mask.unmasked();
     const revealed = unmasked || this.revealed.has(index);
-    const label = revealed ? 'unmasked' : shown.length > 0 ? `masked except ${shown.join(', ')}` : 'masked';
-    const m = maskEntry(e, revealed ? unmaskedOptions() : this.maskOptions());
-    const text =
-      what === 'entry'
-        ? maskedEntryJson(e, unmaskedOptions())
-        : what === 'prompt'
-          ? (promptOf(m.request) ?? (m.request === null ? '' : stringifyJson(m.request)))
-          : (answerOf(m.response) ?? (m.response === null ? '' : stringifyJson(m.response)));
-    await vscode.env.clipboard.writeText(text);
+    const label = maskingLabel(revealed, shown);
+    await vscode.env.clipboard.writeText(copyText(e, what, this.maskOptions(), revealed));
     if (revealed) this.audit.record({ action: 'reveal', source: e.key ?? undefined, detail: `copied the ${part} of ${this.doc.uri.fsPath} entry ${index} id=${e.id ?? '-'} unmasked to the clipboard` });
     else if (shown.length > 0) this.audit.record({ action: 'export', detail: `copied the ${part} of entry ${index} of ${this.doc.uri.fsPath} to the clipboard (${label})` });
     this.post({ type: 'notice', level: label === 'masked' ? 'info' : 'warning', text: `${part[0]!.toUpperCase()}${part.slice(1)} of entry ${index + 1} copied (${label})` });
@@ -555,19 +502,6 @@ export class ViewerPanel implements vscode.Disposable {
     this.convCtl?.abort();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** A layout from the webview or workspaceState, checked field by field (null when unusable). */
-function validLayout(v: unknown): ViewerLayout | null {
-  const l = v as ViewerLayout;
-  if (!l || typeof l !== 'object' || !Array.isArray(l.columns) || l.columns.length > 32) return null;
-  const columns: ColumnLayout[] = [];
-  for (const c of l.columns) {
-    if (!c || typeof c.id !== 'string' || !/^[a-z]{1,16}$/.test(c.id)) return null;
-    const width = typeof c.width === 'number' && Number.isFinite(c.width) ? Math.min(2000, Math.max(24, Math.round(c.width))) : null;
-    columns.push({ id: c.id, width, hidden: c.hidden === true });
-  }
-  return { columns, sort: isSortOrder(l.sort) ? { column: l.sort.column, descending: l.sort.descending } : null };
 }
 
 /** The custom read-only editor for `*.encrypted.log`. */

@@ -7,3 +7,7 @@ export { keyDisplay, rowContentOf, rowOf, RowContentCache, PREVIEW_MASK_BUDGET_M
 export { conversationKeyOf, conversationOf, transcriptOf, DEFAULT_CONVERSATION_LIMITS, type Conversation, type ConversationKey, type ConversationLimits, type TranscriptItem, type TranscriptRole } from './conversation';
 export { answerOf, promptOf, promptPreview, responsePreview, toolCallOf, toolResultOf, PREVIEW_CHARS } from './content';
 export { boundedBlock, compactJson, oneLine } from './text';
+export { copyText, detailJson, entryDetail, maskingLabel } from './detail';
+export { validLayout } from './layout';
+export { CATEGORY_LABELS, MaskState } from './mask-state';
+export type { ColumnLayout, CopyWhat, EntryDetail, MaskCategoryState, ViewerLayout } from './types';

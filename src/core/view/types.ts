@@ -82,3 +82,51 @@ export interface Conversation {
   /** More entries belong to it than were gathered, or the search window did not cover the log. */
   truncated: boolean;
 }
+
+export interface EntryDetail {
+  index: number;
+  line: number;
+  id: string | null;
+  time: string | null;
+  agent: string | null;
+  type: string | null;
+  model: string | null;
+  latencyMs: number | null;
+  tokenUsage: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
+  metadata: Record<string, string> | null;
+  key: string | null;
+  status: RowStatus;
+  reason: string | null;
+  error: string | null;
+  /**
+   * Decrypted request/response as exact JSON text (numbers as written, duplicate keys kept; a
+   * plaintext that is not JSON comes as a JSON string), masked unless `revealed`; null when absent.
+   * The webview reads them with the lossless parser of src/core/json.
+   */
+  requestJson: string | null;
+  responseJson: string | null;
+  /** Masking ran out of its per-entry time budget: values not scanned by then show as [WITHHELD]. */
+  maskOverBudget: boolean;
+  revealed: boolean;
+}
+
+export interface MaskCategoryState {
+  id: string;
+  label: string;
+  masked: boolean;
+}
+
+/** A table column the user can resize or hide; widths in CSS pixels (null: the default). */
+export interface ColumnLayout {
+  id: string;
+  width: number | null;
+  hidden: boolean;
+}
+
+/** Column widths, hidden columns and the sort order: remembered per workspace (workspaceState). */
+export interface ViewerLayout {
+  columns: ColumnLayout[];
+  sort: SortOrder | null;
+}
+
+export type CopyWhat = 'prompt' | 'response' | 'entry';
