@@ -47,6 +47,8 @@ export class LogView {
   private readonly keyLabelIds = new Map<string, number>();
   readonly failures = new Map<number, { reason: string; error: string }>();
   private readonly lru = new Map<number, DecryptedEntry>();
+  /** Entries being decrypted right now, by index (one decryption per entry however many ask). */
+  private readonly inflight = new Map<number, Promise<DecryptedEntry | undefined>>();
   private cols: Columns | undefined;
   private scanning: Promise<Columns | undefined> | undefined;
   private scanCtl: AbortController | undefined;
@@ -175,33 +177,66 @@ export class LogView {
 
   /**
    * Decrypts the given entries (those not known and cached yet, unless `force`) in chunks, so callers
-   * see progress. Records the caller already read are used as they are.
+   * see progress. Records the caller already read are used as they are. An entry another call is
+   * decrypting right now is not decrypted twice: its result is awaited (and passed to `onChunk`).
    */
   async decrypt(indices: readonly number[], o: DecryptOptions = {}): Promise<DecryptedEntry[]> {
     const todo = [...new Set(indices)].filter((i) => o.force || !this.isKnown(i) || !this.lru.has(i)).sort((a, b) => a - b);
+    const mine: number[] = [];
+    const theirs: [number, Promise<DecryptedEntry | undefined>][] = [];
+    for (const i of todo) {
+      const running = this.inflight.get(i);
+      if (running) theirs.push([i, running]);
+      else mine.push(i);
+    }
+    const all = await this.decryptChunks(mine, o);
+    const again: number[] = [];
+    for (const [i, running] of theirs) {
+      const e = await running;
+      if (e) {
+        all.push(e);
+        o.onChunk?.([e]);
+      } else again.push(i); // the other call was cancelled before it got there
+    }
+    if (again.length && !o.signal?.aborted) all.push(...(await this.decryptChunks(again, o)));
+    return all;
+  }
+
+  private async decryptChunks(todo: readonly number[], o: DecryptOptions): Promise<DecryptedEntry[]> {
     const all: DecryptedEntry[] = [];
     const size = this.chunkSize;
     for (let k = 0; k < todo.length && !this.disposed; k += size) {
       if (o.signal?.aborted) break;
       const chunk = todo.slice(k, k + size);
+      const run = this.decryptChunk(chunk, o);
+      const pending = new Map(chunk.map((i) => [i, run.then((es) => es.find((e) => e.index === i), () => undefined)]));
+      for (const [i, p] of pending) this.inflight.set(i, p);
       let entries: DecryptedEntry[];
       try {
-        const given = o.records && chunk.every((i) => o.records!.has(i)) ? chunk.map((i) => o.records!.get(i)!) : undefined;
-        const contiguous = chunk[chunk.length - 1]! - chunk[0]! === chunk.length - 1;
-        if (given) entries = await this.session.decryptRecords(given, o.signal);
-        else if (contiguous) entries = await this.session.decryptEntries(chunk[0]!, chunk.length, o.signal);
-        else entries = await this.session.decryptRecords([...(await this.recordsAt(chunk)).values()], o.signal);
+        entries = await run;
       } catch (e) {
         if (o.signal?.aborted) break;
         throw e;
+      } finally {
+        for (const [i, p] of pending) if (this.inflight.get(i) === p) this.inflight.delete(i);
       }
-      const done = entries.filter((e) => e.reason !== 'cancelled');
-      for (const e of done) this.note(e);
-      all.push(...done);
-      if (done.length) o.onChunk?.(done);
+      for (const e of entries) this.note(e);
+      all.push(...entries);
+      if (entries.length) o.onChunk?.(entries);
       this.changed('decrypted');
     }
     return all;
+  }
+
+  /** One chunk's entries, those cancelled left out. */
+  private async decryptChunk(chunk: number[], o: DecryptOptions): Promise<DecryptedEntry[]> {
+    const given = o.records && chunk.every((i) => o.records!.has(i)) ? chunk.map((i) => o.records!.get(i)!) : undefined;
+    const contiguous = chunk[chunk.length - 1]! - chunk[0]! === chunk.length - 1;
+    let entries: DecryptedEntry[];
+    if (given) entries = await this.session.decryptRecords(given, o.signal);
+    else if (contiguous) entries = await this.session.decryptEntries(chunk[0]!, chunk.length, o.signal);
+    else entries = await this.session.decryptRecords([...(await this.recordsAt(chunk)).values()], o.signal);
+    return entries.filter((e) => e.reason !== 'cancelled');
   }
 
   /** Cached entries where there are, decrypting the rest: one result per index that exists. */

@@ -120,3 +120,40 @@ describe('LogView and LogQuery over a real envelope log', () => {
     assert.deepEqual(got, [0, 1], 'stops between batches once aborted');
   });
 });
+
+describe('LogView: one decryption per entry however many ask at once', () => {
+  it('a detail asked while the row page decrypts the same entry waits for it instead of decrypting it again', async () => {
+    const log = await writeTestLog(Array.from({ length: 7 }, () => ({})));
+    try {
+      const view = await log.open();
+      const session = view.session;
+      const opened: number[] = [];
+      const orig = session.decryptRecords.bind(session);
+      session.decryptRecords = async (records, signal) => {
+        opened.push(...records.map((r) => r.index));
+        await new Promise((r) => setTimeout(r, 30));
+        return orig(records, signal);
+      };
+      const recs = await view.recordsAt([0, 1, 2, 3, 4, 5]);
+      const updates: number[] = [];
+      const page = view.decrypt([0, 1, 2, 3, 4, 5], { records: recs });
+      const detail = view.decrypt([0], { force: true, onChunk: (es) => updates.push(...es.map((e) => e.index)) });
+      const [p, d] = await Promise.all([page, detail]);
+      assert.deepEqual(opened, [0, 1, 2, 3, 4, 5], 'each entry decrypted once');
+      assert.deepEqual(p.map((e) => e.index), [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual(d.map((e) => e.index), [0]);
+      assert.deepEqual(updates, [0], 'the waiting caller hears about it too');
+      // a cancelled run leaves nothing waiting: the other caller decrypts it itself
+      const ctl = new AbortController();
+      opened.length = 0;
+      const cancelled = view.decrypt([6], { signal: ctl.signal });
+      const other = view.entries([6]);
+      ctl.abort();
+      assert.deepEqual(await cancelled, []);
+      assert.equal((await other).get(6)?.status, 'ok');
+      assert.deepEqual(opened, [6, 6], 'decrypted again after the cancelled run');
+    } finally {
+      await log.cleanup();
+    }
+  });
+});
