@@ -26,7 +26,7 @@ export function renderConversation(c: Conversation, selected: number | null, onP
     const bubble = el('div', { class: `msg ${it.role}${it.index === selected ? ' current' : ''}`, role: 'listitem', 'data-index': String(it.index), 'data-role': it.role, tabindex: '0' });
     const meta = `${ROLE_LABEL[it.role]}${it.title ? `: ${it.title}` : ''}${first ? ` · entry ${it.index + 1} · ${fmtTime(it.time)}` : ''}`;
     bubble.append(el('div', { class: 'msg-meta' }, meta), el('pre', { class: 'msg-text' }, it.text));
-    if (it.cut > 0) bubble.append(el('div', { class: 'muted' }, `… ${it.cut.toLocaleString()} more characters (open the entry)`));
+    if (it.cut > 0) bubble.append(el('div', { class: 'muted' }, '… cut here: open the entry for the rest'));
     bubble.title = `Entry ${it.index + 1}: click to select it`;
     bubble.addEventListener('click', () => onPick(it.index));
     bubble.addEventListener('keydown', (e) => e.key === 'Enter' && onPick(it.index));

@@ -315,6 +315,46 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
   });
 
+  describe('hostile content in the viewer', () => {
+    let file: string;
+    after(() => fs.rmSync(file, { force: true }));
+
+    it('previews and the transcript of escape sequences, a 3 MB prompt and 50,000-deep nesting stay bounded text', async () => {
+      const fx = fixture();
+      const kekLine = fs.readFileSync(path.join(fx.dir, 'keys', 'kek-v2.key'), 'utf8').trim();
+      const kek = Buffer.from(kekLine.slice(kekLine.indexOf(':') + 1), 'base64');
+      const seal = (plaintext: string) => sealEnvelope(Buffer.from(plaintext), kek, 'kek-v2');
+      const line = (i: number, request: string, response: string) =>
+        JSON.stringify({ id: `h-${i}`, agent_id: 'hostile', interaction_type: 'Completion', timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(), latency_ms: 1, model_identifier: 'm', metadata: { session: 'hostile-1' }, error: null, token_usage: null, request_data: seal(request), response_data: seal(response) });
+      file = path.join(fx.dir, 'logs', `hostile-${process.pid}.encrypted.log`);
+      const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+      fs.writeFileSync(
+        file,
+        [
+          line(0, JSON.stringify({ prompt: '\u001b]52;c;ZXZpbA==\u0007\u001b[2J<img src=x onerror=alert(1)>\u202eevil' }), JSON.stringify({ content: '\u009b31m red' })),
+          line(1, JSON.stringify({ prompt: 'big '.repeat(750_000) }), deep),
+        ].join('\n') + '\n',
+      );
+      const t0 = Date.now();
+      const p = await openViewer(file);
+      const rows = await waitFor('hostile rows with previews', () => {
+        const m = rowsSeen(p);
+        return m.get(0)?.prompt && m.get(1)?.status === 'ok' && m.get(1)?.response ? m : undefined;
+      }, 60_000);
+      const ms = Date.now() - t0;
+      const r0 = rows.get(0)!;
+      assert.strictEqual(r0.prompt, '\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J<img src=x onerror=alert(1)>\\u{202e}evil', 'escapes shown as text (the webview sets it as a text node)');
+      assert.strictEqual(r0.response, '\\x9b31m red');
+      const r1 = rows.get(1)!;
+      assert.ok(r1.prompt === '[WITHHELD]' || (r1.prompt!.startsWith('big big') && r1.prompt!.length <= 161), String(r1.prompt).slice(0, 50));
+      assert.ok(r1.response === '[WITHHELD]' || (r1.response!.startsWith('[[[[') && r1.response!.length <= 161), String(r1.response).slice(0, 50));
+      const c = await ask(p, 'getConversation', { index: 1 });
+      assert.deepStrictEqual(c.entries, [0, 1]);
+      for (const it of c.items) assert.ok(it.text.length <= 4000, `${it.role} ${it.text.length}`);
+      console.log(`    hostile log: rows with previews after ${ms} ms`);
+    });
+  });
+
   describe('Symbiont log (Argon2id, rotated key, UPDATE lines)', () => {
     let p: ViewerPanel;
     before(async () => {
