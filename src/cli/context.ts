@@ -6,6 +6,7 @@ import { intOption, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from
 import { loadConfig, type CliConfig } from './config';
 import type { Output } from './output';
 import { plainHttpWarning } from '../core/keys/vault-tls';
+import { StateStore } from '../core/rotation/state';
 
 function keyRefsUseVault(refs: string[]): boolean {
   return refs.some((r) => r.trim().startsWith('vault-'));
@@ -26,8 +27,9 @@ export interface CommandSetup {
   config: CliConfig;
   /** `--key` refs, else `.enclog.json`'s keys. */
   keyRefs: string[];
-  /** Audit events to stderr: source errors always, everything with --verbose. */
-  echoAudit: AuditSink;
+  /** The audit trail: `audit.jsonl` in the state directory, and stderr (source errors always, everything with --verbose). */
+  audit: AuditSink;
+  store: StateStore;
 }
 
 /** What every command that uses keys starts with: its flags, the config, the key refs, the audit echo. */
@@ -39,10 +41,18 @@ export function commandSetup(argv: string[], spec: FlagSpec, out: Output): Comma
   const plain = endpoint && keyRefsUseVault(args.lists.get('key') ?? config.keys) ? plainHttpWarning(endpoint) : undefined;
   if (plain) out.warn(`enclog: warning: ${plain}`);
   const verbose = args.flags.has('verbose');
-  const echoAudit: AuditSink = (e: AuditEvent) => {
-    if (verbose || e.action === 'key-source-error') out.warn(`audit: ${e.action}${e.source ? ` ${e.source}` : ''}${e.version ? ` ${e.version}` : ''}${e.detail ? ` - ${e.detail}` : ''}`);
+  const store = new StateStore();
+  let unwritable = false;
+  const audit: AuditSink = (e: AuditEvent) => {
+    try {
+      store.appendAudit(e);
+    } catch (err) {
+      if (!unwritable) out.warn(`warning: cannot write the audit trail ${store.auditPath}: ${(err as Error).message}`);
+      unwritable = true;
+    }
+    if (verbose || e.action === 'key-source-error' || e.action === 'reveal') out.warn(`audit: ${e.action}${e.source ? ` ${e.source}` : ''}${e.version ? ` ${e.version}` : ''}${e.detail ? ` - ${e.detail}` : ''}`);
   };
-  return { args, config, keyRefs: args.lists.get('key') ?? config.keys, echoAudit };
+  return { args, config, keyRefs: args.lists.get('key') ?? config.keys, audit, store };
 }
 
 /** Runs a command with an engine over its key refs. */
@@ -50,13 +60,13 @@ export async function withEngine(
   argv: string[],
   spec: FlagSpec,
   out: Output,
-  body: (engine: Engine, args: ParsedArgs) => Promise<number>,
+  body: (engine: Engine, args: ParsedArgs, audit: AuditSink) => Promise<number>,
 ): Promise<number> {
-  const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
+  const { args, config, keyRefs, audit } = commandSetup(argv, spec, out);
   const maxTrials = args.values.has('max-trials') ? intOption(args, 'max-trials', 0, 1) : undefined;
-  const engine = createEngine({ keyRefs, vault: config.vault, audit: echoAudit, lineages: config.lineages, maxTrialsPerEntry: maxTrials });
+  const engine = createEngine({ keyRefs, vault: config.vault, audit, lineages: config.lineages, maxTrialsPerEntry: maxTrials });
   try {
-    return await body(engine, args);
+    return await body(engine, args, audit);
   } finally {
     await engine.dispose();
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEnvelopeLog, type EnvelopeFixture } from '../fixtures/generate';
 import { jsonLines, runCli } from '../support/run-cli';
@@ -60,6 +60,25 @@ describe('enclog decrypt: envelope log with several key ids', function () {
       assert.deepEqual(raw[e.index].request, e.request);
       assert.notDeepEqual(masked[e.index].request, e.request, `entry ${e.index} is masked`);
       assert.match(JSON.stringify(masked[e.index].request), /\[(EMAIL|PHONE|SSN|CARD|API_KEY|JWT|IP|SECRET)\]/);
+    }
+  });
+
+  it('--no-mask and --mask are reveals: recorded in the audit trail and said on stderr; the default masking is not', async () => {
+    const state = join(dir(), 'audit-state');
+    const args = ['decrypt', fx.path, '--json', '--count', '5', '--key', `file:${keyFile}`, '--key', 'env:SECRETS_ENCRYPTION_KEY'];
+    const reveals = () => (existsSync(join(state, 'audit.jsonl')) ? readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.action === 'reveal') : []);
+    const masked = await runCli(args, { env: { ...env, ENCLOG_STATE_DIR: state } });
+    assert.equal(reveals().length, 0, 'masked output is no reveal');
+    assert.doesNotMatch(masked.stderr, /audit: reveal/);
+    const raw = await runCli([...args, '--no-mask'], { env: { ...env, ENCLOG_STATE_DIR: state } });
+    assert.match(raw.stderr, /audit: reveal - enclog decrypt .* entries 0\.\.4: unmasked \(--no-mask\)/);
+    const partial = await runCli([...args, '--mask', 'email'], { env: { ...env, ENCLOG_STATE_DIR: state } });
+    assert.match(partial.stderr, /audit: reveal .*masking only email/);
+    const recorded = reveals();
+    assert.equal(recorded.length, 2);
+    assert.match(recorded[0].detail, /unmasked \(--no-mask\)/);
+    for (const pii of fx.entries.filter((e) => e.rawPii).flatMap((e) => JSON.stringify(e.request).match(/[\w.]+@[\w.]+/g) ?? [])) {
+      assert.ok(!readFileSync(join(state, 'audit.jsonl'), 'utf8').includes(pii), 'the trail never holds a revealed value');
     }
   });
 

@@ -29,7 +29,7 @@ function entryText(e: DecryptedEntry, m: MaskedEntry): string {
 
 export function decryptCommand(argv: string[], out: Output): Promise<number> {
   const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format', 'max-trials'], booleans: ['no-mask'] };
-  return withEngine(argv, spec, out, async (engine, args) => {
+  return withEngine(argv, spec, out, async (engine, args, audit) => {
     const file = onePositional(args, 'FILE');
     const mask = maskOptionsFrom(args);
     const session = await engine.open(file, { format: formatOption(args) });
@@ -39,6 +39,9 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
       const end = Math.min(total, from + intOption(args, 'count', total - from));
       // Transit unwraps share one Vault round trip per batch; Symbiont batches stay small so output streams.
       const batch = intOption(args, 'batch-size', session.format === 'symbiont' ? 16 : 256, 1);
+      const shown = args.flags.has('no-mask') ? 'unmasked (--no-mask)' : args.values.has('mask') ? `masking only ${args.values.get('mask')}` : null;
+      // Anything less than the default masking is a reveal, recorded before the first value is printed.
+      if (shown) audit({ time: new Date().toISOString(), action: 'reveal', detail: `enclog decrypt ${file} entries ${from}..${end - 1}: ${shown}` });
       let failed = 0;
       const range = ViewOrder.range(from, end - from, total);
       for await (const e of orderedEntries(sessionSource(session), range, batch)) {

@@ -1,6 +1,5 @@
 import type { LineageOverride } from '../../core/keys/lineage';
-import { RotationKeys, StateStore, stateDir, createKeyVersion } from '../../core/rotation';
-import type { AuditEvent } from '../../core/keys/types';
+import { RotationKeys, StateStore, createKeyVersion } from '../../core/rotation';
 import type { VaultOptions } from '../../core/keys/vault-client';
 import { UsageError, type FlagSpec, type ParsedArgs } from '../args';
 import { commandSetup } from '../context';
@@ -25,16 +24,7 @@ export interface RotationCli {
  * (`audit.jsonl` beside the state, and stderr with --verbose), and the keys with `lead` refs first.
  */
 export async function withRotation(argv: string[], spec: FlagSpec, out: Output, lead: (args: ParsedArgs) => string[], body: (ctx: RotationCli) => Promise<number>): Promise<number> {
-  const { args, config, keyRefs, echoAudit } = commandSetup(argv, spec, out);
-  const store = new StateStore(stateDir());
-  const audit = (e: AuditEvent) => {
-    try {
-      store.appendAudit(e);
-    } catch (err) {
-      out.warn(`warning: cannot write the audit trail ${store.auditPath}: ${(err as Error).message}`);
-    }
-    echoAudit(e);
-  };
+  const { args, config, keyRefs, audit, store } = commandSetup(argv, spec, out);
   const keys = new RotationKeys([...lead(args), ...keyRefs], { vault: config.vault, audit, retired: store.retiredLabels() });
   try {
     return await body({ keys, args, store, vault: config.vault, keyRefs, lineages: config.lineages });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { Output, terminalSafe, terminalSafeJson, terminalSafeValue } from '../../../src/cli/output';
+import { stringifyJson } from '../../../src/core/json';
+import { Output, terminalSafe, terminalSafeJson, terminalSafeJsonText, terminalSafeValue } from '../../../src/cli/output';
 
 const OSC52 = '\x1b]52;c;aGVsbG8gd29ybGQ=\x07';
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
@@ -40,5 +41,16 @@ describe('cli/output: log content never drives the terminal', () => {
     const stderr = String(err.read());
     assert.ok(!stdout.includes('\x1b') && !stderr.includes('\x1b'));
     assert.deepEqual(JSON.parse(stdout.split('\n')[1]), { v: `x${OSC52}` });
+  });
+
+  it('lossless JSON text (decrypt --json) is escaped as JSON, byte-exact numbers kept', async () => {
+    const text = `{"id":12345678901234567,"m":${JSON.stringify(`x${C1_CSI}\u007f`)}}`;
+    const out = new PassThrough();
+    await new Output(out, new PassThrough()).jsonText(text);
+    const line = String(out.read()).trimEnd();
+    assert.ok(!/[\u007f-\u009f]/.test(line), line);
+    assert.ok(line.includes('12345678901234567'), 'the integer is not rounded');
+    assert.equal(terminalSafeJsonText(stringifyJson({ a: '\u0085' })), '{"a":"\\u0085"}');
+    assert.deepEqual(JSON.parse(line.replace('12345678901234567', '0')).m, `x${C1_CSI}\u007f`);
   });
 });
