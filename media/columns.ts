@@ -32,7 +32,7 @@ const pendingOr = (r: RowSummary, v: string | null, none = '—') => (v !== null
 
 export const COLUMNS: readonly ColumnDef[] = [
   { id: 'num', label: '#', width: 44, numeric: true, cell: (r) => ({ text: String(r.index + 1) }) },
-  { id: 'time', label: 'Time', width: 152, sort: 'time', cell: (r) => ({ text: fmtTime(r.time), title: r.time ?? undefined }) },
+  { id: 'time', label: 'Time', width: 170, sort: 'time', cell: (r) => ({ text: fmtTime(r.time), title: r.time ?? undefined }) },
   { id: 'agent', label: 'Agent', width: 110, hiddenByDefault: true, cell: (r) => ({ text: shortAgent(r.agent), title: r.agent ?? undefined }) },
   { id: 'type', label: 'Type', width: 100, hiddenByDefault: true, cell: (r) => ({ text: r.type ?? '' }) },
   { id: 'model', label: 'Model', width: 112, cell: (r) => ({ text: r.model ?? '', title: r.model ?? undefined }) },
@@ -50,7 +50,7 @@ export const COLUMNS: readonly ColumnDef[] = [
       title: r.tokens === null ? undefined : `input ${r.inputTokens ?? '?'} · output ${r.outputTokens ?? '?'} · total ${r.tokens}`,
     }),
   },
-  { id: 'key', label: 'Key', width: 84, cell: (r) => ({ text: pendingOr(r, r.keyText), title: r.keyTitle ?? undefined }) },
+  { id: 'key', label: 'Key', width: 104, cell: (r) => ({ text: pendingOr(r, r.keyText), title: r.keyTitle ?? undefined }) },
   { id: 'status', label: 'Status', width: 96, flex: 0.6, cell: (r) => ({ text: statusText(r), title: r.status === 'error' ? `${r.reason ?? 'error'}: ${r.error ?? ''}` : r.recordError ? (r.error ?? undefined) : undefined }) },
 ];
 

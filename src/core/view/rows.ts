@@ -40,7 +40,7 @@ function recordedKey(rec: LogRecord | undefined): { id: string | null; version: 
 }
 
 function sourceName(ref: string): string {
-  return ref.replace(/^file:(?:.*[\\/])?/, '').replace(/^env:/, '$');
+  return ref.replace(/^file:(?:.*[\\/])?/, '').replace(/\.key$/, '').replace(/^env:/, '$');
 }
 
 /** What the key column shows for an entry, and its tooltip. */

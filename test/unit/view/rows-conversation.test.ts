@@ -85,7 +85,7 @@ describe('rows: masked previews, tokens, key id and version', () => {
     assert.equal(keyDisplay(transit, 'vault-transit:transit/logs', undefined).text, 'transit/logs · v3'.replace('transit/logs', 'vault-transit:transit/logs'));
     const sym = { fields: [{ kind: 'symbiont', path: [], data: {} }] } as unknown as LogRecord;
     const symInfo: KeyVersionInfo = { sourceRef: 'file:/k/symbiont-2025.key', version: 'current', label: 'file:/k/symbiont-2025.key', kind: 'symbiont', order: 1, role: 'primary' };
-    assert.equal(keyDisplay(sym, symInfo.label, symInfo).text, 'symbiont-2025.key');
+    assert.equal(keyDisplay(sym, symInfo.label, symInfo).text, 'symbiont-2025');
     const kv: KeyVersionInfo = { sourceRef: 'vault-kv:secret/kek', version: 'v3', label: 'vault-kv:secret/kek@v3', kind: 'kek', keyId: 'kek-v2', order: 3, role: 'decrypt-only' };
     assert.equal(keyDisplay(undefined, kv.label, kv).text, 'kek-v2 · v3');
   });
