@@ -22,6 +22,7 @@ let browser: Awaited<ReturnType<CodeServerLib['launchBrowser']>> | undefined;
 let page: Page;
 const timings: Record<string, number> = {};
 const cspViolations: string[] = [];
+let promptWidth = 0;
 
 function webview(): FrameLocator {
   return visibleWebview(page);
@@ -268,7 +269,21 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     await webview().locator('#header [data-col="model"]').waitFor({ state: 'detached', timeout: 10_000 });
     assert.strictEqual(await webview().locator('#rows .row .c-model').count(), 0);
     assert.ok((await webview().locator('#rows .row .c-agent').count()) > 0);
-    await shot('model-hidden-agent-shown');
+    // resize the Prompt column by dragging its header's edge
+    const promptHeader = webview().locator('#header [data-col="prompt"]');
+    const before = (await promptHeader.boundingBox())!.width;
+    const grip = (await promptHeader.locator('.resizer').boundingBox())!;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2 + 40, grip.y + grip.height / 2, { steps: 4 });
+    await page.mouse.move(grip.x + grip.width / 2 + 90, grip.y + grip.height / 2, { steps: 4 });
+    await page.mouse.up();
+    const after = (await promptHeader.boundingBox())!.width;
+    assert.ok(Math.abs(after - before - 90) <= 6, `prompt column ${before} -> ${after} px`);
+    const rowCell = (await webview().locator('#rows .row .c-prompt').first().boundingBox())!.width;
+    assert.ok(Math.abs(rowCell - after) <= 2, 'the rows follow the header');
+    promptWidth = after;
+    await shot('model-hidden-agent-shown-prompt-wider');
   });
 
   it('searches decrypted content with a match count', async () => {
@@ -299,6 +314,8 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     assert.match(await webview().locator('#statusline').innerText(), new RegExp(`${fx.expect.envelopeSearchHits} of ${fx.expect.envelope.entries}`));
     assert.strictEqual(await webview().locator('#header [data-col="model"]').count(), 0, 'the hidden column stays hidden (workspace layout)');
     assert.strictEqual(await webview().locator('#header [data-col="agent"]').count(), 1, 'the shown column stays shown');
+    const w = (await webview().locator('#header [data-col="prompt"]').boundingBox())!.width;
+    assert.ok(Math.abs(w - promptWidth) <= 2, `the resized width stays: ${promptWidth} -> ${w}`);
     await shot('state-restored');
     await webview().locator('#clear-btn').click();
     await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
