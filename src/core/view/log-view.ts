@@ -274,8 +274,9 @@ export class LogView {
     return this.scanning;
   }
 
-  /** The columns, waiting for a running scan (or starting one). */
+  /** The columns, waiting for the index of a progressive open and a running scan (or starting one). */
   async whenScanned(): Promise<Columns | undefined> {
+    if (this.session.indexing) await this.session.whenIndexed();
     if (this.cols && this.cols.time.length >= this.entryCount) return this.cols;
     return this.scanning ?? this.scan();
   }
