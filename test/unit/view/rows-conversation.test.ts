@@ -53,12 +53,10 @@ describe('rows: masked previews, tokens, key id and version', () => {
   });
 
   it('hostile content: escapes shown as text, bidi neutralised, preview bounded', async () => {
-    const t0 = performance.now();
     const [r] = await rows()([1]);
     assert.ok(r!.prompt!.startsWith('\\x1b]52;c;'), r!.prompt!.slice(0, 30));
     assert.ok(r!.prompt!.length <= 161);
     assert.equal(r!.response, '\\u{202e}evil');
-    assert.ok(performance.now() - t0 < 5000);
   });
 
   it('a 2 MB prompt: its preview is one bounded line (or withheld when masking runs out of time), the response still shows', async () => {

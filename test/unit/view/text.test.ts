@@ -18,20 +18,25 @@ describe('view text: bounded, display-safe previews', () => {
     assert.ok(!/[\ud800-\udbff]$/.test(cut.replace('…', '')));
   });
 
-  it('reads a bounded prefix: a 20 MB value previews in well under 50 ms', () => {
-    const huge = Buffer.alloc(20_000_000, 'x').toString('latin1');
-    const t0 = performance.now();
-    assert.equal(oneLine(huge, 160).length, 161);
-    assert.ok(performance.now() - t0 < 50, `${performance.now() - t0} ms`);
+  it('reads a bounded prefix (8 × max characters), however long the value', () => {
+    // a tail past the prefix would show if it were read
+    assert.equal(oneLine(' '.repeat(81) + 'tail', 10), '…');
+    assert.equal(oneLine(' '.repeat(76) + 'tail', 10), 'tail');
+    assert.equal(oneLine('x'.repeat(20_000_000), 160).length, 161);
   });
 
-  it('compact JSON of 100,000-deep nesting and a million-member array, bounded and iterative', () => {
+  it('compact JSON: iterative at 100,000 levels, and only the first members of a huge container are touched', () => {
     const deep = parseJson('['.repeat(100_000) + ']'.repeat(100_000));
-    const wide = parseJson(`[${Array.from({ length: 1_000_000 }, (_, i) => i).join(',')}]`);
-    const t0 = performance.now();
     assert.equal(compactJson(deep, 50), '['.repeat(50));
+    let touched = 0;
+    const wide = new Proxy(Array.from({ length: 1_000_000 }, (_, i) => i), {
+      get(t, k, r) {
+        if (typeof k === 'string' && /^\d+$/.test(k)) touched++;
+        return Reflect.get(t, k, r);
+      },
+    });
     assert.equal(compactJson(wide, 20), '[0, 1, 2, 3, 4, 5, 6');
-    assert.ok(performance.now() - t0 < 50, `${performance.now() - t0} ms`);
+    assert.ok(touched <= 40, `${touched} members read`);
   });
 
   it('compact JSON keeps numbers as written and duplicate keys', () => {

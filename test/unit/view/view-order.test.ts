@@ -35,16 +35,14 @@ describe('ViewOrder: positions and entries of a filtered, sorted view', () => {
     assert.equal(s.posOf(1), null);
   });
 
-  it('sorts a million entries in well under 3 s', () => {
+  it('sorts a million entries (the time is a figure of scripts/measure-view.mjs, not asserted here)', () => {
     const n = 1_000_000;
     const t = new Float64Array(n);
     for (let i = 0; i < n; i++) t[i] = (i * 7919) % n;
-    const t0 = performance.now();
     const s = ViewOrder.sorted(ViewOrder.all(n), { time: t, latency: new Float32Array(n), tokens: new Float32Array(n) }, { column: 'time', descending: false });
-    const ms = performance.now() - t0;
+    for (let p = 1; p < n; p += 9973) assert.ok(t[s.indexAt(p - 1)]! <= t[s.indexAt(p)]!);
     assert.equal(t[s.indexAt(0)], 0);
     assert.equal(t[s.indexAt(n - 1)], n - 1);
-    assert.ok(ms < 3000, `${ms} ms`);
   });
 
   it('accepts only known sort orders', () => {
