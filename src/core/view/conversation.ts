@@ -40,9 +40,12 @@ export interface ConversationLimits {
   maxChars: number;
 }
 
-export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = { window: 20_000, maxEntries: 120, maxChars: 4000 };
+export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = { window: 10_000, maxEntries: 120, maxChars: 4000 };
 
-/** Entries of the same conversation as `index`, nearest first within the window. */
+/**
+ * Entries of the same conversation as `index`: the window around it is read outward in blocks,
+ * alternately before and after, until `maxEntries` are found or the window is read.
+ */
 export async function conversationMembers(view: LogView, index: number, signal: AbortSignal, limits: ConversationLimits): Promise<{ key: ConversationKey | null; entries: number[]; truncated: boolean }> {
   const [rec] = await view.session.readRecords(index, 1);
   if (!rec) return { key: null, entries: [], truncated: false };
@@ -51,14 +54,25 @@ export async function conversationMembers(view: LogView, index: number, signal: 
   const total = view.entryCount;
   const lo = Math.max(0, index - limits.window);
   const hi = Math.min(total, index + limits.window + 1);
-  const found: number[] = [];
-  const step = 4096;
-  for (let from = lo; from < hi && !signal.aborted; from += step) {
-    for (const r of await view.session.readRecords(from, Math.min(step, hi - from))) if (sameKey(r, key)) found.push(r.index);
+  const found: number[] = [index];
+  const step = 1024;
+  let before = index; // [before, after) has been read
+  let after = index + 1;
+  while ((before > lo || after < hi) && found.length < limits.maxEntries && !signal.aborted) {
+    if (after < hi) {
+      const n = Math.min(step, hi - after);
+      for (const r of await view.session.readRecords(after, n)) if (sameKey(r, key)) found.push(r.index);
+      after += n;
+    }
+    if (before > lo) {
+      const n = Math.min(step, before - lo);
+      for (const r of await view.session.readRecords(before - n, n)) if (sameKey(r, key)) found.push(r.index);
+      before -= n;
+    }
   }
   found.sort((a, b) => Math.abs(a - index) - Math.abs(b - index) || a - b);
   const entries = found.slice(0, limits.maxEntries).sort((a, b) => a - b);
-  return { key, entries, truncated: found.length > entries.length || lo > 0 || hi < total };
+  return { key, entries, truncated: found.length > entries.length || before > 0 || after < total };
 }
 
 function block(index: number, time: string | null, role: TranscriptRole, text: string, max: number, title: string | null = null): TranscriptItem {
