@@ -98,6 +98,11 @@ export class ColumnModel {
       .join(' ');
   }
 
+  /** The narrowest the table can be (px): below it the table scrolls sideways instead of cutting columns. */
+  minWidth(): number {
+    return this.visible().reduce((n, c) => n + (this.widths.get(c.id) ?? (c.flex ? Math.min(c.width, 120) : c.width)), 0);
+  }
+
   setHidden(id: string, hidden: boolean): void {
     if (hidden && this.visible().length <= 1) return;
     if (hidden) this.hidden.add(id);

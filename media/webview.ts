@@ -112,9 +112,14 @@ header.addEventListener('contextmenu', (e) => {
   columnsMenu(e.clientX, e.clientY);
 });
 
-function renderColumns(): void {
+function applyGrid(): void {
   document.documentElement.style.setProperty('--grid', columns.template());
-  columns.renderHeader(header, (c) => void sortBy(c), () => document.documentElement.style.setProperty('--grid', columns.template()));
+  document.documentElement.style.setProperty('--table-min', `${columns.minWidth()}px`);
+}
+
+function renderColumns(): void {
+  applyGrid();
+  columns.renderHeader(header, (c) => void sortBy(c), applyGrid);
   renderRows();
 }
 
