@@ -435,7 +435,7 @@ function renderDetail(d: EntryDetail | null): void {
   const unmaskedCats = mask.filter((c) => !c.masked);
   const head = el('div', { class: 'detail-head' },
     el('strong', {}, `Entry ${d.index + 1}`),
-    el('span', { class: 'muted' }, ` line ${d.line + 1} · ${d.id ?? 'no id'} · ${fmtTime(d.time)} · key ${d.key ?? '—'}`),
+    el('span', { class: 'muted', title: d.keyTitle ?? '' }, ` line ${d.line + 1} · ${d.id ?? 'no id'} · ${fmtTime(d.time)} · key ${d.keyText ?? d.key ?? '—'}`),
     el('span', { class: d.revealed || unmaskedCats.length ? 'badge warn' : 'badge', id: 'detail-mask-badge' }, d.revealed ? 'REVEALED (unmasked)' : unmaskedCats.length ? `unmasked: ${unmaskedCats.map((c) => c.label).join(', ')}` : 'masked'),
     el('span', { class: 'grow' }),
     button('Conversation', 'Show the conversation this entry belongs to (C)', () => void openConversation(d.index), 'conversation-btn'),

@@ -294,10 +294,14 @@ export class ViewerPanel implements vscode.Disposable {
 
   // ------------------------------------------------------------------ detail, reveal, masking
 
+  private keyInfoOf(label: string | null): KeyVersionInfo | undefined {
+    return label ? this.keyInfos.get(label) : undefined;
+  }
+
   async detail(index: number): Promise<EntryDetail | null> {
     const e = await this.view?.entry(index);
     if (!e) return null;
-    return entryDetail(e, this.revealed.has(index), this.maskOptions());
+    return entryDetail(e, this.revealed.has(index), this.maskOptions(), this.keyInfoOf(e.key));
   }
 
   /** A modal confirmation for showing or copying plaintext; `answer` is the tests' reply to it. */
@@ -318,7 +322,7 @@ export class ViewerPanel implements vscode.Disposable {
     if (!ok) return false;
     this.revealed.add(index);
     this.audit.record({ action: 'reveal', source: e.key ?? undefined, detail: `${this.doc.uri.fsPath} entry ${index} id=${e.id ?? '-'}` });
-    this.post({ type: 'revealed', index, detail: entryDetail(e, true, this.maskOptions()) });
+    this.post({ type: 'revealed', index, detail: entryDetail(e, true, this.maskOptions(), this.keyInfoOf(e.key)) });
     return true;
   }
 

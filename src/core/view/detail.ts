@@ -2,12 +2,14 @@
 import { maskEntry } from '../entry-json';
 import { parseJson, stringifyJson } from '../json';
 import { unmaskedOptions, type MaskOptions } from '../masking';
-import type { DecryptedEntry } from '../model';
+import type { DecryptedEntry, KeyVersionInfo } from '../model';
+import { keyDisplay } from './rows';
 import { answerOf, promptOf } from './content';
 import type { CopyWhat, EntryDetail } from './types';
 
-export function entryDetail(e: DecryptedEntry, revealed: boolean, opts: MaskOptions): EntryDetail {
+export function entryDetail(e: DecryptedEntry, revealed: boolean, opts: MaskOptions, keyInfo?: KeyVersionInfo): EntryDetail {
   const r = e.record;
+  const k = keyDisplay(r, e.key, keyInfo);
   const m = revealed ? null : maskEntry(e, opts);
   const json = (v: unknown): string | null => (v === null || v === undefined ? null : stringifyJson(v));
   return {
@@ -22,6 +24,8 @@ export function entryDetail(e: DecryptedEntry, revealed: boolean, opts: MaskOpti
     tokenUsage: r.tokenUsage,
     metadata: m ? m.plain.metadata : r.metadata,
     key: e.key,
+    keyText: k.text,
+    keyTitle: k.title,
     status: e.status,
     reason: e.reason,
     error: m ? m.plain.error : (e.error ?? r.error),
@@ -39,7 +43,7 @@ export function maskingLabel(revealed: boolean, unmaskedCategories: readonly str
 
 /** An entry as JSON, as the detail pane shows it, saying what masking it holds. */
 export function detailJson(d: EntryDetail, label: string): string {
-  const { requestJson, responseJson, ...rest } = d;
+  const { requestJson, responseJson, keyText: _text, keyTitle: _title, ...rest } = d;
   const tree = (t: string | null) => (t === null ? null : parseJson(t));
   return stringifyJson({ ...rest, request: tree(requestJson), response: tree(responseJson), masking: label });
 }

@@ -95,6 +95,9 @@ export interface EntryDetail {
   tokenUsage: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
   metadata: Record<string, string> | null;
   key: string | null;
+  /** The key as the table's column names it, and where it lives (see RowSummary). */
+  keyText: string | null;
+  keyTitle: string | null;
   status: RowStatus;
   reason: string | null;
   error: string | null;

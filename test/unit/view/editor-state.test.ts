@@ -51,6 +51,9 @@ describe('editor state: layout, masking choices, what copies hold', () => {
       const d = entryDetail(e, false, defaultMaskOptions());
       assert.ok(!String(d.requestJson).includes(EMAIL) && !d.revealed);
       assert.ok(String(entryDetail(e, true, defaultMaskOptions()).requestJson).includes(EMAIL));
+      assert.equal(d.keyText, 'kek-v1');
+      assert.match(String(d.keyTitle), /source: file:.*kek-v1\.key/);
+      assert.ok(!entry.includes('keyTitle'), 'the copy carries the key label, not the tooltip');
     });
   });
 });
