@@ -2,7 +2,7 @@
 export { createEngine, Engine } from '../core/engine';
 export type { EngineOptions } from '../core/engine';
 export { LogSession, UNKNOWN_KEY } from '../core/log-session';
-export { maskValue, defaultMaskOptions, MASK_CATEGORIES } from '../core/masking';
+export { maskValue, defaultMaskOptions, unmaskedOptions, MASK_CATEGORIES } from '../core/masking';
 export { maskedEntryJson, maskEntry } from '../core/entry-json';
 export { maskBudget, maskTextWithin } from '../core/masking/mask-value';
 export { parseJson, stringifyJson } from '../core/json';

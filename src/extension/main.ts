@@ -31,7 +31,7 @@ export interface ExtensionApi {
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const audit = new Audit();
   const engines = new EngineHost(context.secrets, audit);
-  const viewer = new LogViewerProvider(context.extensionUri, audit, engines);
+  const viewer = new LogViewerProvider(context.extensionUri, audit, engines, context.workspaceState);
   const tree = new KeyTreeProvider(engines, viewer);
   const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, engines);
   const rotation = rotationCommands({ engines, audit, secrets: context.secrets });

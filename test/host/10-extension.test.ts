@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension/main';
 import type { ViewerPanel } from '../../src/extension/viewer';
-import type { HostMessage, RowSummary } from '../../src/shared/protocol';
+import type { HostMessage } from '../../src/shared/protocol';
+import { ask, lastOf, rowsSeen } from './protocol';
 import type { KeyTreeNode } from '../../src/extension/keyTree';
 import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
@@ -52,17 +53,6 @@ async function openViewer(file: string): Promise<ViewerPanel> {
   const uri = vscode.Uri.file(file);
   await vscode.commands.executeCommand('vscode.openWith', uri, 'encryptedLogs.viewer');
   return waitFor(`viewer panel for ${path.basename(file)}`, () => api.viewer.panelFor(uri), 60_000);
-}
-
-function rowsSeen(p: ViewerPanel): Map<number, RowSummary> {
-  const m = new Map<number, RowSummary>();
-  for (const msg of p.posted) if (msg.type === 'rows' || msg.type === 'rowsUpdate') for (const r of msg.rows) m.set(r.index, r);
-  return m;
-}
-
-function lastOf<T extends HostMessage['type']>(p: ViewerPanel, type: T): Extract<HostMessage, { type: T }> | undefined {
-  for (let i = p.posted.length - 1; i >= 0; i--) if (p.posted[i]?.type === type) return p.posted[i] as Extract<HostMessage, { type: T }>;
-  return undefined;
 }
 
 describe('Encrypted Log Inspector in a real extension host', function () {
@@ -111,7 +101,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('decrypted rows reach the webview protocol (pulled by the real webview)', async () => {
-      await waitFor('getRows from the webview', () => p.received.some((m) => m.type === 'getRows'));
+      await waitFor('getRows from the webview', () => p.received.some((m) => m.type === 'request' && m.method === 'getRows'));
       const rows = await waitFor('decrypted rows', () => {
         const m = rowsSeen(p);
         return [...m.values()].filter((r) => r.status === 'ok').length >= 10 ? m : undefined;
@@ -132,24 +122,21 @@ describe('Encrypted Log Inspector in a real extension host', function () {
 
     it('serves a masked detail; Reveal shows plaintext and is audited', async () => {
       const fx = fixture();
-      await p.handle({ type: 'getDetail', reqId: 9001, index: 0 });
-      const d = lastOf(p, 'detail');
-      assert.ok(d && d.reqId === 9001 && d.detail);
-      const text = String(d.detail.requestJson);
+      const d = await ask(p, 'getDetail', { index: 0 });
+      assert.ok(d);
+      const text = String(d.requestJson);
       assert.ok(!text.includes(fx.expect.email), 'the e-mail is masked by default');
       assert.ok(text.includes('[EMAIL]'), `masked marker present: ${text}`);
-      assert.ok(!String(d.detail.requestJson).includes('sk-test-1234567890'));
+      assert.ok(!String(d.requestJson).includes('sk-test-1234567890'));
       // unmasking a category is a reveal: declined, nothing changes and nothing is recorded
       const reveals = () => api.audit.recent.filter((e) => e.action === 'reveal').length;
       const before = reveals();
       assert.strictEqual(await p.setMask({ email: false }, false), false);
-      await p.handle({ type: 'getDetail', reqId: 9002, index: 0 });
-      assert.ok(!String(lastOf(p, 'detail')!.detail!.requestJson).includes(fx.expect.email), 'declined: still masked');
+      assert.ok(!String((await ask(p, 'getDetail', { index: 0 }))!.requestJson).includes(fx.expect.email), 'declined: still masked');
       assert.strictEqual(reveals(), before);
       // confirmed: for this editor only, audited (the category, never a value)
       assert.strictEqual(await p.setMask({ email: false }, true), true);
-      await p.handle({ type: 'getDetail', reqId: 9003, index: 0 });
-      assert.ok(String(lastOf(p, 'detail')!.detail!.requestJson).includes(fx.expect.email));
+      assert.ok(String((await ask(p, 'getDetail', { index: 0 }))!.requestJson).includes(fx.expect.email));
       const unmaskAudit = api.audit.recent.filter((e) => e.action === 'reveal').at(-1);
       assert.ok(unmaskAudit?.detail?.includes('categories unmasked in one editor: email'), JSON.stringify(unmaskAudit));
       const copied = await p.copyEntry(0);
@@ -176,6 +163,93 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.strictEqual(obj.masking, 'masked');
       assert.strictEqual(obj.revealed, false);
       assert.ok(!text.includes(fx.expect.email));
+    });
+
+    it('first screen: masked prompt/response previews, tokens in/out, key id with its source; the first entry selected and shown', async () => {
+      const fx = fixture();
+      const rows = await waitFor('rows with previews', () => {
+        const m = rowsSeen(p);
+        return [...m.values()].filter((r) => r.status === 'ok' && r.prompt !== null).length >= 10 ? m : undefined;
+      });
+      const r0 = rows.get(0)!;
+      assert.match(String(r0.prompt), /^Entry 0: summarise the .*report for \[EMAIL\], call me at \S+$/);
+      assert.match(String(r0.response), /^Summary 0: revenue grew; contact \[EMAIL\] for details\.$/);
+      const all = JSON.stringify([...rows.values()]);
+      assert.ok(!all.includes(fx.expect.email) && !all.includes('555-867-5309') && !all.includes('sk-test-1234567890'), 'nothing unmasked in any row');
+      assert.deepStrictEqual([r0.inputTokens, r0.outputTokens, r0.tokens], [100, 40, 140]);
+      assert.strictEqual(r0.keyText, 'kek-v1');
+      assert.match(String(r0.keyTitle), /source: file:.*kek-v1\.key/);
+      const r7 = rows.get(7)!;
+      assert.strictEqual(r7.status, 'error');
+      assert.ok(r7.keyText && r7.keyText !== 'kek-v1' && r7.keyText !== 'kek-v2', `the unknown key id the entry records: ${r7.keyText}`);
+      // the real webview selected the first entry and asked for its detail without a click
+      await waitFor('select(0) and its detail from the webview', () =>
+        p.received.some((m) => m.type === 'select' && m.index === 0) && p.received.some((m) => m.type === 'request' && m.method === 'getDetail' && m.params.index === 0));
+    });
+
+    it('conversation view: the session of an entry as a transcript in time order, masked', async () => {
+      const fx = fixture();
+      const c = await ask(p, 'getConversation', { index: 2 });
+      assert.deepStrictEqual(c.key, { field: 'session', value: 's-0' });
+      assert.deepStrictEqual(c.entries, [0, 1, 2, 3, 4]);
+      const roles = c.items.filter((i) => i.index === 1).map((i) => i.role);
+      assert.deepStrictEqual(roles, ['prompt', 'tool-call', 'tool-result', 'response']);
+      assert.strictEqual(c.items.find((i) => i.role === 'tool-call')?.title, 'search_documents');
+      assert.match(String(c.items.find((i) => i.role === 'tool-call')?.text), /"account_id": 12345678901234567/);
+      assert.ok(!JSON.stringify(c).includes(fx.expect.email) && !JSON.stringify(c).includes('sk-test-1234567890'));
+    });
+
+    it('sorts by latency and tokens (both directions) and back to file order', async () => {
+      const fx = fixture();
+      try {
+        assert.strictEqual((await ask(p, 'sort', { sort: { column: 'latency', descending: true } })).viewCount, fx.expect.envelope.entries);
+        const byLatency = (await ask(p, 'getRows', { from: 0, count: 500 })).rows;
+        assert.strictEqual(byLatency.length, fx.expect.envelope.entries);
+        const lat = byLatency.map((r) => r.latencyMs ?? -1);
+        assert.deepStrictEqual(lat, [...lat].sort((a, b) => b - a), 'descending latency');
+        assert.notDeepStrictEqual(byLatency.map((r) => r.index), byLatency.map((r) => r.index).sort((a, b) => a - b));
+        await ask(p, 'sort', { sort: { column: 'tokens', descending: false } });
+        const tok = (await ask(p, 'getRows', { from: 0, count: 500 })).rows.map((r) => r.tokens ?? Infinity);
+        assert.deepStrictEqual(tok, [...tok].sort((a, b) => a - b), 'ascending tokens');
+        // a filter keeps the sort
+        await p.applyFilters(-1, { text: fx.expect.searchWord });
+        const filtered = (await ask(p, 'getRows', { from: 0, count: 500 })).rows.map((r) => r.tokens ?? Infinity);
+        assert.strictEqual(filtered.length, fx.expect.envelopeSearchHits);
+        assert.deepStrictEqual(filtered, [...filtered].sort((a, b) => a - b));
+        await p.applyFilters(-1, {});
+      } finally {
+        await ask(p, 'sort', { sort: null });
+      }
+      assert.deepStrictEqual((await ask(p, 'getRows', { from: 0, count: 5 })).rows.map((r) => r.index), [0, 1, 2, 3, 4]);
+    });
+
+    it('copies a prompt masked; an unmasked copy asks first and is audited (never its text)', async () => {
+      const fx = fixture();
+      const reveals = () => api.audit.recent.filter((e) => e.action === 'reveal').length;
+      const before = reveals();
+      assert.deepStrictEqual(await ask(p, 'copy', { index: 0, what: 'prompt' }), { copied: true, label: 'masked' });
+      const masked = await vscode.env.clipboard.readText();
+      assert.match(masked, /^Entry 0: summarise .*\[EMAIL\]/);
+      assert.strictEqual(reveals(), before, 'a masked copy is no reveal');
+      assert.deepStrictEqual(await p.copy(0, 'prompt', true, false), { copied: false, label: 'declined' });
+      assert.strictEqual(await vscode.env.clipboard.readText(), masked, 'declined: the clipboard is untouched');
+      assert.strictEqual(reveals(), before);
+      assert.deepStrictEqual(await p.copy(0, 'response', true, true), { copied: true, label: 'unmasked' });
+      assert.ok((await vscode.env.clipboard.readText()).includes(fx.expect.email));
+      const rec = api.audit.recent.filter((e) => e.action === 'reveal').at(-1);
+      assert.match(String(rec?.detail), /copied the response of .*envelope\.encrypted\.log entry 0 .*unmasked to the clipboard/);
+      assert.ok(!JSON.stringify(api.audit.recent).includes(fx.expect.email), 'audit never holds plaintext');
+      await vscode.env.clipboard.writeText('');
+    });
+
+    it('remembers column layout per workspace; a malformed layout from the webview is ignored', async () => {
+      const layout = { columns: [{ id: 'agent', width: null, hidden: true }, { id: 'prompt', width: 333, hidden: false }], sort: null };
+      await p.handle({ type: 'saveLayout', layout });
+      await p.handle({ type: 'saveLayout', layout: { columns: 'x' } as never });
+      await p.handle({ type: 'saveLayout', layout: { columns: [{ id: '<img src=x>', width: 1, hidden: true }], sort: null } });
+      p.panel.reveal();
+      await p.handle({ type: 'ready' });
+      assert.deepStrictEqual(lastOf(p, 'init')?.layout, layout);
     });
 
     it('searches decrypted content with progress and a match count', async () => {
@@ -237,10 +311,49 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       await waitFor('the appended entry', () => p.doc.entryCount === before + 1, 20_000);
       const vc = await waitFor('viewChanged(tail)', () => p.posted.some((m) => m.type === 'viewChanged' && m.reason === 'tail' && m.entryCount === before + 1));
       assert.ok(vc);
-      await p.handle({ type: 'getDetail', reqId: 9100, index: before });
-      const d = lastOf(p, 'detail')!.detail!;
+      const d = (await ask(p, 'getDetail', { index: before }))!;
       assert.strictEqual(d.status, 'ok');
       assert.ok(String(d.requestJson).includes('appended later'));
+    });
+  });
+
+  describe('hostile content in the viewer', () => {
+    let file: string;
+    after(() => fs.rmSync(file, { force: true }));
+
+    it('previews and the transcript of escape sequences, a 3 MB prompt and 50,000-deep nesting stay bounded text', async () => {
+      const fx = fixture();
+      const kekLine = fs.readFileSync(path.join(fx.dir, 'keys', 'kek-v2.key'), 'utf8').trim();
+      const kek = Buffer.from(kekLine.slice(kekLine.indexOf(':') + 1), 'base64');
+      const seal = (plaintext: string) => sealEnvelope(Buffer.from(plaintext), kek, 'kek-v2');
+      const line = (i: number, request: string, response: string) =>
+        JSON.stringify({ id: `h-${i}`, agent_id: 'hostile', interaction_type: 'Completion', timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(), latency_ms: 1, model_identifier: 'm', metadata: { session: 'hostile-1' }, error: null, token_usage: null, request_data: seal(request), response_data: seal(response) });
+      file = path.join(fx.dir, 'logs', `hostile-${process.pid}.encrypted.log`);
+      const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+      fs.writeFileSync(
+        file,
+        [
+          line(0, JSON.stringify({ prompt: '\u001b]52;c;ZXZpbA==\u0007\u001b[2J<img src=x onerror=alert(1)>\u202eevil' }), JSON.stringify({ content: '\u009b31m red' })),
+          line(1, JSON.stringify({ prompt: 'big '.repeat(750_000) }), deep),
+        ].join('\n') + '\n',
+      );
+      const t0 = Date.now();
+      const p = await openViewer(file);
+      const rows = await waitFor('hostile rows with previews', () => {
+        const m = rowsSeen(p);
+        return m.get(0)?.prompt && m.get(1)?.status === 'ok' && m.get(1)?.response ? m : undefined;
+      }, 60_000);
+      const ms = Date.now() - t0;
+      const r0 = rows.get(0)!;
+      assert.strictEqual(r0.prompt, '\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J<img src=x onerror=alert(1)>\\u{202e}evil', 'escapes shown as text (the webview sets it as a text node)');
+      assert.strictEqual(r0.response, '\\x9b31m red');
+      const r1 = rows.get(1)!;
+      assert.ok(r1.prompt === '[WITHHELD]' || (r1.prompt!.startsWith('big big') && r1.prompt!.length <= 161), String(r1.prompt).slice(0, 50));
+      assert.ok(r1.response === '[WITHHELD]' || (r1.response!.startsWith('[[[[') && r1.response!.length <= 161), String(r1.response).slice(0, 50));
+      const c = await ask(p, 'getConversation', { index: 1 });
+      assert.deepStrictEqual(c.entries, [0, 1]);
+      for (const it of c.items) assert.ok(it.text.length <= 4000, `${it.role} ${it.text.length}`);
+      console.log(`    hostile log: rows with previews after ${ms} ms`);
     });
   });
 
@@ -272,8 +385,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('merges UPDATE lines: the response of a late entry is decrypted', async () => {
-      await p.handle({ type: 'getDetail', reqId: 9200, index: 2 });
-      const d = lastOf(p, 'detail')!.detail!;
+      const d = (await ask(p, 'getDetail', { index: 2 }))!;
       assert.strictEqual(d.status, 'ok');
       assert.ok(String(d.responseJson).includes('Summary 2'), String(d.responseJson));
       assert.strictEqual(d.latencyMs, 321);
@@ -359,8 +471,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         // (a re-shown tab may also post an init of its own: wait for the one that says "no keys")
         await waitFor('init with noKeySources', () => p.posted.slice(-200).some((m) => m.type === 'init' && m.noKeySources), 30_000);
         await waitFor('the reopened session', () => p.doc.session && api.engines.refs.length === 0, 30_000);
-        await p.handle({ type: 'getDetail', reqId: 9300, index: 0 });
-        const d = lastOf(p, 'detail')!.detail!;
+        const d = (await ask(p, 'getDetail', { index: 0 }))!;
         assert.strictEqual(d.status, 'error', 'nothing decrypts without keys');
       } finally {
         await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
@@ -369,8 +480,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         const last = lastOf(p, 'init');
         return last && !last.noKeySources && p.doc.session && api.engines.refs.length === fx.keyRefs.length;
       }, 30_000);
-      await p.handle({ type: 'getDetail', reqId: 9301, index: 0 });
-      assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok');
+      assert.strictEqual((await ask(p, 'getDetail', { index: 0 }))!.status, 'ok');
     });
   });
 
@@ -466,12 +576,10 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const p = await openViewer(fx.envelopeLog);
       await cfg.update('keyCacheIdleMinutes', 0.02, vscode.ConfigurationTarget.Global); // 1.2 s
       try {
-        await p.handle({ type: 'getDetail', reqId: 9400, index: 0 });
-        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok');
+        assert.strictEqual((await ask(p, 'getDetail', { index: 0 }))!.status, 'ok');
         const t = Date.now();
         await waitFor('the idle clear', () => api.audit.recent.some((e) => e.action === 'cache-cleared' && Date.parse(e.time) >= t), 15_000);
-        await p.handle({ type: 'getDetail', reqId: 9401, index: 1 });
-        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok', 'still answers after the clear');
+        assert.strictEqual((await ask(p, 'getDetail', { index: 1 }))!.status, 'ok', 'still answers after the clear');
       } finally {
         await cfg.update('keyCacheIdleMinutes', undefined, vscode.ConfigurationTarget.Global);
       }
@@ -615,11 +723,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         await waitFor('the new key sources', () => api.engines.refs.includes(`file:${loose}`), 30_000);
         const p = await openViewer(fx.envelopeLog);
         // (an editor of this log may be open from an earlier test: it reopens its session after the settings change)
-        let reqId = 9500;
-        await waitFor('the log decrypted with the keys', async () => {
-          await p.handle({ type: 'getDetail', reqId: ++reqId, index: 0 });
-          return lastOf(p, 'detail')?.detail?.status === 'ok';
-        }, 30_000);
+        await waitFor('the log decrypted with the keys', async () => (await ask(p, 'getDetail', { index: 0 }))?.status === 'ok', 30_000);
         await waitFor('the keys were loaded from Vault', () => vault.requests.some((r) => r.path.startsWith('/v1/secret/data/host/age-kek')), 30_000);
 
         await vscode.commands.executeCommand('encryptedLogs.clearKeyCache');

@@ -12,7 +12,7 @@ import { inlineDeriver } from '../../src/core/crypto/argon2';
 import { sealSymbiontField } from '../../src/core/crypto/symbiont-cipher';
 import type { ExtensionApi } from '../../src/extension/main';
 import type { ViewerPanel } from '../../src/extension/viewer';
-import type { HostMessage } from '../../src/shared/protocol';
+import { ask, lastOf } from './protocol';
 import type { FixtureWorkspace } from './workspace';
 
 const ARGS = '{"account_id":12345678901234567,"max":18446744073709551615,"ratio":1.0,"huge":1.5e300,"dup":1,"dup":2,"10":"ten","2":"two"}';
@@ -32,11 +32,6 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false, 
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function lastOf<T extends HostMessage['type']>(p: ViewerPanel, type: T): Extract<HostMessage, { type: T }> | undefined {
-  for (let i = p.posted.length - 1; i >= 0; i--) if (p.posted[i]?.type === type) return p.posted[i] as Extract<HostMessage, { type: T }>;
-  return undefined;
 }
 
 describe('fidelity in a real extension host', function () {
@@ -76,8 +71,7 @@ describe('fidelity in a real extension host', function () {
   it('the detail protocol carries the decrypted JSON digit for digit (masked and revealed)', async () => {
     const p = await open(exact);
     await waitFor('ready', () => p.received.some((m) => m.type === 'ready'));
-    await p.handle({ type: 'getDetail', reqId: 6401, index: 0 });
-    const d = await waitFor('detail', () => lastOf(p, 'detail')?.detail);
+    const d = (await ask(p, 'getDetail', { index: 0 }))!;
     assert.strictEqual(d.status, 'ok', String(d.error));
     assert.strictEqual(d.requestJson, REQUEST);
     assert.ok(await vscode.commands.executeCommand<boolean>('encryptedLogs.revealEntry', 0, true));
@@ -111,11 +105,7 @@ describe('fidelity in a real extension host', function () {
     const format = await vscode.commands.executeCommand<string>('encryptedLogs.reopenWithFormat', 'symbiont');
     assert.strictEqual(format, 'symbiont');
     assert.strictEqual(p.doc.entryCount, 17);
-    await p.handle({ type: 'getDetail', reqId: 6402, index: 16 });
-    const d = await waitFor('detail of the real entry', () => {
-      const m = lastOf(p, 'detail');
-      return m?.reqId === 6402 ? m.detail : undefined;
-    });
+    const d = (await ask(p, 'getDetail', { index: 16 }))!;
     assert.strictEqual(d.requestJson, REQUEST);
   });
 });
