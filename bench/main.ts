@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --smoke] [--data-dir DIR] [--only P1,P3] [--keep-data]`
+ * `npm run bench [-- --smoke] [--data-dir DIR] [--only P1,P3] [--keep-data] [--big-entries N]`
  *
  * Generates its inputs (reused across runs while their parameters match), measures P1..P5 as issue 5
  * defines them and P6 (masking recall, false positives and adversarial time, issue 12) and prints one JSON object per figure on stdout (progress goes to stderr). --smoke runs
@@ -64,12 +64,13 @@ function args(argv: string[]) {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  return { smoke: argv.includes('--smoke'), dataDir: get('--data-dir'), only: get('--only')?.split(',').map((s) => s.trim().toUpperCase()), keep: argv.includes('--keep-data') };
+  return { smoke: argv.includes('--smoke'), bigEntries: get('--big-entries'), dataDir: get('--data-dir'), only: get('--only')?.split(',').map((s) => s.trim().toUpperCase()), keep: argv.includes('--keep-data') };
 }
 
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2));
-  const plan = a.smoke ? SMOKE : FULL;
+  // --big-entries N: a smaller (or larger) big log, for developing against P1/P2/P4 without the 1.2 GB run
+  const plan = { ...(a.smoke ? SMOKE : FULL), ...(a.bigEntries ? { bigEntries: Number(a.bigEntries) } : {}) };
   const temp = a.smoke && !a.dataDir;
   const dir = a.dataDir ? resolve(a.dataDir) : temp ? mkdtempSync(join(tmpdir(), 'enclog-bench-smoke-')) : resolve(__dirname, '..', 'bench-data');
   mkdirSync(dir, { recursive: true });

@@ -1,29 +1,27 @@
 /**
- * The Encrypted Log Viewer webview: a virtualized table that pulls pages of rows from the host
- * over the typed protocol in src/shared/protocol.ts, a detail pane, masking toolbar, filters,
- * search with progress/cancel, failure navigation, histogram and state restore (setState).
- * Runs in the webview (DOM, no Node). Every text from the log goes in through textContent.
+ * The Encrypted Log Viewer webview: a virtualized table with masked prompt/response previews that
+ * pulls pages of rows from the host (typed requests, src/shared/rpc.ts), resizable / hideable /
+ * sortable columns remembered per workspace, a detail pane, a conversation view, row actions
+ * (context menu and keys), masking toolbar, filters, search with progress/cancel, failure
+ * navigation, histogram and state restore (setState). Runs in the webview (DOM, no Node). Every text
+ * from the log goes in through text nodes.
  */
-import type { EntryDetail, Filters, HistogramBucket, HostMessage, MaskCategoryState, RowSummary, WebviewMessage, WebviewPersistedState } from '../src/shared/protocol';
-import { fieldOf, JsonNumber, JsonObject, parseJson } from '../src/core/json';
+import type { Conversation, CopyWhat, EntryDetail, Filters, HistogramBucket, HostMessage, MaskCategoryState, Requests, RowSummary, SortColumn, WebviewMessage, WebviewPersistedState } from '../src/shared/protocol';
+import { RequestClient } from '../src/shared/rpc';
+import { fieldOf } from '../src/core/json';
+import { COLUMNS, ColumnModel } from './columns';
+import { renderConversation } from './conversation';
+import { button, el, fmtTime } from './dom';
+import { jsonNode, jsonOf } from './json-tree';
+import { closeMenu, openMenu, type MenuItem } from './menu';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
 const post = (m: WebviewMessage): void => vscode.postMessage(m);
+const rpc = new RequestClient<Requests>((m) => vscode.postMessage(m));
 
 const ROW_H = 22;
 const MAX_PX = 15_000_000;
-const COLS: { key: string; label: string; width: string }[] = [
-  { key: 'num', label: '#', width: 'minmax(40px, max-content)' },
-  { key: 'time', label: 'Time', width: '165px' },
-  { key: 'agent', label: 'Agent', width: 'minmax(60px, 0.7fr)' },
-  { key: 'type', label: 'Type', width: 'minmax(60px, 0.7fr)' },
-  { key: 'model', label: 'Model', width: 'minmax(60px, 1fr)' },
-  { key: 'latency', label: 'Latency', width: '70px' },
-  { key: 'tokens', label: 'Tokens', width: '58px' },
-  { key: 'key', label: 'Key version', width: 'minmax(80px, 1fr)' },
-  { key: 'status', label: 'Status', width: 'minmax(90px, 1.4fr)' },
-];
 
 // ---------------------------------------------------------------- state
 let entryCount = 0;
@@ -31,42 +29,25 @@ let viewCount = 0;
 let format = '';
 let fileName = '';
 const rows = new Map<number, RowSummary>(); // by view position
-let reqSeq = 1;
-let lastRowsReq = 0;
 let requestedRange: [number, number] = [-1, -1];
 let selected: number | null = null; // entry index
 let selectedPos: number | null = null;
 let filters: Filters = {};
-let detailOpen = false;
-let detailReq = 0;
-let scanReq = 0;
-let failReq = 0;
+let pane: 'none' | 'detail' | 'conversation' = 'none';
+let scanId = 0;
 let mask: MaskCategoryState[] = [];
 const persisted = (vscode.getState() as WebviewPersistedState | undefined) ?? undefined;
 let restored = false;
-
-// ---------------------------------------------------------------- DOM helpers
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return e;
-}
-function button(label: string, title: string, onClick: () => void, id?: string): HTMLButtonElement {
-  const b = el('button', { title, ...(id ? { id } : {}) }, label);
-  b.addEventListener('click', onClick);
-  return b;
-}
+/** Select the first entry once rows arrive (the first screen of a fresh editor). */
+let selectFirst = false;
+const columns = new ColumnModel((layout) => post({ type: 'saveLayout', layout }));
 
 const app = document.getElementById('app')!;
 const banner = el('div', { id: 'banner', class: 'banner hidden' });
 const notice = el('div', { id: 'notice', class: 'notice hidden' });
 
-// toolbar: search + filters
-const searchInput = el('input', { id: 'search', type: 'search', placeholder: 'Search decrypted content…', 'aria-label': 'Search decrypted content' });
+// ---------------------------------------------------------------- toolbar: search + filters
+const searchInput = el('input', { id: 'search', type: 'search', placeholder: 'Search decrypted content… ( / )', 'aria-label': 'Search decrypted content' });
 const searchBtn = button('Search', 'Search decrypted entries (Enter)', () => applyFromInputs(), 'search-btn');
 const cancelBtn = button('Cancel', 'Cancel the running search', () => post({ type: 'cancelScan' }), 'cancel-btn');
 cancelBtn.disabled = true;
@@ -96,33 +77,77 @@ const clearBtn = button('Clear', 'Clear search and filters', () => {
   for (const s of [agentSel, modelSel, typeSel, statusSel, keySel]) s.value = '';
   applyFromInputs();
 }, 'clear-btn');
-const prevFail = button('◀ Failure', 'Previous failed entry (Shift+F8)', () => findFailure(-1), 'prev-failure');
-const nextFail = button('Failure ▶', 'Next failed entry (F8)', () => findFailure(1), 'next-failure');
+const prevFail = button('◀ Failure', 'Previous failed entry (Shift+F8)', () => void gotoFailure(-1), 'prev-failure');
+const nextFail = button('Failure ▶', 'Next failed entry (F8)', () => void gotoFailure(1), 'next-failure');
 const exportBtn = button('Export…', 'Export the shown entries as masked JSON lines', () => post({ type: 'exportFiltered' }), 'export-btn');
+const columnsBtn = button('Columns ▾', 'Show or hide columns', () => {
+  const r = columnsBtn.getBoundingClientRect();
+  columnsMenu(r.left, r.bottom);
+}, 'columns-btn');
 searchInput.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') applyFromInputs();
-  if (e.key === 'Escape') post({ type: 'cancelScan' });
+  if (e.key === 'Escape') {
+    post({ type: 'cancelScan' });
+    viewport.focus();
+  }
 });
 for (const i of [fromInput, toInput]) i.addEventListener('keydown', (e) => e.key === 'Enter' && applyFromInputs());
 
 const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Search and filters' },
   searchInput, searchBtn, cancelBtn, progress, el('span', { class: 'sep' }),
   fromInput, toInput, agentSel, modelSel, typeSel, statusSel, keySel, clearBtn, el('span', { class: 'sep' }),
-  prevFail, nextFail, exportBtn);
+  prevFail, nextFail, exportBtn, columnsBtn);
 const maskbar = el('div', { class: 'maskbar', id: 'maskbar', role: 'group', 'aria-label': 'Masking' });
 const histogram = el('div', { class: 'histogram', id: 'histogram', 'aria-label': 'Entries over time' });
 
-// table
-const header = el('div', { class: 'row header', role: 'row' }, ...COLS.map((c) => el('div', { class: `cell c-${c.key}`, role: 'columnheader' }, c.label)));
-const viewport = el('div', { class: 'viewport', id: 'viewport', tabindex: '0', role: 'grid', 'aria-label': 'Log entries' });
+// ---------------------------------------------------------------- table
+const header = el('div', { class: 'row header', role: 'row', id: 'header' });
+const viewport = el('div', { class: 'viewport', id: 'viewport', tabindex: '0', role: 'grid', 'aria-label': 'Log entries (j/k move, Enter opens, c conversation, / search, Shift+F10 actions)' });
 const spacer = el('div', { class: 'spacer' });
 const rowsBox = el('div', { class: 'rows', id: 'rows' });
 viewport.append(spacer, rowsBox);
 const table = el('div', { class: 'table' }, header, viewport);
-const gridTemplate = COLS.map((c) => c.width).join(' ');
-document.documentElement.style.setProperty('--grid', gridTemplate);
+header.addEventListener('contextmenu', (e) => {
+  e.preventDefault();
+  columnsMenu(e.clientX, e.clientY);
+});
 
-// detail
+function applyGrid(): void {
+  document.documentElement.style.setProperty('--grid', columns.template());
+  document.documentElement.style.setProperty('--table-min', `${columns.minWidth()}px`);
+}
+
+function renderColumns(): void {
+  applyGrid();
+  columns.renderHeader(header, (c) => void sortBy(c), applyGrid);
+  renderRows();
+}
+
+function columnsMenu(x: number, y: number): void {
+  openMenu(x, y, columnsItems(), 'Columns');
+}
+function columnsItems(): MenuItem[] {
+  return columns.layout().columns.map((c) => ({
+    id: `col-${c.id}`,
+    label: COLUMNS.find((d) => d.id === c.id)?.label ?? c.id,
+    checked: !c.hidden,
+    run: () => {
+      columns.setHidden(c.id, !c.hidden);
+      renderColumns();
+    },
+  }));
+}
+
+async function sortBy(column: SortColumn): Promise<void> {
+  const next = columns.nextSort(column);
+  columns.setSort(next);
+  renderColumns();
+  progress.textContent = next ? `sorting by ${column}…` : '';
+  await rpc.request('sort', { sort: next });
+  progress.textContent = next ? `sorted by ${column}${next.descending ? ' (descending)' : ''}` : '';
+}
+
+// ---------------------------------------------------------------- detail / conversation pane
 const detail = el('div', { class: 'detail hidden', id: 'detail', role: 'region', 'aria-label': 'Entry detail' });
 const statusLine = el('div', { class: 'statusline', id: 'statusline' });
 
@@ -140,24 +165,6 @@ function firstVisible(): number {
   return Math.floor(viewport.scrollTop / scale() / ROW_H);
 }
 
-function fmtTime(t: string | null): string {
-  if (!t) return '';
-  return t.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z');
-}
-function shortAgent(a: string | null): string {
-  return a ? (a.length > 13 ? `${a.slice(0, 8)}…${a.slice(-4)}` : a) : '';
-}
-/** `file:/long/path/kek-v1.key@v1` -> `kek-v1.key@v1` for the narrow column (full label in the tooltip). */
-function shortKey(label: string): string {
-  return label.replace(/^file:(?:.*\/)?/, '');
-}
-function statusText(r: RowSummary): string {
-  if (r.status === 'pending') return 'decrypting…';
-  if (r.status === 'error') return `✖ ${r.reason ?? 'error'}: ${r.error ?? ''}`;
-  if (r.recordError) return `⚠ ${r.error ?? 'error'}`;
-  return '✔ ok';
-}
-
 function renderRows(): void {
   spacer.style.height = `${Math.max(viewCount * ROW_H * scale(), 1)}px`;
   const first = firstVisible();
@@ -165,18 +172,19 @@ function renderRows(): void {
   const virtTop = viewport.scrollTop / scale();
   rowsBox.style.transform = `translateY(${viewport.scrollTop + (first * ROW_H - virtTop)}px)`;
   const frag = document.createDocumentFragment();
+  const cols = columns.visible();
   let missing = false;
   for (let p = first; p < Math.min(viewCount, first + n); p++) {
     const r = rows.get(p);
     if (!r) missing = true;
-    frag.append(rowEl(p, r));
+    frag.append(rowEl(p, r, cols));
   }
   rowsBox.replaceChildren(frag);
   if (missing) requestRows(first, n);
   updateStatusLine();
 }
 
-function rowEl(pos: number, r: RowSummary | undefined): HTMLElement {
+function rowEl(pos: number, r: RowSummary | undefined, cols: ReturnType<ColumnModel['visible']>): HTMLElement {
   const d = el('div', { class: 'row', role: 'row', 'data-pos': String(pos) });
   if (!r) {
     d.classList.add('loading');
@@ -192,25 +200,18 @@ function rowEl(pos: number, r: RowSummary | undefined): HTMLElement {
     d.classList.add('selected');
     d.setAttribute('aria-selected', 'true');
   }
-  const cells: [string, string][] = [
-    ['num', String(r.index + 1)],
-    ['time', fmtTime(r.time)],
-    ['agent', shortAgent(r.agent)],
-    ['type', r.type ?? ''],
-    ['model', r.model ?? ''],
-    ['latency', r.latencyMs === null ? '' : `${r.latencyMs} ms`],
-    ['tokens', r.tokens === null ? '' : String(r.tokens)],
-    ['key', r.key ? shortKey(r.key) : r.status === 'pending' ? '' : '—'],
-    ['status', statusText(r)],
-  ];
-  for (const [k, v] of cells) {
-    const c = el('div', { class: `cell c-${k}`, role: 'gridcell' }, v);
-    if (k === 'agent' && r.agent) c.title = r.agent;
-    if (k === 'status') c.title = v;
-    if (k === 'key' && r.key) c.title = r.key;
-    d.append(c);
+  for (const c of cols) {
+    const { text, title } = c.cell(r);
+    const cell = el('div', { class: `cell c-${c.id}`, role: 'gridcell' }, text);
+    if (title) cell.title = title;
+    d.append(cell);
   }
   d.addEventListener('click', () => select(r.index, pos, true));
+  d.addEventListener('contextmenu', (e) => {
+    e.preventDefault();
+    select(r.index, pos, pane === 'detail');
+    rowMenu(e.clientX, e.clientY, r.index);
+  });
   return d;
 }
 
@@ -223,14 +224,31 @@ function requestRows(first: number, n: number): void {
   rowsTimer = window.setTimeout(() => {
     rowsTimer = undefined;
     requestedRange = [from, to];
-    lastRowsReq = reqSeq++;
-    post({ type: 'getRows', reqId: lastRowsReq, from, count: to - from });
+    void rpc.latest('getRows', { from, count: to - from }).promise.then((res) => {
+      if (!res) return; // a newer viewport asked since
+      viewCount = res.viewCount;
+      for (const r of res.rows) rows.set(r.pos, r);
+      renderRows();
+      if (pendingSelectPos !== null) {
+        const r = rows.get(pendingSelectPos);
+        if (r) {
+          const p = pendingSelectPos;
+          pendingSelectPos = null;
+          select(r.index, p, pane === 'detail');
+        }
+      }
+      if (selectFirst && rows.get(0) && selected === null) {
+        selectFirst = false;
+        select(rows.get(0)!.index, 0, true);
+      }
+    });
   }, 30);
 }
 
 function updateStatusLine(): void {
   const shown = viewCount === entryCount ? `${entryCount.toLocaleString()} entries` : `${viewCount.toLocaleString()} of ${entryCount.toLocaleString()} entries shown`;
-  statusLine.textContent = `${fileName} · ${format} · ${shown}${selected !== null ? ` · entry ${selected + 1} selected` : ''}`;
+  const sort = columns.sort ? ` · sorted by ${columns.sort.column}${columns.sort.descending ? ' ▼' : ' ▲'}` : '';
+  statusLine.textContent = `${fileName} · ${format} · ${shown}${sort}${selected !== null ? ` · entry ${selected + 1} selected` : ''}`;
 }
 
 viewport.addEventListener('scroll', () => {
@@ -239,12 +257,13 @@ viewport.addEventListener('scroll', () => {
 });
 window.addEventListener('resize', () => renderRows());
 
-// ---------------------------------------------------------------- selection & keyboard
+// ---------------------------------------------------------------- selection, keyboard, row actions
 function select(index: number, pos: number | null, open: boolean): void {
   selected = index;
   selectedPos = pos;
   post({ type: 'select', index });
   if (open) openDetail(index);
+  else if (pane === 'conversation') markCurrentMessage();
   renderRows();
   saveState();
 }
@@ -261,7 +280,7 @@ function moveTo(pos: number): void {
   ensureVisible(pos);
   renderRows();
   const r = rows.get(pos);
-  if (r) select(r.index, pos, detailOpen);
+  if (r) select(r.index, pos, pane === 'detail');
   else {
     selectedPos = pos;
     pendingSelectPos = pos;
@@ -269,19 +288,51 @@ function moveTo(pos: number): void {
 }
 let pendingSelectPos: number | null = null;
 
+function rowMenu(x: number, y: number, index: number): void {
+  const copy = (what: CopyWhat, unmasked = false) => () => void rpc.request('copy', { index, what, unmasked });
+  openMenu(x, y, [
+    { id: 'open-detail', label: 'Open Entry', hint: 'Enter', run: () => openDetail(index) },
+    { id: 'open-conversation', label: 'Open Conversation', hint: 'C', run: () => void openConversation(index) },
+    null,
+    { id: 'copy-prompt', label: 'Copy Prompt (masked)', hint: 'Y', run: copy('prompt') },
+    { id: 'copy-response', label: 'Copy Response (masked)', hint: 'Shift+Y', run: copy('response') },
+    { id: 'copy-entry', label: 'Copy Entry as JSON (masked)', run: copy('entry') },
+    null,
+    { id: 'copy-prompt-unmasked', label: 'Copy Prompt Unmasked…', run: copy('prompt', true) },
+    { id: 'copy-response-unmasked', label: 'Copy Response Unmasked…', run: copy('response', true) },
+    null,
+    { id: 'reveal', label: 'Reveal Entry…', run: () => void rpc.request('reveal', { index }) },
+  ], `Actions for entry ${index + 1}`);
+}
+
+function rowMenuAtSelection(): void {
+  if (selected === null) return;
+  const rowNode = selectedPos !== null ? rowsBox.querySelector<HTMLElement>(`.row[data-pos="${selectedPos}"]`) : null;
+  const r = (rowNode ?? viewport).getBoundingClientRect();
+  rowMenu(r.left + 40, r.bottom, selected);
+}
+
 viewport.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
   const cur = selectedPos ?? firstVisible() - 1;
   const page = Math.max(1, visibleCount() - 2);
   let handled = true;
-  if (e.key === 'ArrowDown') moveTo(cur + 1);
-  else if (e.key === 'ArrowUp') moveTo(cur - 1);
+  if (e.key === 'ArrowDown' || e.key === 'j') moveTo(cur + 1);
+  else if (e.key === 'ArrowUp' || e.key === 'k') moveTo(cur - 1);
   else if (e.key === 'PageDown') moveTo(cur + page);
   else if (e.key === 'PageUp') moveTo(cur - page);
   else if (e.key === 'Home') moveTo(0);
   else if (e.key === 'End') moveTo(viewCount - 1);
   else if (e.key === 'Enter' && selected !== null) openDetail(selected);
-  else if (e.key === 'Escape') closeDetail();
-  else if (e.key === 'F8') findFailure(e.shiftKey ? -1 : 1);
+  else if (e.key === 'c' && selected !== null) void openConversation(selected);
+  else if (e.key === 'y' && selected !== null) void rpc.request('copy', { index: selected, what: 'prompt' });
+  else if (e.key === 'Y' && selected !== null) void rpc.request('copy', { index: selected, what: 'response' });
+  else if (e.key === '/') {
+    searchInput.focus();
+    searchInput.select();
+  } else if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) rowMenuAtSelection();
+  else if (e.key === 'Escape') closePane();
+  else if (e.key === 'F8') void gotoFailure(e.shiftKey ? -1 : 1);
   else handled = false;
   if (handled) e.preventDefault();
 });
@@ -314,19 +365,26 @@ function applyFromInputs(): void {
 }
 function applyFilters(f: Filters): void {
   filters = f;
-  scanReq = reqSeq++;
   cancelBtn.disabled = false;
   progress.textContent = 'searching…';
   progress.dataset.finished = '0'; // until this request's own progress arrives
   delete progress.dataset.matches;
-  post({ type: 'applyFilters', reqId: scanReq, filters: f });
+  scanId = rpc.latest('applyFilters', { filters: f }).id;
   saveState();
 }
 
-function findFailure(direction: 1 | -1): void {
-  failReq = reqSeq++;
+async function gotoFailure(direction: 1 | -1): Promise<void> {
   progress.textContent = direction > 0 ? 'finding next failure…' : 'finding previous failure…';
-  post({ type: 'findFailure', reqId: failReq, fromIndex: selected ?? (direction > 0 ? -1 : entryCount), direction });
+  const hit = await rpc.latest('findFailure', { fromIndex: selected ?? (direction > 0 ? -1 : entryCount), direction }).promise;
+  if (!hit) return;
+  if (hit.index === null) progress.textContent = `no further failure (${hit.searched} searched)`;
+  else {
+    progress.textContent = `failure at entry ${hit.index + 1}`;
+    if (hit.pos !== null) {
+      ensureVisible(hit.pos);
+      select(hit.index, hit.pos, true);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- masking
@@ -336,9 +394,7 @@ function renderMask(): void {
     const id = `mask-${m.id}`;
     const cb = el('input', { type: 'checkbox', id, 'data-category': m.id });
     cb.checked = m.masked;
-    cb.addEventListener('change', () => {
-      post({ type: 'setMask', categories: { [m.id]: cb.checked } });
-    });
+    cb.addEventListener('change', () => void rpc.request('setMask', { categories: { [m.id]: cb.checked } }));
     maskbar.append(el('label', { class: `mask-toggle${m.masked ? '' : ' off'}`, for: id }, cb, m.label));
   }
   const allMasked = mask.every((m) => m.masked);
@@ -366,52 +422,6 @@ function renderHistogram(buckets: HistogramBucket[]): void {
 }
 
 // ---------------------------------------------------------------- detail pane
-/**
- * One JSON value of the lossless tree (numbers shown from their source text, duplicate keys kept).
- * A collapsed node builds its children when first opened, so any depth renders without recursion
- * beyond the levels open by default.
- */
-function jsonNode(v: unknown, name?: string, depth = 0): Node {
-  const key = name !== undefined ? [el('span', { class: 'k' }, `${name}: `)] : [];
-  const members = jsonMembers(v);
-  if (members !== null) {
-    const d = el('details', { class: 'json' });
-    const brace = Array.isArray(v) ? `[${members.length}]` : `{${members.length}}`;
-    d.append(el('summary', {}, ...key, el('span', { class: 'muted' }, brace)));
-    let built = false;
-    const build = () => {
-      if (built) return;
-      built = true;
-      for (const [k, x] of members) d.append(el('div', { class: 'indent' }, jsonNode(x, k, depth + 1)));
-    };
-    if (depth < 2) {
-      build();
-      d.open = true;
-    } else d.addEventListener('toggle', build);
-    return d;
-  }
-  const cls = v === null ? 'null' : v instanceof JsonNumber ? 'number' : typeof v;
-  const text = typeof v === 'string' ? JSON.stringify(v) : v instanceof JsonNumber ? v.text : String(v);
-  return el('div', { class: 'leaf' }, ...key, el('span', { class: `v ${cls}` }, text));
-}
-
-function jsonMembers(v: unknown): ReadonlyArray<readonly [string, unknown]> | null {
-  if (Array.isArray(v)) return v.map((x, i) => [String(i), x] as const);
-  if (v instanceof JsonObject) return v.entries;
-  if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber)) return Object.entries(v as Record<string, unknown>);
-  return null;
-}
-
-/** The lossless tree of a detail's JSON text; text the host could not have sent is shown as is. */
-function jsonOf(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return parseJson(text);
-  } catch {
-    return text;
-  }
-}
-
 function section(title: string, body: Node | string, cls = ''): HTMLElement {
   return el('div', { class: `section ${cls}` }, el('h3', {}, title), typeof body === 'string' ? el('pre', {}, body) : body);
 }
@@ -422,14 +432,16 @@ function renderDetail(d: EntryDetail | null): void {
     detail.replaceChildren(el('div', { class: 'muted' }, 'Entry not available.'));
     return;
   }
+  const unmaskedCats = mask.filter((c) => !c.masked);
   const head = el('div', { class: 'detail-head' },
     el('strong', {}, `Entry ${d.index + 1}`),
-    el('span', { class: 'muted' }, ` line ${d.line + 1} · ${d.id ?? 'no id'} · ${fmtTime(d.time)} · key ${d.key ?? '—'}`),
-    el('span', { class: d.revealed || mask.some((c) => !c.masked) ? 'badge warn' : 'badge', id: 'detail-mask-badge' }, d.revealed ? 'REVEALED (unmasked)' : mask.some((c) => !c.masked) ? `unmasked: ${mask.filter((c) => !c.masked).map((c) => c.label).join(', ')}` : 'masked'),
+    el('span', { class: 'muted', title: d.keyTitle ?? '' }, ` line ${d.line + 1} · ${d.id ?? 'no id'} · ${fmtTime(d.time)} · key ${d.keyText ?? d.key ?? '—'}`),
+    el('span', { class: d.revealed || unmaskedCats.length ? 'badge warn' : 'badge', id: 'detail-mask-badge' }, d.revealed ? 'REVEALED (unmasked)' : unmaskedCats.length ? `unmasked: ${unmaskedCats.map((c) => c.label).join(', ')}` : 'masked'),
     el('span', { class: 'grow' }),
-    ...(d.revealed ? [] : [button('Reveal…', 'Show this entry unmasked (asks for confirmation, audited)', () => post({ type: 'reveal', index: d.index }), 'reveal-btn')]),
-    button('Copy JSON', 'Copy this entry as JSON, as shown here (the copy says which categories are unmasked)', () => post({ type: 'copyEntry', index: d.index }), 'copy-btn'),
-    button('✕', 'Close (Escape)', () => closeDetail(), 'close-detail'),
+    button('Conversation', 'Show the conversation this entry belongs to (C)', () => void openConversation(d.index), 'conversation-btn'),
+    ...(d.revealed ? [] : [button('Reveal…', 'Show this entry unmasked (asks for confirmation, audited)', () => void rpc.request('reveal', { index: d.index }), 'reveal-btn')]),
+    button('Copy JSON', 'Copy this entry as JSON, as shown here (the copy says which categories are unmasked)', () => void rpc.request('copy', { index: d.index, what: 'entry' }), 'copy-btn'),
+    button('✕', 'Close (Escape)', () => closePane(), 'close-detail'),
   );
   const parts: Node[] = [head];
   if (d.status === 'error' || d.error) parts.push(section(d.status === 'error' ? `Failed: ${d.reason ?? 'error'}` : 'Error', d.error ?? '', 'error'));
@@ -458,23 +470,57 @@ function renderDetail(d: EntryDetail | null): void {
 }
 
 function openDetail(index: number): void {
-  detailOpen = true;
-  detailReq = reqSeq++;
+  pane = 'detail';
   detail.classList.remove('hidden');
+  detail.dataset.pane = 'detail';
   detail.replaceChildren(el('div', { class: 'muted' }, `Decrypting entry ${index + 1}…`));
-  post({ type: 'getDetail', reqId: detailReq, index });
+  void rpc.latest('getDetail', { index }).promise.then((d) => {
+    if (d !== undefined && pane === 'detail') renderDetail(d);
+  });
   saveState();
 }
-function closeDetail(): void {
-  detailOpen = false;
+
+let conversationShown: Conversation | null = null;
+
+async function openConversation(index: number): Promise<void> {
+  pane = 'conversation';
+  detail.classList.remove('hidden');
+  detail.dataset.pane = 'conversation';
+  detail.replaceChildren(el('div', { class: 'muted' }, `Gathering the conversation of entry ${index + 1}…`));
+  saveState();
+  const c = await rpc.latest('getConversation', { index }).promise;
+  if (!c || pane !== 'conversation') return;
+  conversationShown = c;
+  detail.replaceChildren(...renderConversation(c, index, (i) => pickFromConversation(i), () => closePane()));
+  detail.querySelector('.msg.current')?.scrollIntoView({ block: 'nearest' });
+}
+
+function pickFromConversation(index: number): void {
+  selected = index;
+  selectedPos = null;
+  post({ type: 'select', index });
+  markCurrentMessage();
+  renderRows();
+  saveState();
+}
+
+function markCurrentMessage(): void {
+  if (!conversationShown) return;
+  for (const m of detail.querySelectorAll<HTMLElement>('.msg')) m.classList.toggle('current', Number(m.dataset.index) === selected);
+}
+
+function closePane(): void {
+  pane = 'none';
+  conversationShown = null;
   detail.classList.add('hidden');
+  closeMenu();
   viewport.focus();
   saveState();
 }
 
 // ---------------------------------------------------------------- state
 function saveState(): void {
-  const s: WebviewPersistedState = { scrollTop: viewport.scrollTop, selected, filters, detailOpen };
+  const s: WebviewPersistedState = { scrollTop: viewport.scrollTop, selected, filters, detailOpen: pane === 'detail', conversation: pane === 'conversation' ? selected : null };
   vscode.setState(s);
 }
 
@@ -487,6 +533,7 @@ function showNotice(level: string, text: string): void {
 // ---------------------------------------------------------------- messages from the host
 window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
   const m = ev.data;
+  if (rpc.onMessage(m)) return;
   switch (m.type) {
     case 'init': {
       entryCount = m.entryCount;
@@ -506,36 +553,27 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
         for (const e of m.keyErrors) banner.append(el('div', {}, e));
       }
       document.body.dataset.ready = '1';
-      if (!restored && persisted) {
+      if (!restored) {
         restored = true;
-        document.body.dataset.restored = '1'; // this webview was recreated from its saved state
-        writeInputs(persisted.filters ?? {});
-        if (Object.keys(persisted.filters ?? {}).length) applyFilters(persisted.filters);
-        requestAnimationFrame(() => {
-          viewport.scrollTop = persisted.scrollTop ?? 0;
-          if (persisted.selected !== null && persisted.selected !== undefined) {
-            selected = persisted.selected;
-            if (persisted.detailOpen) openDetail(persisted.selected);
-          }
-          renderRows();
-        });
+        columns.apply(m.layout);
+        renderColumns();
+        if (columns.sort) void rpc.request('sort', { sort: columns.sort });
+        if (persisted) {
+          document.body.dataset.restored = '1'; // this webview was recreated from its saved state
+          writeInputs(persisted.filters ?? {});
+          if (Object.keys(persisted.filters ?? {}).length) applyFilters(persisted.filters);
+          requestAnimationFrame(() => {
+            viewport.scrollTop = persisted.scrollTop ?? 0;
+            if (persisted.selected !== null && persisted.selected !== undefined) {
+              selected = persisted.selected;
+              if (persisted.conversation !== null && persisted.conversation !== undefined) void openConversation(persisted.conversation);
+              else if (persisted.detailOpen) openDetail(persisted.selected);
+            }
+            renderRows();
+          });
+        } else selectFirst = true;
       }
       renderRows();
-      break;
-    }
-    case 'rows': {
-      if (m.reqId !== lastRowsReq) break;
-      viewCount = m.viewCount;
-      for (const r of m.rows) rows.set(r.pos, r);
-      renderRows();
-      if (pendingSelectPos !== null) {
-        const r = rows.get(pendingSelectPos);
-        if (r) {
-          const p = pendingSelectPos;
-          pendingSelectPos = null;
-          select(r.index, p, detailOpen);
-        }
-      }
       break;
     }
     case 'rowsUpdate': {
@@ -560,13 +598,14 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       } else {
         rows.clear();
         requestedRange = [-1, -1];
-        if (m.reason === 'filter') selectedPos = null;
+        rpc.supersede('getRows');
+        if (m.reason === 'filter' || m.reason === 'sort') selectedPos = null;
       }
       renderRows();
       break;
     }
     case 'scanProgress': {
-      if (m.reqId !== scanReq) break;
+      if (m.reqId !== scanId) break;
       const pct = m.total ? Math.floor((m.done / m.total) * 100) : 100;
       const what = filters.text ? `“${filters.text}”: ` : '';
       progress.textContent = m.error
@@ -579,28 +618,14 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       cancelBtn.disabled = m.finished;
       break;
     }
-    case 'failureFound': {
-      if (m.reqId !== failReq) break;
-      if (m.index === null) progress.textContent = `no further failure (${m.searched} searched)`;
-      else {
-        progress.textContent = `failure at entry ${m.index + 1}`;
-        if (m.pos !== null) {
-          ensureVisible(m.pos);
-          select(m.index, m.pos, true);
-        }
-      }
-      break;
-    }
-    case 'detail':
-      if (m.reqId === detailReq) renderDetail(m.detail);
-      break;
     case 'revealed':
-      if (selected === m.index) renderDetail(m.detail);
+      if (selected === m.index && pane === 'detail') renderDetail(m.detail);
       break;
     case 'mask':
       mask = m.mask;
       renderMask();
-      if (detailOpen && selected !== null) openDetail(selected);
+      if (pane === 'detail' && selected !== null) openDetail(selected);
+      else if (pane === 'conversation' && selected !== null) void openConversation(selected);
       break;
     case 'histogram':
       renderHistogram(m.buckets);
@@ -626,5 +651,6 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
 });
 
 renderMask();
+renderColumns();
 post({ type: 'ready' });
 viewport.focus();

@@ -1,5 +1,6 @@
 // Builds everything with esbuild:
-//  - bundles: out/extension.js, out/cli.js, out/argon2-worker.js, out/media/webview.js. Every JS
+//  - bundles: out/extension.js, out/cli.js, the worker threads out/argon2-worker.js and
+//    out/envelope-worker.js (rotation's rewrap), out/media/webview.js. Every JS
 //    dependency (node-vault and axios, dbus-next, ...) is bundled in; only native modules stay
 //    external and are resolved from node_modules at run time: @node-rs/argon2 (its platform binding
 //    ships in the VSIX) and keytar (macOS/Windows only; on Linux the keychain is read over D-Bus).
@@ -32,10 +33,11 @@ const bundles = [
   { entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'out' },
   { entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'out' },
   { entryPoints: { 'argon2-worker': 'src/core/crypto/argon2-worker.ts' }, outdir: 'out' },
+  { entryPoints: { 'envelope-worker': 'src/core/rotation/envelope-worker.ts' }, outdir: 'out' },
 ].filter((b) => exists(Object.values(b.entryPoints)[0]));
 
 // A production build must not leave a development map next to a minified bundle.
-if (production) for (const f of ['extension', 'cli', 'argon2-worker', 'media/webview']) rmSync(join('out', `${f}.js.map`), { force: true });
+if (production) for (const f of ['extension', 'cli', 'argon2-worker', 'envelope-worker', 'media/webview']) rmSync(join('out', `${f}.js.map`), { force: true });
 
 await Promise.all([
   ...bundles.map((b) => build({ ...common, ...b, bundle: true, external: NATIVE_EXTERNALS })),

@@ -1,4 +1,5 @@
 import { createEngine, type Engine } from '../core/engine';
+import { retiredLabelsOrNone } from '../core/rotation/state';
 import { FORMAT_NAMES, formatFromName } from '../core/formats/detect';
 import type { FormatId } from '../core/model';
 import type { AuditEvent, AuditSink } from '../core/keys/types';
@@ -62,9 +63,9 @@ export async function withEngine(
   out: Output,
   body: (engine: Engine, args: ParsedArgs, audit: AuditSink) => Promise<number>,
 ): Promise<number> {
-  const { args, config, keyRefs, audit } = commandSetup(argv, spec, out);
+  const { args, config, keyRefs, audit, store } = commandSetup(argv, spec, out);
   const maxTrials = args.values.has('max-trials') ? intOption(args, 'max-trials', 0, 1) : undefined;
-  const engine = createEngine({ keyRefs, vault: config.vault, audit, lineages: config.lineages, maxTrialsPerEntry: maxTrials });
+  const engine = createEngine({ keyRefs, vault: config.vault, audit, lineages: config.lineages, retired: retiredLabelsOrNone(audit, store), maxTrialsPerEntry: maxTrials });
   try {
     return await body(engine, args, audit);
   } finally {

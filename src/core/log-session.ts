@@ -1,3 +1,4 @@
+import { censusLog } from './census';
 import { assembleEntry } from './entry-assembly';
 import type { IndexProgress, IndexProgressListener } from './formats/line-index';
 import { LogFile } from './formats/log-file';
@@ -19,7 +20,7 @@ export interface Survey {
   lastTime: string | null;
 }
 
-export const UNKNOWN_KEY = 'unknown';
+export { UNKNOWN_KEY } from './census';
 
 export interface SessionOpenOptions {
   /**
@@ -101,46 +102,29 @@ export class LogSession {
   }
 
   /**
-   * One pass over the whole file: entries per key, the entries no key opens (with the reason), and the
-   * time range. Opens only each entry's first field: enough to name its key, half the Argon2 cost.
+   * One pass over the whole indexed file (the census at depth `entries`, on this session's own
+   * descriptor): entries per key, the entries no key opens (with the reason), and the time range.
    */
   async survey(signal?: AbortSignal, onProgress?: (done: number, total: number) => void, batchSize = 256): Promise<Survey> {
     if (this.file.indexing) await this.file.whenIndexed();
-    const survey: Survey = { entries: this.entryCount(), byKey: new Map(), failures: [], firstTime: null, lastTime: null };
-    const bump = (label: string) => survey.byKey.set(label, (survey.byKey.get(label) ?? 0) + 1);
-    const tally = async (records: LogRecord[]) => {
-      const openable = records.filter((r) => r.fields.length > 0);
-      const results = await this.opener.openFields(openable.map((r) => r.fields[0]), signal);
-      results.forEach((res, i) => {
-        if (res.ok) {
-          res.plaintext.fill(0);
-          bump(res.key.label);
-        } else {
-          bump(UNKNOWN_KEY);
-          survey.failures.push({ index: openable[i].index, line: openable[i].line, reason: res.reason, message: res.message });
-        }
-      });
-      for (const r of records) {
-        if (r.fields.length === 0) {
-          bump(UNKNOWN_KEY);
-          survey.failures.push({ index: r.index, line: r.line, reason: 'corrupt', message: r.parseError ?? 'no encrypted field found in this entry' });
-        }
-        const t = r.timestamp ? Date.parse(r.timestamp) : NaN;
-        if (!Number.isNaN(t)) {
-          if (survey.firstTime === null || t < Date.parse(survey.firstTime)) survey.firstTime = r.timestamp;
-          if (survey.lastTime === null || t > Date.parse(survey.lastTime)) survey.lastTime = r.timestamp;
-        }
-      }
-      onProgress?.(records[records.length - 1].index + 1, survey.entries);
-    };
-    const batch: LogRecord[] = [];
-    for await (const record of this.file.iterateRecords(signal)) {
-      batch.push(record);
-      if (batch.length >= batchSize) await tally(batch.splice(0));
+    const total = this.entryCount();
+    const { tally } = await censusLog(this.path, this.opener, {
+      depth: 'entries',
+      format: this.format,
+      handle: this.file.descriptor,
+      end: this.byteLength(),
+      signal,
+      batchSize,
+      maxFailures: Infinity,
+      onProgress: (p) => onProgress?.(p.entriesDone, total),
+    });
+    // UPDATE lines that merge into no entry come from merging records, which the census does not do:
+    // one parse-only pass (no decryption) for a Symbiont log that has UPDATE lines.
+    if (this.format === 'symbiont' && this.file.index.updateCount > 0 && this.file.orphanUpdates === null) {
+      for await (const record of this.file.iterateRecords(signal)) void record;
     }
-    if (batch.length > 0) await tally(batch);
-    survey.failures.sort((a, b) => a.index - b.index);
-    return survey;
+    const failures = tally.failures.map((f) => ({ index: f.entry ?? -1, line: f.line, reason: f.reason, message: f.message }));
+    return { entries: tally.entries, byKey: tally.counts('entries'), failures, firstTime: tally.firstTime, lastTime: tally.lastTime };
   }
 
   /** Live tail: indexes what was appended; reopens from scratch when the file shrank or was replaced. */

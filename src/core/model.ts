@@ -79,6 +79,8 @@ export interface KeyVersionInfo {
   /** Larger = newer within a source. */
   order: number;
   createdTime?: string;
+  /** When no creation time is recorded: the key file's last modification (from stat, not its content). */
+  modifiedTime?: string;
   role: KeyRole;
 }
 

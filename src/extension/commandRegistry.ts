@@ -7,6 +7,7 @@ import type { KeyTreeProvider } from './keyTree';
 import { POLICY_COMMANDS, type PolicyHandle } from './policy';
 import { ROTATION_COMMANDS } from './rotationCommands';
 import type { StateStore } from '../core/rotation';
+import { VAULT_CONSENT_COMMANDS, type VaultAddressConsent } from './vaultAddressConsent';
 import type { LogViewerProvider } from './viewer';
 
 /** What a command factory is given: the window's services, made once at activation. */
@@ -20,6 +21,8 @@ export interface CommandContext {
   /** Retired versions and known logs (rotation). */
   rotationState: StateStore;
   policy: PolicyHandle;
+  /** The user's consent to a Vault address named by the workspace's settings files. */
+  vaultConsent: VaultAddressConsent;
 }
 
 export type CommandHandler = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -41,7 +44,7 @@ function merge(...tables: Record<string, CommandFactory>[]): Readonly<Record<str
  * commands are registered; the unit and host tests compare it with package.json `contributes.commands`
  * both ways.
  */
-export const COMMANDS = merge(VIEWER_AND_KEY_COMMANDS, ROTATION_COMMANDS, POLICY_COMMANDS);
+export const COMMANDS = merge(VIEWER_AND_KEY_COMMANDS, ROTATION_COMMANDS, POLICY_COMMANDS, VAULT_CONSENT_COMMANDS);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, make]) => vscode.commands.registerCommand(id, make(ctx)));

@@ -264,7 +264,7 @@ function noViewer(): false {
 async function gotoFailure(p: ViewerPanel | undefined, dir: 1 | -1, from?: number): Promise<number | null | false> {
   if (!p) return noViewer();
   const start = typeof from === 'number' ? from : (p.selected ?? (dir > 0 ? -1 : p.doc.entryCount));
-  const i = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Finding failed entry' }, () => p.findFailure(-1, start, dir));
+  const { index: i } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Finding failed entry' }, () => p.findFailure(start, dir));
   if (i === null) void vscode.window.setStatusBarMessage('Encrypted Logs: no further failed entry', 3000);
   else {
     p.selected = i;

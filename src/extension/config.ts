@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { parseLineageOverrides, type LineageOverride } from '../core/keys/lineage';
 import { parseKeyRef } from './core';
+import { trustedSetting } from './trustedSettings';
+import { consentedVaultAddress } from './vaultAddressInEffect';
 
 export const SECTION = 'encryptedLogs';
 export const VAULT_TOKEN_SECRET = 'encryptedLogs.vault.token';
@@ -16,17 +18,18 @@ export interface VaultSettings {
 export interface Settings {
   /** User settings always; the workspace's and its folders' only in a trusted workspace. De-duplicated, in that order. */
   keySources: string[];
-  /** Address and namespace: user settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment). */
+  /**
+   * Address and namespace: user settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment, else a
+   * workspace's address the user allowed for that workspace).
+   */
   vault: VaultSettings;
   /** How the Vault token is obtained: user settings only. */
   vaultAuth: VaultAuthSettings;
-  /** Vault settings a workspace or folder tried to set (ignored; read only to warn, naming the value). */
-  vaultOverrides: { key: string; value: string }[];
   /** Keys leave memory after this long without use (0 = only on Clear Key Cache): user settings only. */
   keyCacheIdleMinutes: number;
-  /** `keyLineages`: a malformed value is reported in `error`, never thrown. */
+  /** `keyLineages`: a malformed value is reported in `error`, never thrown. Restricted Mode: the user's value only. */
   keyLineages: { overrides: LineageOverride[]; error?: string };
-  /** Logs up to this many entries are counted per key version on open. */
+  /** Logs up to this many entries are counted per key version on open. Restricted Mode: the user's value only. */
   autoCensusMaxEntries: number;
 }
 
@@ -62,6 +65,11 @@ export class ExtensionSettings implements vscode.Disposable {
     return readSettings();
   }
 
+  /** A value read outside VS Code's configuration changed (the consented workspace Vault address): check again. */
+  refresh(): void {
+    this.check();
+  }
+
   private check(): void {
     const next = readSettings();
     const changed = new Set((Object.keys(next) as (keyof Settings)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(this.last[k])));
@@ -78,17 +86,22 @@ export class ExtensionSettings implements vscode.Disposable {
 export function readSettings(trusted: boolean = vscode.workspace.isTrusted): Settings {
   const cfg = vscode.workspace.getConfiguration(SECTION);
   return {
-    keySources: keySources(cfg, trusted),
+    keySources: keySources(trusted),
     vault: vaultSettings(),
     vaultAuth: vaultAuthSettings(),
-    vaultOverrides: workspaceVaultOverrides(cfg),
     keyCacheIdleMinutes: idleMinutes(cfg),
-    keyLineages: keyLineageOverrides(cfg),
-    autoCensusMaxEntries: numberSetting(cfg.get<number>('autoCensusMaxEntries'), 20000),
+    keyLineages: keyLineageOverrides(trusted),
+    autoCensusMaxEntries: numberSetting(trustedSetting<number>(SECTION, 'autoCensusMaxEntries', { trusted }), 20000),
   };
 }
 
-function keySources(cfg: vscode.WorkspaceConfiguration, trusted: boolean): string[] {
+/**
+ * Key refs: the user's own (user settings) always; the workspace's and its folders' only in a trusted
+ * workspace. In Restricted Mode (`trusted` false) no workspace-defined key source is used at all.
+ * De-duplicated, in that order.
+ */
+export function keySources(trusted: boolean = vscode.workspace.isTrusted): string[] {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
   const inspect = cfg.inspect<string[]>('keySources');
   const all: string[] = [];
   const add = (v: unknown): void => {
@@ -113,18 +126,17 @@ function userValue(key: string): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-/** package.json scopes these `machine`, so VS Code ignores them; read here only to warn. */
-function workspaceVaultOverrides(cfg: vscode.WorkspaceConfiguration): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
-  for (const key of USER_ONLY_VAULT_SETTINGS) {
-    const i = cfg.inspect<string>(key);
-    for (const v of [i?.workspaceValue, i?.workspaceFolderValue]) if (typeof v === 'string' && v.trim() && v.trim() !== userValue(key)) out.push({ key, value: v.trim() });
-  }
-  return out;
+/** The Vault address of the user's own settings, if any. */
+export function userVaultAddress(): string | undefined {
+  return userValue('vault.address');
 }
 
-function vaultSettings(): VaultSettings {
-  const endpoint = userValue('vault.address');
+/**
+ * Address and namespace from the user's settings only (else VAULT_ADDR / VAULT_NAMESPACE of the
+ * environment, else a workspace's address the user allowed for that workspace).
+ */
+export function vaultSettings(): VaultSettings {
+  const endpoint = userValue('vault.address') ?? (process.env.VAULT_ADDR?.trim() ? undefined : consentedVaultAddress());
   const namespace = userValue('vault.namespace');
   return { ...(endpoint ? { endpoint } : {}), ...(namespace ? { namespace } : {}) };
 }
@@ -137,7 +149,7 @@ export interface VaultAuthSettings {
 }
 
 /** The stored token, or an AppRole login (role id here, secret id in SecretStorage). */
-function vaultAuthSettings(): VaultAuthSettings {
+export function vaultAuthSettings(): VaultAuthSettings {
   const method = userValue('vault.authMethod') === 'approle' ? 'approle' : 'token';
   const approleMount = userValue('vault.approleMount')?.replace(/^\/+|\/+$/g, '') || 'approle';
   const roleId = userValue('vault.roleId');
@@ -194,9 +206,13 @@ export function validateRef(ref: string): string | undefined {
   }
 }
 
-function keyLineageOverrides(cfg: vscode.WorkspaceConfiguration): { overrides: LineageOverride[]; error?: string } {
+/**
+ * `encryptedLogs.keyLineages`: versions of one key that no grouping rule joins; a malformed value is reported,
+ * not thrown. In Restricted Mode the user's value only: a workspace's pin must not pick the primary.
+ */
+export function keyLineageOverrides(trusted: boolean = vscode.workspace.isTrusted): { overrides: LineageOverride[]; error?: string } {
   try {
-    return { overrides: parseLineageOverrides(cfg.get('keyLineages'), 'encryptedLogs.keyLineages') };
+    return { overrides: parseLineageOverrides(trustedSetting(SECTION, 'keyLineages', { trusted }), 'encryptedLogs.keyLineages') };
   } catch (err) {
     return { overrides: [], error: (err as Error).message };
   }

@@ -1,13 +1,21 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
 import { VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, type ExtensionSettings, type VaultSettings } from './config';
-import { createEngine, isTokenRejected, type Engine, type KeyVersionInfo } from './core';
+import { createEngine, isTokenRejected, type Engine, type KeyVersionInfo, type KeyVersionMeta } from './core';
 import type { AuditEvent } from '../core/keys/types';
+import { retiredLabelsOrNone } from '../core/rotation/state';
 import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
 
 export interface VersionsSnapshot {
   refs: string[];
   keys: KeyVersionInfo[];
+  errors: { ref: string; message: string }[];
+}
+
+/** Like VersionsSnapshot, read without key material where the sources allow (kinds may be unknown). */
+export interface MetadataSnapshot {
+  refs: string[];
+  keys: KeyVersionMeta[];
   errors: { ref: string; message: string }[];
 }
 
@@ -119,7 +127,8 @@ export class EngineHost implements vscode.Disposable {
         const refs = this.refs;
         const gen = this.generation;
         const { vault, issued, loginError } = await this.vaultAuth(refs);
-        const engine = createEngine({ keyRefs: refs, vault, audit: (e) => this.onAudit(e, gen) });
+        const audit = (e: AuditEvent): void => this.onAudit(e, gen);
+        const engine = createEngine({ keyRefs: refs, vault, audit, retired: retiredLabelsOrNone(audit) });
         this.engine = engine;
         this.engineToken = issued;
         this.engineLoginError = loginError;
@@ -180,6 +189,27 @@ export class EngineHost implements vscode.Disposable {
       () => undefined,
       () => undefined,
     );
+  }
+
+  /**
+   * Versions, roles and ages for the rotation-age status, without key material where the sources allow
+   * (KeySource.metadata). Never creates an engine (undefined when nothing has needed keys yet) and never
+   * counts as a use of the keys (the idle timeout keeps running).
+   */
+  async metadata(): Promise<MetadataSnapshot | undefined> {
+    const engine = this.engine ?? (this.creating ? await this.creating : undefined);
+    if (!engine) return undefined;
+    const refs = this.refs;
+    const loginError = this.engineLoginError;
+    let snapshot: MetadataSnapshot;
+    try {
+      const m = await engine.metadata();
+      snapshot = { refs, keys: m.keys, errors: m.errors.map((e) => ({ ref: e.ref, message: e.message })) };
+    } catch (e) {
+      snapshot = { refs, keys: [], errors: [{ ref: '*', message: (e as Error).message }] };
+    }
+    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${this.settings.current.vaultAuth.approleMount}`, message: loginError });
+    return snapshot;
   }
 
   async versions(retry = true): Promise<VersionsSnapshot> {

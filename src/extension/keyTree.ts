@@ -121,9 +121,9 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
         const ws = this.workspaceCounts;
         const wsText = ws ? `${ws.counts.get(v.label) ?? 0} in ${ws.files} workspace log${ws.files === 1 ? '' : 's'}${ws.cancelled || ws.failed.length ? ' (incomplete)' : ''}` : undefined;
         item = new vscode.TreeItem(node.version, vscode.TreeItemCollapsibleState.None);
-        item.description = [node.role, shortRef(v.sourceRef), v.createdTime ? `created ${v.createdTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : undefined, countText, wsText, badge?.text].filter(Boolean).join(' · ');
+        item.description = [node.role, shortRef(v.sourceRef), v.createdTime ? `created ${shortTime(v.createdTime)}` : v.modifiedTime ? `file modified ${shortTime(v.modifiedTime)}` : undefined, countText, wsText, badge?.text].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(
-          `**${v.label}**\n\n- lineage: ${node.lineage}\n- role: ${node.role}${node.role !== v.role ? ` (its source alone says ${v.role})` : ''}\n- lives in: ${v.sourceRef}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? 'unknown'}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}${wsText ? `\n- entries in workspace logs: ${wsText}${ws?.failed.length ? ` — not counted: ${ws.failed.map((f) => f.path).join(', ')}` : ''}` : ''}${badge ? `\n- rotation: ${badge.tooltip}` : ''}`,
+          `**${v.label}**\n\n- lineage: ${node.lineage}\n- role: ${node.role}${node.role !== v.role ? ` (its source alone says ${v.role})` : ''}\n- lives in: ${v.sourceRef}\n- kind: ${v.kind}${v.keyId ? `\n- key id: ${v.keyId}` : ''}\n- created: ${v.createdTime ?? (v.modifiedTime ? `unknown (key file last modified ${v.modifiedTime})` : 'unknown')}\n- entries in open logs: ${countText}${partial ? ' (partial: run *Count Entries per Key Version*)' : ''}${wsText ? `\n- entries in workspace logs: ${wsText}${ws?.failed.length ? ` — not counted: ${ws.failed.map((f) => f.path).join(', ')}` : ''}` : ''}${badge ? `\n- rotation: ${badge.tooltip}` : ''}`,
         );
         item.contextValue = `version-${node.role}`;
         item.iconPath =
@@ -145,6 +145,10 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function shortTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 /** `file:/a/b/kek-v1.key` -> `file:kek-v1.key` (the full ref stays in the description/tooltip). */

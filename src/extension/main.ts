@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
 import { Audit } from './audit';
 import { COMMANDS, registerCommands } from './commandRegistry';
-import { ExtensionSettings } from './config';
+import { ExtensionSettings, userVaultAddress } from './config';
 import { EngineHost } from './engineHost';
 import { KeyTreeProvider } from './keyTree';
 import { testApi, type TestApi } from './testApi';
-import { registerPolicy } from './policy';
+import { PolicyStatus, registerPolicy } from './policy';
 import { StateStore, stateDir } from '../core/rotation';
 import { VaultTokenRenewer } from './vaultToken';
 import { warnAboutVaultSettings } from './vaultSettingsWarnings';
+import { VaultAddressConsent } from './vaultAddressConsent';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
 /**
@@ -22,6 +23,10 @@ export interface ExtensionApi {
   tree: KeyTreeProvider;
   audit: Audit;
   vaultRenewer: VaultTokenRenewer;
+  /** The rotation-age status bar item (key metadata only). */
+  policyStatus: PolicyStatus;
+  /** Vault addresses named by the workspace's settings files, and the user's consent to them. */
+  vaultConsent: VaultAddressConsent;
   commandIds: string[];
   /** Only when VS Code runs the extension's tests. */
   test?: TestApi;
@@ -32,14 +37,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const settings = new ExtensionSettings();
   const engines = new EngineHost(context.secrets, audit, settings);
   const recorder = testApi(context);
-  const viewer = new LogViewerProvider(context.extensionUri, audit, engines, recorder?.observe);
+  const viewer = new LogViewerProvider(context.extensionUri, audit, engines, context.workspaceState, recorder?.observe);
   const tree = new KeyTreeProvider(engines, viewer);
   const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, settings, engines);
-  const policy = registerPolicy(context, {
+  const policyDeps = {
     engines,
     countsByKey: () => viewer.countsByKey(),
-    log: { info: (m) => audit.channel.info(m), warn: (m) => audit.channel.warn(m) },
-  });
+    log: { info: (m: string) => audit.channel.info(m), warn: (m: string) => audit.channel.warn(m) },
+  };
+  const policyStatus = new PolicyStatus(policyDeps);
+  const policy = registerPolicy(context, policyDeps, policyStatus);
+  const vaultConsent = new VaultAddressConsent(context.globalState, audit, userVaultAddress);
   context.subscriptions.push(
     audit,
     settings,
@@ -52,13 +60,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
     vscode.window.createTreeView('encryptedLogs.keyVersions', { treeDataProvider: tree, showCollapseAll: true }),
     ...policy.disposables,
-    ...registerCommands({ context, settings, engines, viewer, tree, audit, rotationState: new StateStore(stateDir()), policy: policy.handle }),
+    ...registerCommands({ context, settings, engines, viewer, tree, audit, rotationState: new StateStore(stateDir()), policy: policy.handle, vaultConsent }),
+    vaultConsent,
+    // the address in effect changed: a change of settings.current.vault (the engine is recreated, the AppRole token dropped, the plain-http warning checked)
+    vaultConsent.onDidChange(() => settings.refresh()),
     warnAboutVaultSettings(audit, settings),
   );
+  void vaultConsent.check().catch((e) => audit.channel.warn(`vault address check: ${(e as Error).message}`));
   audit.channel.info(
     `Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: workspace key sources not used)'}; no key source is loaded until something needs keys`,
   );
-  return { settings, engines, viewer, tree, audit, vaultRenewer, commandIds: Object.keys(COMMANDS), ...(recorder ? { test: recorder } : {}) };
+  return { settings, engines, viewer, tree, audit, vaultRenewer, policyStatus, vaultConsent, commandIds: Object.keys(COMMANDS), ...(recorder ? { test: recorder } : {}) };
 }
 
 export function deactivate(): void {

@@ -117,9 +117,10 @@ export class PolicyStatus implements vscode.Disposable {
     this.item.name = 'Encrypted Logs: key rotation';
   }
 
+  /** Reads key metadata only (no key material where the source allows); hidden while nothing has needed keys. */
   async refresh(): Promise<PolicyFinding[]> {
-    const snapshot = await this.deps.engines.versions();
-    this.overdue = overdueKeys(snapshot.keys, policySettings(), new Date(), censusOf(this.deps));
+    const snapshot = await this.deps.engines.metadata();
+    this.overdue = snapshot ? overdueKeys(snapshot.keys, policySettings(), new Date(), censusOf(this.deps)) : [];
     const keys = [...new Set(this.overdue.map((f) => f.key ?? ''))];
     if (keys.length === 0) {
       this.item.hide();
@@ -151,9 +152,8 @@ export interface PolicyHandle {
  * Everything policy-related but its command: the diagnostics collection, the status bar item.
  * Returns the disposables to push into context.subscriptions and what the command needs.
  */
-export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps): { handle: PolicyHandle; disposables: vscode.Disposable[] } {
+export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps, status = new PolicyStatus(deps)): { handle: PolicyHandle; disposables: vscode.Disposable[] } {
   const collection = vscode.languages.createDiagnosticCollection(POLICY_DIAGNOSTICS);
-  const status = new PolicyStatus(deps);
   // Lazy: the rotation status is computed once key sources are loaded for something else (a log, the
   // view, a command); it never loads them by itself (no keychain prompt or Vault call at window start).
   const refresh = () => {

@@ -1,20 +1,22 @@
 import * as vscode from 'vscode';
 import { parsePolicy, PolicyConfigError, type PolicyConfig } from './policyCore';
+import { trustedSetting } from './trustedSettings';
 
 export const POLICY_SECTION = 'encryptedLogs.policy';
 
 /**
  * `encryptedLogs.policy.*` gathered into the core's policy object. An invalid value falls back to the
  * defaults for the whole policy and is reported through `onError` (never a silently weaker policy).
+ * In Restricted Mode the user's values only (a workspace could otherwise silence an overdue key).
  */
-export function policySettings(onError?: (message: string) => void, scope?: vscode.Uri): PolicyConfig {
-  const cfg = vscode.workspace.getConfiguration(POLICY_SECTION, scope);
+export function policySettings(onError?: (message: string) => void, scope?: vscode.Uri, trusted?: boolean): PolicyConfig {
+  const get = <T>(key: string): T | undefined => trustedSetting<T>(POLICY_SECTION, key, { scope, trusted });
   const raw = {
-    rotationIntervalDays: cfg.get<number>('rotationIntervalDays'),
-    volumeTrigger: { entries: cfg.get<number>('volumeTriggerEntries') || undefined, gb: cfg.get<number>('volumeTriggerGB') || undefined },
-    requiredAlgorithm: cfg.get<string>('requiredAlgorithm'),
-    minArgon2: cfg.get<{ m?: number; t?: number; p?: number }>('minArgon2'),
-    encryptedOnlyPaths: cfg.get<string[]>('encryptedOnlyPaths'),
+    rotationIntervalDays: get<number>('rotationIntervalDays'),
+    volumeTrigger: { entries: get<number>('volumeTriggerEntries') || undefined, gb: get<number>('volumeTriggerGB') || undefined },
+    requiredAlgorithm: get<string>('requiredAlgorithm'),
+    minArgon2: get<{ m?: number; t?: number; p?: number }>('minArgon2'),
+    encryptedOnlyPaths: get<string[]>('encryptedOnlyPaths'),
   };
   try {
     return parsePolicy(JSON.parse(JSON.stringify(raw)), POLICY_SECTION);
@@ -26,5 +28,5 @@ export function policySettings(onError?: (message: string) => void, scope?: vsco
 }
 
 export function deepScanSetting(): boolean {
-  return vscode.workspace.getConfiguration(POLICY_SECTION).get<boolean>('deepScan') === true;
+  return trustedSetting<boolean>(POLICY_SECTION, 'deepScan') === true;
 }

@@ -8,7 +8,7 @@ import {
   purgeKeyVersion,
   reencryptFiles,
   retireKeyVersion,
-  RotationKeys,
+  type RotationKeys,
   unretireKeyVersion,
   verifyFiles,
   type FileReport,
@@ -56,7 +56,14 @@ async function pickRef(engines: EngineHost, given: unknown, title: string): Prom
 async function withKeys<T>(ctx: CommandContext, extra: string[], body: (keys: RotationKeys, vault: { endpoint?: string; namespace?: string; token?: string }) => Promise<T>): Promise<T> {
   // the stored Vault token, or the AppRole-issued one (logging in when needed)
   const { vault } = await ctx.engines.vaultAuth([...extra, ...ctx.engines.refs]);
-  const keys = new RotationKeys([...extra, ...ctx.engines.refs], { vault, audit: ctx.audit.sink, retired: ctx.rotationState.retiredLabels() });
+  // The window's engine lends its pool and a snapshot of its keys; a settings change that
+  // replaces the engine meanwhile leaves this run on the snapshot.
+  let keys: RotationKeys;
+  try {
+    keys = (await ctx.engines.get()).rotationKeys(extra, { vault });
+  } catch {
+    keys = (await ctx.engines.get()).rotationKeys(extra, { vault }); // replaced between get() and the lease: the new one
+  }
   try {
     return await body(keys, vault);
   } finally {

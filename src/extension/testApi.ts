@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HostMessage, WebviewMessage } from '../shared/protocol';
+import type { HostMessage, RowSummary, WebviewMessage } from '../shared/protocol';
 
 /** What a test sees of one webview: the protocol messages both ways (bounded) and when the first decrypted rows went out. */
 export interface WebviewTrace {
@@ -16,6 +16,14 @@ export interface TestApi {
 }
 
 const MAX = 2000;
+
+/** The rows a message carries to the webview: a `rowsUpdate` event, or the reply to a `getRows` request. */
+function rowsOf(m: HostMessage): RowSummary[] | undefined {
+  if (m.type === 'rowsUpdate') return m.rows;
+  if (m.type !== 'reply') return undefined;
+  const rows = (m.result as { rows?: unknown } | undefined)?.rows;
+  return Array.isArray(rows) ? (rows as RowSummary[]) : undefined;
+}
 
 function push<T>(list: T[], item: T): void {
   list.push(item);
@@ -49,7 +57,7 @@ export class WebviewRecorder implements TestApi {
     const observedWebview = forward(webview, {
       postMessage: (m: HostMessage) => {
         push(trace.posted, m);
-        if (trace.firstDecryptedRowsAt === undefined && (m.type === 'rows' || m.type === 'rowsUpdate') && m.rows.some((r) => r.status !== 'pending')) trace.firstDecryptedRowsAt = Date.now();
+        if (trace.firstDecryptedRowsAt === undefined && rowsOf(m)?.some((r) => r.status !== 'pending')) trace.firstDecryptedRowsAt = Date.now();
         return webview.postMessage(m);
       },
     });

@@ -1,24 +1,17 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { SECTION, type ExtensionSettings } from './config';
+import type { ExtensionSettings } from './config';
 import { plainHttpWarning } from './core';
 
 /**
- * Says, visibly and naming the value, when a workspace tries to set where the Vault token goes (ignored:
- * those settings are `machine`-scoped and read from user settings only), and when the user's own Vault
- * address is plain http to a non-loopback host. Checked at activation and on every settings change.
+ * Says, visibly, when the Vault address in use is plain http to a non-loopback host. Checked at
+ * activation, on every settings change and when an allowed workspace address comes into effect.
+ * (What a workspace's settings name is VaultAddressConsent's.)
  */
 export function warnAboutVaultSettings(audit: Audit, settings: ExtensionSettings): vscode.Disposable {
   const said = new Set<string>();
   const check = (): void => {
-    const { vaultOverrides, vault } = settings.current;
-    for (const o of vaultOverrides) {
-      const msg = `This workspace sets ${SECTION}.${o.key} to "${o.value}": ignored. Only your user settings choose the Vault address and how the token is obtained.`;
-      audit.channel.warn(msg);
-      if (!said.has(msg)) void vscode.window.showWarningMessage(`Encrypted Logs: ${msg}`);
-      said.add(msg);
-    }
-    const endpoint = vault.endpoint ?? process.env.VAULT_ADDR;
+    const endpoint = settings.current.vault.endpoint ?? process.env.VAULT_ADDR;
     const plain = endpoint ? plainHttpWarning(endpoint) : undefined;
     if (plain && !said.has(plain)) {
       said.add(plain);
@@ -27,5 +20,6 @@ export function warnAboutVaultSettings(audit: Audit, settings: ExtensionSettings
     }
   };
   check();
-  return settings.onDidChange((e) => (e.affects('vault') || e.affects('vaultOverrides')) && check());
+  // the consented workspace address counts as a change of `vault` (main.ts: consent -> settings.refresh())
+  return settings.onDidChange((e) => e.affects('vault') && check());
 }

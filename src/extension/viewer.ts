@@ -1,39 +1,64 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import type { EntryDetail, Filters, HostMessage, MaskCategoryState, RowSummary, WebviewMessage } from '../shared/protocol';
-import { filtersActive } from '../shared/protocol';
+import type { CopyWhat, EntryDetail, Filters, HostMessage, Requests, RowSummary, ViewerLayout, WebviewMessage } from '../shared/protocol';
+import { RequestRouter, type Handlers } from '../shared/rpc';
+import {
+  CATEGORY_LABELS,
+  CompiledFilter,
+  conversationOf,
+  copyText,
+  detailJson,
+  entryDetail,
+  filtersActive,
+  findFailure,
+  isSortOrder,
+  maskingLabel,
+  MaskState,
+  orderedEntries,
+  RowContentCache,
+  rowOf,
+  scanFilter,
+  validLayout,
+  ViewOrder,
+  type FailureHit,
+  type LogView,
+  type SortOrder,
+} from '../core/view';
 import type { Audit } from './audit';
-import { defaultMaskOptions, MASK_CATEGORIES, maskBudget, maskedEntryJson, maskEntry, maskTextWithin, parseJson, stringifyJson, type DecryptedEntry, type LogRecord, type MaskCategory, type MaskOptions } from './core';
+import { defaultMaskOptions, maskedEntryJson, type KeyVersionInfo, type LogRecord, type MaskOptions } from './core';
 import { signalFor } from './cancellation';
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
-import { LogDocument } from './logDocument';
+import { LogDocument, type DocumentChange } from './logDocument';
 
 export const VIEW_TYPE = 'encryptedLogs.viewer';
+const LAYOUT_KEY = 'encryptedLogs.viewerLayout';
 
-const CATEGORY_LABELS: Record<string, string> = {
-  email: 'E-mail',
-  phone: 'Phone',
-  ssn: 'SSN',
-  'credit-card': 'Card',
-  'api-key': 'API keys/tokens',
-  'ip-address': 'IP',
-  'sensitive-key': 'Secret fields',
-  custom: 'Custom',
-};
-
-/** One webview showing a LogDocument: its mask choices, reveals, filters and the current view. */
+/**
+ * One webview showing a LogDocument: a router of the webview's requests (src/shared/rpc.ts) onto the
+ * document's LogView and the queries of src/core/view, plus what belongs to this editor only: its
+ * mask choices, reveals, filters, sort order and selection.
+ */
 export class ViewerPanel implements vscode.Disposable {
-  private mask: Record<string, boolean> = Object.fromEntries(MASK_CATEGORIES.map((c) => [c, true]));
+  private readonly mask = new MaskState();
   private readonly revealed = new Set<number>();
   private filters: Filters = {};
-  /** Positions -> entry indices when filtered; null = every entry in file order. */
-  private view: number[] | null = null;
+  private sortOrder: SortOrder | null = null;
+  /** The filter's matches in file order, and what the table shows (sorted when asked). */
+  private base: ViewOrder = ViewOrder.all(0);
+  private order: ViewOrder = ViewOrder.all(0);
+  /** Orders are computed asynchronously (a sort waits for the column scan): only the newest is applied. */
+  private orderSeq = 0;
   selected: number | null = null;
+  private readonly contents = new RowContentCache();
+  private keyInfos = new Map<string, KeyVersionInfo>();
   private rowsCtl: AbortController | undefined;
   private scanCtl: AbortController | undefined;
   private failCtl: AbortController | undefined;
+  private convCtl: AbortController | undefined;
+  private histTimer: NodeJS.Timeout | undefined;
   private ready = false;
+  private readonly router: RequestRouter<Requests>;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -42,37 +67,40 @@ export class ViewerPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly audit: Audit,
     private readonly engines: EngineHost,
+    private readonly layoutStore: vscode.Memento | undefined,
   ) {
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'out', 'media'), vscode.Uri.joinPath(extensionUri, 'media')] };
     webview.html = viewerHtml(webview, extensionUri);
+    this.resetOrder();
+    const handlers: Handlers<Requests> = {
+      getRows: (p) => this.getRows(p.from, p.count),
+      getDetail: (p) => this.detail(p.index),
+      applyFilters: async (p, id) => ({ matches: await this.applyFilters(id, p.filters) }),
+      findFailure: (p) => this.findFailure(p.fromIndex, p.direction),
+      sort: (p) => this.setSort(p.sort),
+      getConversation: (p) => this.conversation(p.index),
+      setMask: (p) => this.setMask(p.categories),
+      reveal: (p) => this.reveal(p.index),
+      copy: (p) => this.copy(p.index, p.what, p.unmasked ?? false),
+    };
+    this.router = new RequestRouter(handlers, (m) => this.post(m));
     this.disposables.push(
       webview.onDidReceiveMessage((m: WebviewMessage) => void this.handle(m)),
       doc.onDidChange((e) => this.onDocChange(e.reason)),
     );
   }
 
-  get viewCount(): number {
-    return this.view ? this.view.length : this.doc.entryCount;
+  private get view(): LogView | undefined {
+    return this.doc.view;
   }
 
-  private indexAt(pos: number): number {
-    return this.view ? (this.view[pos] ?? -1) : pos;
+  get viewCount(): number {
+    return this.order.count;
   }
 
   posOf(index: number): number | null {
-    if (!this.view) return index < this.doc.entryCount ? index : null;
-    // view is sorted ascending
-    let lo = 0;
-    let hi = this.view.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.view[mid] ?? 0;
-      if (v === index) return mid;
-      if (v < index) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return null;
+    return this.order.posOf(index);
   }
 
   post(m: HostMessage): void {
@@ -80,43 +108,64 @@ export class ViewerPanel implements vscode.Disposable {
   }
 
   maskOptions(): MaskOptions {
-    const o = defaultMaskOptions();
-    for (const c of MASK_CATEGORIES) o.enabled[c as MaskCategory] = this.mask[c] !== false;
-    return o;
+    return this.mask.options();
   }
 
-  private maskState(): MaskCategoryState[] {
-    return MASK_CATEGORIES.map((c) => ({ id: c, label: CATEGORY_LABELS[c] ?? c, masked: this.mask[c] !== false }));
+  /** Every entry in file order (no filter), sorted if asked. */
+  private resetOrder(): void {
+    this.base = ViewOrder.all(this.doc.entryCount);
+    this.order = this.base;
   }
 
-  private onDocChange(reason: string): void {
+  private async sorted(base: ViewOrder): Promise<ViewOrder> {
+    const sort = this.sortOrder;
+    if (!sort || !this.view) return base;
+    const cols = await this.view.whenScanned();
+    return cols ? ViewOrder.sorted(base, cols, sort) : base;
+  }
+
+  private onDocChange(reason: DocumentChange): void {
     if (!this.ready) return;
-    if (reason === 'tail' || reason === 'reset') {
-      if (reason === 'reset') {
-        this.revealed.clear();
-        this.sendInit();
-        return;
-      }
+    if (reason === 'reset') {
+      this.revealed.clear();
+      this.contents.clear();
+      this.resetOrder();
+      this.sendInit();
+    } else if (reason === 'tail') {
       if (filtersActive(this.filters)) void this.applyFilters(0, this.filters, true);
-      else this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason: 'tail' });
+      else void this.reorder('tail');
     } else if (reason === 'histogram') {
       this.sendHistogram();
-    } else if (reason === 'decrypted' && !this.histTimer && this.doc.histogram.length) {
+      if (this.sortOrder) void this.reorder('sort');
+    } else if (reason === 'decrypted' && !this.histTimer && this.view?.columns) {
       // failures and key versions become known as entries decrypt: refresh the histogram's failure
       // bars and the key filter's choices, at most every 2 s
       this.histTimer = setTimeout(() => {
         this.histTimer = undefined;
-        this.doc.histogram = this.doc.bucketize();
         this.sendHistogram();
       }, 2000);
     }
   }
 
-  private histTimer: NodeJS.Timeout | undefined;
+  /** The unfiltered view grew or its sort column values arrived: rebuild the order and tell the webview. */
+  private async reorder(reason: 'tail' | 'sort'): Promise<void> {
+    if (!filtersActive(this.filters)) this.base = ViewOrder.all(this.doc.entryCount);
+    else this.base = this.base.grown(this.doc.entryCount);
+    const seq = ++this.orderSeq;
+    const order = await this.sorted(this.base);
+    if (seq !== this.orderSeq) return;
+    this.order = order;
+    this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason });
+  }
 
   private sendHistogram(): void {
-    const keys = [...new Set([...this.doc.partialCounts().keys(), ...(this.doc.census?.keys() ?? [])])].sort();
-    this.post({ type: 'histogram', buckets: this.doc.histogram, facets: { ...this.doc.facets, keys } });
+    const v = this.view;
+    if (!v) return;
+    this.post({ type: 'histogram', buckets: v.histogram(), facets: { ...v.facets, keys: v.keyLabelsSeen() } });
+  }
+
+  private storedLayout(): ViewerLayout | null {
+    return validLayout(this.layoutStore?.get<unknown>(LAYOUT_KEY));
   }
 
   private sendInit(): void {
@@ -131,12 +180,16 @@ export class ViewerPanel implements vscode.Disposable {
       noKeySources: this.engines.refs.length === 0,
       restrictedMode: !vscode.workspace.isTrusted,
       keyErrors: errs,
-      mask: this.maskState(),
+      mask: this.mask.states(),
       filters: this.filters,
+      layout: this.storedLayout(),
     });
-    if (this.doc.histogram.length) this.sendHistogram();
+    if (this.view?.columns) this.sendHistogram();
     void this.engines.versions().then((v) => {
       if (v.errors.length) this.post({ type: 'notice', level: 'warning', text: v.errors.map((e) => `${e.ref}: ${e.message}`).join('\n') });
+      this.keyInfos = new Map(v.keys.map((k) => [k.label, k]));
+      // rows sent before the versions were known name keys by their source: fetch them again
+      if (this.keyInfos.size) this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason: 'keys' });
     });
   }
 
@@ -145,33 +198,15 @@ export class ViewerPanel implements vscode.Disposable {
     this.engines.touch();
     try {
       switch (m.type) {
+        case 'request':
+          await this.router.dispatch(m);
+          break;
         case 'ready':
           this.ready = true;
           this.sendInit();
           break;
-        case 'getRows':
-          await this.getRows(m.reqId, m.from, m.count);
-          break;
-        case 'getDetail':
-          this.post({ type: 'detail', reqId: m.reqId, detail: await this.detail(m.index) });
-          break;
-        case 'setMask':
-          await this.setMask(m.categories);
-          break;
-        case 'reveal':
-          await this.reveal(m.index);
-          break;
-        case 'applyFilters':
-          await this.applyFilters(m.reqId, m.filters);
-          break;
         case 'cancelScan':
           this.scanCtl?.abort();
-          break;
-        case 'findFailure':
-          await this.findFailure(m.reqId, m.fromIndex, m.direction);
-          break;
-        case 'copyEntry':
-          await this.copyEntry(m.index);
           break;
         case 'addKeySource':
           await vscode.commands.executeCommand('encryptedLogs.addKeySource');
@@ -182,108 +217,98 @@ export class ViewerPanel implements vscode.Disposable {
         case 'select':
           this.selected = m.index;
           break;
+        case 'saveLayout': {
+          const layout = validLayout(m.layout);
+          if (layout) await this.layoutStore?.update(LAYOUT_KEY, layout);
+          break;
+        }
       }
     } catch (e) {
       this.post({ type: 'notice', level: 'error', text: (e as Error).message });
     }
   }
 
-  private async getRows(reqId: number, from: number, count: number): Promise<void> {
-    this.rowsCtl?.abort(); // a newer viewport wins: cancel stale decryption
-    const ctl = new AbortController();
-    this.rowsCtl = ctl;
-    const n = this.viewCount;
-    const start = Math.max(0, Math.min(from, n));
-    const end = Math.min(n, start + Math.max(0, Math.min(count, 500)));
-    const indices: number[] = [];
-    for (let p = start; p < end; p++) indices.push(this.indexAt(p));
-    const recs = await this.doc.recordsAt(indices);
-    const posOf = new Map<number, number>();
-    indices.forEach((idx, k) => posOf.set(idx, start + k));
-    const rows: RowSummary[] = [];
-    for (const idx of indices) {
-      const r = recs.get(idx);
-      if (r) rows.push(this.row(r, posOf.get(idx) ?? 0));
-    }
-    this.post({ type: 'rows', reqId, rows, viewCount: n });
-    // Decrypt what is visible and not known yet, visible order first.
-    const pending = rows.filter((r) => r.status === 'pending').map((r) => r.index);
-    if (!pending.length) return;
-    await this.doc.decrypt(pending, ctl.signal, (entries) => {
-      if (ctl.signal.aborted) return;
-      const upd: RowSummary[] = [];
-      for (const e of entries) {
-        const rec = recs.get(e.index) ?? e.record;
-        upd.push(this.row(rec, posOf.get(e.index) ?? 0));
-      }
-      this.post({ type: 'rowsUpdate', rows: upd });
+  // ------------------------------------------------------------------ rows
+
+  private row(view: LogView, rec: LogRecord, pos: number): RowSummary {
+    const mask = this.maskOptions();
+    return rowOf(view, rec, pos, {
+      mask,
+      keyInfo: (label) => this.keyInfos.get(label),
+      content: (i) => {
+        const known = this.contents.get(i);
+        if (known) return known;
+        const e = view.cached(i);
+        return e ? this.contents.of(e, mask) : undefined;
+      },
     });
   }
 
-  /** A table row, its plaintext model name and error masked as in the detail pane. */
-  private row(rec: LogRecord, pos: number): RowSummary {
-    const r = this.doc.rowFor(rec, pos);
-    const opts = this.maskOptions();
-    const budget = maskBudget();
-    const text = (s: string | null) => (s === null ? null : maskTextWithin(s, opts, budget));
-    return { ...r, model: text(r.model), error: text(r.error) };
+  private async getRows(from: number, count: number): Promise<Requests['getRows']['result']> {
+    this.rowsCtl?.abort(); // a newer viewport wins: cancel stale decryption
+    const ctl = new AbortController();
+    this.rowsCtl = ctl;
+    const view = this.view;
+    const n = this.viewCount;
+    if (!view) return { rows: [], viewCount: n };
+    const start = Math.max(0, Math.min(from, n));
+    const indices = this.order.slice(start, Math.max(0, Math.min(count, 500)));
+    const recs = await view.recordsAt(indices);
+    const posOf = new Map<number, number>(indices.map((idx, k) => [idx, start + k]));
+    const rows: RowSummary[] = [];
+    for (const idx of indices) {
+      const r = recs.get(idx);
+      if (r) rows.push(this.row(view, r, posOf.get(idx)!));
+    }
+    // Decrypt what is visible and not at hand (unknown, or known but its previews evicted), after the reply.
+    const need = rows.filter((r) => !recs.get(r.index)?.parseError && (r.status === 'pending' || !this.contents.get(r.index))).map((r) => r.index);
+    if (need.length) setImmediate(() => void this.decryptVisible(view, need, recs, posOf, ctl.signal).catch(() => undefined));
+    return { rows, viewCount: n };
   }
 
-  private async entry(index: number): Promise<DecryptedEntry | undefined> {
-    const c = this.doc.cached(index);
-    if (c) return c;
-    const [e] = await this.doc.decrypt([index], undefined, undefined, true);
-    return e;
+  private async decryptVisible(view: LogView, need: number[], recs: Map<number, LogRecord>, posOf: Map<number, number>, signal: AbortSignal): Promise<void> {
+    await view.decrypt(need, {
+      signal,
+      records: recs,
+      onChunk: (entries) => {
+        if (signal.aborted) return;
+        const upd = entries.map((e) => this.row(view, recs.get(e.index) ?? e.record, posOf.get(e.index) ?? 0));
+        this.post({ type: 'rowsUpdate', rows: upd });
+      },
+    });
   }
 
-  private toDetail(e: DecryptedEntry, revealed: boolean, opts: MaskOptions): EntryDetail {
-    const r = e.record;
-    const m = revealed ? null : maskEntry(e, opts);
-    const json = (v: unknown): string | null => (v === null || v === undefined ? null : stringifyJson(v));
-    return {
-      index: e.index,
-      line: e.line,
-      id: e.id,
-      time: e.timestamp,
-      agent: r.agentId,
-      type: r.interactionType,
-      model: m ? m.plain.model : r.modelIdentifier,
-      latencyMs: r.latencyMs,
-      tokenUsage: r.tokenUsage,
-      metadata: m ? m.plain.metadata : r.metadata,
-      key: e.key,
-      status: e.status,
-      reason: e.reason,
-      error: m ? m.plain.error : (e.error ?? r.error),
-      requestJson: json(m ? m.request : e.request),
-      responseJson: json(m ? m.response : e.response),
-      maskOverBudget: m?.overBudget ?? false,
-      revealed,
-    };
+  // ------------------------------------------------------------------ detail, reveal, masking
+
+  private keyInfoOf(label: string | null): KeyVersionInfo | undefined {
+    return label ? this.keyInfos.get(label) : undefined;
   }
 
   async detail(index: number): Promise<EntryDetail | null> {
-    if (index < 0 || index >= this.doc.entryCount) return null;
-    const e = await this.entry(index);
+    const e = await this.view?.entry(index);
     if (!e) return null;
-    return this.toDetail(e, this.revealed.has(index), this.maskOptions());
+    return entryDetail(e, this.revealed.has(index), this.maskOptions(), this.keyInfoOf(e.key));
+  }
+
+  /** A modal confirmation for showing or copying plaintext; `answer` is the tests' reply to it. */
+  private async confirmReveal(message: string, detail: string, action: string, answer?: boolean): Promise<boolean> {
+    return answer ?? (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
   }
 
   /** Reveal one entry unmasked, after a modal confirmation; audited. `confirm` is for tests. */
   async reveal(index: number, confirm?: boolean): Promise<boolean> {
-    const e = await this.entry(index);
+    const e = await this.view?.entry(index);
     if (!e) return false;
-    const ok =
-      confirm ??
-      (await vscode.window.showWarningMessage(
-        `Reveal entry ${index + 1} of ${this.doc.fileName} unmasked?`,
-        { modal: true, detail: 'The decrypted prompt and response are shown without masking in this editor only. The reveal is written to the audit log.' },
-        'Reveal',
-      )) === 'Reveal';
+    const ok = await this.confirmReveal(
+      `Reveal entry ${index + 1} of ${this.doc.fileName} unmasked?`,
+      'The decrypted prompt and response are shown without masking in this editor only. The reveal is written to the audit log.',
+      'Reveal',
+      confirm,
+    );
     if (!ok) return false;
     this.revealed.add(index);
     this.audit.record({ action: 'reveal', source: e.key ?? undefined, detail: `${this.doc.uri.fsPath} entry ${index} id=${e.id ?? '-'}` });
-    this.post({ type: 'revealed', index, detail: this.toDetail(e, true, this.maskOptions()) });
+    this.post({ type: 'revealed', index, detail: entryDetail(e, true, this.maskOptions(), this.keyInfoOf(e.key)) });
     return true;
   }
 
@@ -293,77 +318,74 @@ export class ViewerPanel implements vscode.Disposable {
    * needs no confirmation. `confirm` answers the dialog (tests). Returns false when the user declined.
    */
   async setMask(categories: Record<string, boolean>, confirm?: boolean): Promise<boolean> {
-    const known = Object.entries(categories).filter(([c, v]) => (MASK_CATEGORIES as readonly string[]).includes(c) && typeof v === 'boolean');
-    const unmasking = known.filter(([c, masked]) => !masked && this.mask[c] !== false).map(([c]) => c);
+    const { known, unmasking } = this.mask.change(categories);
     if (unmasking.length > 0) {
       const names = unmasking.map((c) => CATEGORY_LABELS[c] ?? c).join(', ');
-      const ok =
-        confirm ??
-        (await vscode.window.showWarningMessage(
-          `Show ${names} unmasked in ${this.doc.fileName}?`,
-          { modal: true, detail: 'Every entry of this editor shows these values in clear until you mask them again or close it (other editors stay masked; not remembered). The reveal is written to the audit log.' },
-          'Show Unmasked',
-        )) === 'Show Unmasked';
+      const ok = await this.confirmReveal(
+        `Show ${names} unmasked in ${this.doc.fileName}?`,
+        'Every entry of this editor shows these values in clear until you mask them again or close it (other editors stay masked; not remembered). The reveal is written to the audit log.',
+        'Show Unmasked',
+        confirm,
+      );
       if (!ok) {
-        this.post({ type: 'mask', mask: this.maskState() });
+        this.post({ type: 'mask', mask: this.mask.states() });
         return false;
       }
       this.audit.record({ action: 'reveal', detail: `${this.doc.uri.fsPath}: categories unmasked in one editor: ${unmasking.join(', ')}` });
     }
-    this.mask = { ...this.mask, ...Object.fromEntries(known) };
-    this.post({ type: 'mask', mask: this.maskState() });
+    this.mask.apply(known);
+    this.contents.clear();
+    this.post({ type: 'mask', mask: this.mask.states() });
+    // previews follow the mask: the table fetches its rows again
+    this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason: 'mask' });
     return true;
-  }
-
-  /** Categories this editor shows unmasked (by the toggles). */
-  private unmaskedCategories(): string[] {
-    return MASK_CATEGORIES.filter((c) => this.mask[c] === false);
   }
 
   async copyEntry(index: number): Promise<string | undefined> {
     const d = await this.detail(index);
     if (!d) return undefined;
-    const { requestJson, responseJson, ...rest } = d;
-    const tree = (t: string | null) => (t === null ? null : parseJson(t));
-    const shown = this.unmaskedCategories();
-    const label = d.revealed ? 'revealed, unmasked' : shown.length > 0 ? `masked except ${shown.join(', ')}` : 'masked';
-    const text = stringifyJson({ ...rest, request: tree(requestJson), response: tree(responseJson), masking: label });
+    const shown = this.mask.unmasked();
+    const label = d.revealed ? 'revealed, unmasked' : maskingLabel(false, shown);
+    const text = detailJson(d, label);
     await vscode.env.clipboard.writeText(text);
     if (d.revealed || shown.length > 0) this.audit.record({ action: 'export', detail: `copied entry ${index} of ${this.doc.uri.fsPath} to the clipboard (${label})` });
     this.post({ type: 'notice', level: d.revealed || shown.length > 0 ? 'warning' : 'info', text: `Entry ${index + 1} copied as JSON (${label})` });
     return text;
   }
 
-  private needsDecrypt(f: Filters): boolean {
-    return !!(f.text || f.status || f.key);
+  /**
+   * Copies an entry's prompt or response (or the entry as JSON) to the clipboard, masked as this
+   * editor shows it. `unmasked` is a reveal: a modal confirmation and an audit record first
+   * (`confirm` answers the dialog in tests).
+   */
+  async copy(index: number, what: CopyWhat, unmasked: boolean, confirm?: boolean): Promise<{ copied: boolean; label: string }> {
+    if (what === 'entry' && !unmasked) {
+      const text = await this.copyEntry(index);
+      return { copied: text !== undefined, label: 'entry' };
+    }
+    const e = await this.view?.entry(index);
+    if (!e) return { copied: false, label: 'not available' };
+    const part = what === 'entry' ? 'entry' : what;
+    if (unmasked) {
+      const ok = await this.confirmReveal(
+        `Copy the ${part} of entry ${index + 1} of ${this.doc.fileName} unmasked?`,
+        'The clipboard will hold the decrypted text without masking; other applications can read it. The copy is written to the audit log.',
+        'Copy Unmasked',
+        confirm,
+      );
+      if (!ok) return { copied: false, label: 'declined' };
+    }
+    const shown = this.mask.unmasked();
+    const revealed = unmasked || this.revealed.has(index);
+    const label = maskingLabel(revealed, shown);
+    await vscode.env.clipboard.writeText(copyText(e, what, this.maskOptions(), revealed));
+    if (revealed) this.audit.record({ action: 'reveal', source: e.key ?? undefined, detail: `copied the ${part} of ${this.doc.uri.fsPath} entry ${index} id=${e.id ?? '-'} unmasked to the clipboard` });
+    else if (shown.length > 0) this.audit.record({ action: 'export', detail: `copied the ${part} of entry ${index} of ${this.doc.uri.fsPath} to the clipboard (${label})` });
+    this.post({ type: 'notice', level: label === 'masked' ? 'info' : 'warning', text: `${part[0]!.toUpperCase()}${part.slice(1)} of entry ${index + 1} copied (${label})` });
+    return { copied: true, label };
   }
 
-  private cheapMatch(r: LogRecord, f: Filters, fromT: number, toT: number): boolean {
-    if (f.agent && !(r.agentId ?? '').toLowerCase().includes(f.agent.toLowerCase())) return false;
-    if (f.model && !(r.modelIdentifier ?? '').toLowerCase().includes(f.model.toLowerCase())) return false;
-    if (f.type && r.interactionType !== f.type) return false;
-    if (!Number.isNaN(fromT) || !Number.isNaN(toT)) {
-      const t = r.timestamp ? Date.parse(r.timestamp) : NaN;
-      if (Number.isNaN(t)) return false;
-      if (!Number.isNaN(fromT) && t < fromT) return false;
-      if (!Number.isNaN(toT) && t > toT) return false;
-    }
-    return true;
-  }
-
-  private fullMatch(e: DecryptedEntry, f: Filters, opts: MaskOptions): boolean {
-    const failed = e.status === 'error' || !!e.record.error;
-    if (f.status === 'ok' && failed) return false;
-    if (f.status === 'error' && !failed) return false;
-    if (f.key && (e.key ?? 'unknown') !== f.key) return false;
-    if (f.text) {
-      // Search what the user can see: the masked rendering (a hidden value cannot be probed).
-      const m = maskEntry(e, opts);
-      const hay = stringifyJson([m.request, m.response, m.plain.metadata, m.plain.error, m.plain.model]).toLowerCase();
-      if (!hay.includes(f.text.toLowerCase())) return false;
-    }
-    return true;
-  }
+  // ------------------------------------------------------------------ filters, sort, failures, conversation
 
   /** Filters and text search: streaming over the file, cancellable, with progress and match count. */
   async applyFilters(reqId: number, f: Filters, quiet = false): Promise<number> {
@@ -371,126 +393,87 @@ export class ViewerPanel implements vscode.Disposable {
     const ctl = new AbortController();
     this.scanCtl = ctl;
     this.filters = { ...f };
+    const view = this.view;
     const total = this.doc.entryCount;
-    if (!filtersActive(f)) {
-      this.view = null;
-      this.post({ type: 'viewChanged', entryCount: total, viewCount: total, reason: 'filter' });
-      this.post({ type: 'scanProgress', reqId, done: total, total, matches: total, finished: true });
+    const finish = async (base: ViewOrder, done: number, matches: number, finished: boolean, extra: { cancelled?: boolean; error?: string } = {}): Promise<void> => {
+      const seq = ++this.orderSeq;
+      this.base = base;
+      const order = await this.sorted(base);
+      if (seq !== this.orderSeq) return; // a later publication (or sort) won
+      this.order = order;
+      this.post({ type: 'viewChanged', entryCount: total, viewCount: this.viewCount, reason: 'filter' });
+      this.post({ type: 'scanProgress', reqId, done, total, matches, finished, ...extra });
+    };
+    if (!filtersActive(f) || !view) {
+      await finish(ViewOrder.all(total), total, total, true);
       return total;
     }
-    const fromT = f.from ? Date.parse(f.from) : NaN;
-    const toT = f.to ? Date.parse(f.to) : NaN;
-    const opts = this.maskOptions();
-    const matches: number[] = [];
-    const step = this.needsDecrypt(f) ? Math.max(this.doc.chunkSize * 4, 16) : 4096;
     let lastPost = 0;
-    const publish = (finished: boolean, cancelled = false, error?: string): void => {
-      this.view = [...matches];
-      this.post({ type: 'viewChanged', entryCount: total, viewCount: this.view.length, reason: 'filter' });
-      this.post({ type: 'scanProgress', reqId, done: finished ? total : done, total, matches: matches.length, finished, ...(cancelled ? { cancelled } : {}), ...(error ? { error } : {}) });
-    };
-    let done = 0;
-    if (!quiet) publish(false);
+    if (!quiet) await finish(ViewOrder.of([], total), 0, 0, false);
+    let matches: number[] = [];
     try {
-      for (let from = 0; from < total; from += step) {
-        if (ctl.signal.aborted) break;
-        const recs = await this.doc.session!.readRecords(from, Math.min(step, total - from));
-        const cand = recs.filter((r) => this.cheapMatch(r, f, fromT, toT));
-        if (this.needsDecrypt(f) && cand.length) {
-          const known: DecryptedEntry[] = [];
-          const need: number[] = [];
-          for (const r of cand) {
-            const c = this.doc.cached(r.index);
-            if (c) known.push(c);
-            else need.push(r.index);
-          }
-          const got = need.length ? await this.doc.decrypt(need, ctl.signal, undefined, true) : [];
-          if (ctl.signal.aborted) break;
-          const byIdx = new Map<number, DecryptedEntry>();
-          for (const e of [...known, ...got]) byIdx.set(e.index, e);
-          for (const r of cand) {
-            const e = byIdx.get(r.index);
-            if (e && this.fullMatch(e, f, opts)) matches.push(r.index);
-          }
-        } else {
-          for (const r of cand) matches.push(r.index);
-        }
-        done = Math.min(total, from + step);
+      matches = await scanFilter(view, new CompiledFilter(f, this.maskOptions()), ctl.signal, (p, found) => {
         if (Date.now() - lastPost > 250) {
           lastPost = Date.now();
-          publish(false);
+          void finish(ViewOrder.of(found, total), p.done, p.matches, false);
         }
-      }
+      });
     } catch (e) {
       if (!ctl.signal.aborted) {
-        publish(true, false, (e as Error).message);
+        await finish(ViewOrder.of(matches, total), total, matches.length, true, { error: (e as Error).message });
         return matches.length;
       }
     }
-    if (ctl.signal.aborted) {
-      publish(false, true);
-      this.post({ type: 'scanProgress', reqId, done, total, matches: matches.length, finished: true, cancelled: true });
-    } else publish(true);
+    if (ctl.signal.aborted) await finish(ViewOrder.of(matches, total), 0, matches.length, true, { cancelled: true });
+    else await finish(ViewOrder.of(matches, total), total, matches.length, true);
     return matches.length;
   }
 
-  /** Next/previous failed entry (decrypt failure, corrupt line or the record's own error). */
-  async findFailure(reqId: number, fromIndex: number, direction: 1 | -1): Promise<number | null> {
+  /** Sorts the view by a column (null: file order). Waits for the background scan of the column values. */
+  async setSort(sort: SortOrder | null): Promise<{ viewCount: number }> {
+    this.sortOrder = sort && isSortOrder(sort) ? { column: sort.column, descending: sort.descending } : null;
+    const seq = ++this.orderSeq;
+    const order = await this.sorted(this.base);
+    if (seq === this.orderSeq) this.order = order;
+    this.post({ type: 'viewChanged', entryCount: this.doc.entryCount, viewCount: this.viewCount, reason: 'sort' });
+    return { viewCount: this.viewCount };
+  }
+
+  /** Next/previous failed entry (decrypt failure, corrupt line or the record's own error), in view order. */
+  async findFailure(fromIndex: number, direction: 1 | -1): Promise<FailureHit> {
     this.failCtl?.abort();
     const ctl = new AbortController();
     this.failCtl = ctl;
-    const n = this.viewCount;
-    let pos = this.posOf(fromIndex);
-    if (pos === null) pos = direction > 0 ? -1 : n;
-    const step = Math.max(this.doc.chunkSize * 2, 8);
-    let searched = 0;
-    for (let p = pos + direction; p >= 0 && p < n && !ctl.signal.aborted; ) {
-      const batch: number[] = [];
-      for (let k = 0; k < step && p >= 0 && p < n; k++, p += direction) batch.push(this.indexAt(p));
-      const recs = await this.doc.recordsAt(batch);
-      const unknown = batch.filter((i) => !this.doc.isKnown(i) && !recs.get(i)?.parseError && !recs.get(i)?.error);
-      if (unknown.length) await this.doc.decrypt(unknown, ctl.signal);
-      for (const i of batch) {
-        searched++;
-        const r = recs.get(i);
-        if (r?.parseError || r?.error || this.doc.isFailure(i)) {
-          const fp = this.posOf(i);
-          this.post({ type: 'failureFound', reqId, index: i, pos: fp, searched });
-          return i;
-        }
-      }
-    }
-    this.post({ type: 'failureFound', reqId, index: null, pos: null, searched });
-    return null;
+    const view = this.view;
+    if (!view) return { index: null, pos: null, searched: 0 };
+    return findFailure(view, this.order, fromIndex, direction, ctl.signal);
+  }
+
+  /** The transcript of the conversation (session, trace or agent) an entry belongs to, masked as this editor shows. */
+  async conversation(index: number): Promise<Requests['getConversation']['result']> {
+    this.convCtl?.abort();
+    const ctl = new AbortController();
+    this.convCtl = ctl;
+    const view = this.view;
+    if (!view) return { key: null, entries: [], items: [], truncated: false };
+    return conversationOf(view, index, this.maskOptions(), ctl.signal);
   }
 
   /** Export the current view as masked JSON lines (always with every mask category on). */
   async exportTo(target: vscode.Uri, progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken): Promise<number> {
+    const view = this.view;
     const opts = defaultMaskOptions();
     const total = this.viewCount;
     const out = fs.createWriteStream(target.fsPath, { mode: 0o600 });
     const ctl = signalFor(token);
     let written = 0;
-    const step = Math.max(this.doc.chunkSize * 8, 32);
+    const step = Math.max((view?.chunkSize ?? 4) * 8, 32);
     try {
-      for (let p = 0; p < total && !ctl.signal.aborted; p += step) {
-        const idx: number[] = [];
-        for (let k = p; k < Math.min(total, p + step); k++) idx.push(this.indexAt(k));
-        const got = new Map<number, DecryptedEntry>();
-        const need: number[] = [];
-        for (const i of idx) {
-          const c = this.doc.cached(i);
-          if (c) got.set(i, c);
-          else need.push(i);
-        }
-        for (const e of await this.doc.decrypt(need, ctl.signal, undefined, true)) got.set(e.index, e);
-        for (const i of idx) {
-          const e = got.get(i);
-          if (!e) continue;
+      if (view) {
+        for await (const e of orderedEntries(view, this.order, step, ctl.signal)) {
           if (!out.write(maskedEntryJson(e, opts) + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
-          written++;
+          if (++written % step === 0) progress?.report({ message: `${written} / ${total}`, increment: (step / Math.max(1, total)) * 100 });
         }
-        progress?.report({ message: `${written} / ${total}`, increment: (step / Math.max(1, total)) * 100 });
       }
     } finally {
       ctl.dispose();
@@ -505,6 +488,7 @@ export class ViewerPanel implements vscode.Disposable {
     this.rowsCtl?.abort();
     this.scanCtl?.abort();
     this.failCtl?.abort();
+    this.convCtl?.abort();
     for (const d of this.disposables) d.dispose();
   }
 }
@@ -522,9 +506,12 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
     private readonly extensionUri: vscode.Uri,
     private readonly audit: Audit,
     private readonly engines: EngineHost,
+    /** Where column layout and sort are remembered (the workspace's state). */
+    private readonly layoutStore?: vscode.Memento,
     /** Wraps each panel before use (the test API records its messages); identity otherwise. */
     private readonly observe: (panel: vscode.WebviewPanel) => vscode.WebviewPanel = (panel) => panel,
   ) {
+    this.changed.event(() => (this.counts = undefined));
     engines.onDidReset(() => {
       for (const d of this.documents) void d.reopen();
     });
@@ -560,7 +547,7 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
   }
 
   async resolveCustomEditor(doc: LogDocument, panel: vscode.WebviewPanel): Promise<void> {
-    const p = new ViewerPanel(doc, this.observe(panel), this.extensionUri, this.audit, this.engines);
+    const p = new ViewerPanel(doc, this.observe(panel), this.extensionUri, this.audit, this.engines, this.layoutStore);
     this.panels.add(p);
     this.active = p;
     panel.onDidChangeViewState(() => {
@@ -578,15 +565,20 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
     });
   }
 
-  /** Entry counts per key label over open logs: census where done, else decrypted-so-far. */
+  private counts: { counts: Map<string, number>; partial: boolean } | undefined;
+
+  /** Entry counts per key label over open logs: census where done, else decrypted-so-far. Computed once per change. */
   countsByKey(): { counts: Map<string, number>; partial: boolean } {
+    if (this.counts) return this.counts;
     const counts = new Map<string, number>();
     let partial = false;
     for (const d of this.documents) {
-      const m = d.census ?? d.partialCounts();
-      if (!d.census) partial = true;
-      for (const [k, v] of m) counts.set(k, (counts.get(k) ?? 0) + v);
+      const c = d.view?.counts();
+      if (!c) continue;
+      partial ||= c.partial;
+      for (const [k, v] of c.counts) counts.set(k, (counts.get(k) ?? 0) + v);
     }
-    return { counts, partial };
+    this.counts = { counts, partial };
+    return this.counts;
   }
 }

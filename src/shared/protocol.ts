@@ -3,110 +3,55 @@
  * (media/webview.ts). Pure types and tiny helpers: imported by both sides, no 'vscode', no DOM.
  *
  * Flow: webview posts `ready` -> host answers `init`. The webview pulls rows by VIEW position
- * (position in the current filtered view, 0..viewCount) with `getRows`; the host answers `rows`
- * at once with the cheap record fields (status 'pending' when not yet decrypted) and, as the
- * visible rows are decrypted, `rowsUpdate`. A newer `getRows` cancels the decryption of an older
- * one. Every request carries a `reqId` the reply echoes.
+ * (position in the current filtered/sorted view, 0..viewCount) with the `getRows` request; the
+ * reply carries the cheap record fields at once (status 'pending' when not yet decrypted) and, as
+ * the visible rows are decrypted, `rowsUpdate` events follow. A newer `getRows` cancels the
+ * decryption of an older one. Requests and replies go through src/shared/rpc.ts.
  */
 
-export type RowStatus = 'pending' | 'ok' | 'error';
+import type { Filters } from '../core/view/filters';
+import type { Conversation, CopyWhat, EntryDetail, FailureHit, HistogramBucket, MaskCategoryState, RowSummary, SortOrder, ViewerLayout } from '../core/view/types';
 
-export interface RowSummary {
-  /** Entry index in the file. */
-  index: number;
-  /** Position in the current view. */
-  pos: number;
-  time: string | null;
-  agent: string | null;
-  type: string | null;
-  model: string | null;
-  latencyMs: number | null;
-  tokens: number | null;
-  /** Key version label that opened the entry. */
-  key: string | null;
-  status: RowStatus;
-  /** Failure reason code (no-key, wrong-key, tampered, corrupt, ...). */
-  reason: string | null;
-  /** Human readable error (decrypt failure or the record's own error). */
-  error: string | null;
-  /** The record carries its own plaintext `error` (the model call failed) though it decrypted. */
-  recordError: boolean;
-}
+export type { Filters } from '../core/view/filters';
+export type { ColumnLayout, Conversation, CopyWhat, ConversationKey, EntryDetail, FailureHit, HistogramBucket, MaskCategoryState, RowStatus, RowSummary, SortColumn, SortOrder, TranscriptItem, TranscriptRole, ViewerLayout } from '../core/view/types';
+export { filtersActive } from '../core/view/filters';
 
-export interface EntryDetail {
-  index: number;
-  line: number;
-  id: string | null;
-  time: string | null;
-  agent: string | null;
-  type: string | null;
-  model: string | null;
-  latencyMs: number | null;
-  tokenUsage: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
-  metadata: Record<string, string> | null;
-  key: string | null;
-  status: RowStatus;
-  reason: string | null;
-  error: string | null;
-  /**
-   * Decrypted request/response as exact JSON text (numbers as written, duplicate keys kept; a
-   * plaintext that is not JSON comes as a JSON string), masked unless `revealed`; null when absent.
-   * The webview reads them with the lossless parser of src/core/json.
-   */
-  requestJson: string | null;
-  responseJson: string | null;
-  /** Masking ran out of its per-entry time budget: values not scanned by then show as [WITHHELD]. */
-  maskOverBudget: boolean;
-  revealed: boolean;
-}
 
-export interface Filters {
-  /** ISO strings (inclusive); empty = open. */
-  from?: string;
-  to?: string;
-  agent?: string;
-  model?: string;
-  type?: string;
-  status?: '' | 'ok' | 'error';
-  key?: string;
-  /** Text search over decrypted (masked) content, case-insensitive. */
-  text?: string;
-}
+/**
+ * Requests the webview makes and what each answers. Sent as `request` messages with an id, answered
+ * by one `reply` with the same id (src/shared/rpc.ts); progress of a long request (applyFilters)
+ * comes as `scanProgress` events carrying its id.
+ */
+export type Requests = {
+  getRows: { params: { from: number; count: number }; result: { rows: RowSummary[]; viewCount: number } };
+  getDetail: { params: { index: number }; result: EntryDetail | null };
+  applyFilters: { params: { filters: Filters }; result: { matches: number } };
+  findFailure: { params: { fromIndex: number; direction: 1 | -1 }; result: FailureHit };
+  sort: { params: { sort: SortOrder | null }; result: { viewCount: number } };
+  getConversation: { params: { index: number }; result: Conversation };
+  setMask: { params: { categories: Record<string, boolean> }; result: boolean };
+  reveal: { params: { index: number }; result: boolean };
+  /** Copies the prompt, the response or the whole entry (JSON); `unmasked` is a reveal (confirmed, audited). */
+  copy: { params: { index: number; what: CopyWhat; unmasked?: boolean }; result: { copied: boolean; label: string } };
+};
 
-export function filtersActive(f: Filters): boolean {
-  return !!(f.from || f.to || f.agent || f.model || f.type || f.status || f.key || f.text);
-}
-
-export interface MaskCategoryState {
-  id: string;
-  label: string;
-  masked: boolean;
-}
-
-export interface HistogramBucket {
-  start: string;
-  end: string;
-  count: number;
-  failures: number;
-}
+export type RequestMethod = keyof Requests;
+export type RequestMessage = { [M in RequestMethod]: { type: 'request'; id: number; method: M; params: Requests[M]['params'] } }[RequestMethod];
+export type ReplyMessage = { type: 'reply'; id: number; result?: unknown; error?: string };
 
 // ----- webview -> host -----
 export type WebviewMessage =
+  | RequestMessage
   | { type: 'ready' }
-  | { type: 'getRows'; reqId: number; from: number; count: number }
-  | { type: 'getDetail'; reqId: number; index: number }
-  | { type: 'setMask'; categories: Record<string, boolean> }
-  | { type: 'reveal'; index: number }
-  | { type: 'applyFilters'; reqId: number; filters: Filters }
   | { type: 'cancelScan' }
-  | { type: 'findFailure'; reqId: number; fromIndex: number; direction: 1 | -1 }
-  | { type: 'copyEntry'; index: number }
   | { type: 'addKeySource' }
   | { type: 'exportFiltered' }
-  | { type: 'select'; index: number | null };
+  | { type: 'select'; index: number | null }
+  | { type: 'saveLayout'; layout: ViewerLayout };
 
 // ----- host -> webview -----
 export type HostMessage =
+  | ReplyMessage
   | {
       type: 'init';
       file: string;
@@ -119,13 +64,11 @@ export type HostMessage =
       keyErrors: string[];
       mask: MaskCategoryState[];
       filters: Filters;
+      layout: ViewerLayout | null;
     }
-  | { type: 'rows'; reqId: number; rows: RowSummary[]; viewCount: number }
   | { type: 'rowsUpdate'; rows: RowSummary[] }
-  | { type: 'detail'; reqId: number; detail: EntryDetail | null }
-  | { type: 'viewChanged'; entryCount: number; viewCount: number; reason: 'filter' | 'tail' | 'reset' | 'mask' }
+  | { type: 'viewChanged'; entryCount: number; viewCount: number; reason: 'filter' | 'tail' | 'reset' | 'mask' | 'sort' | 'keys' }
   | { type: 'scanProgress'; reqId: number; done: number; total: number; matches: number; finished: boolean; cancelled?: boolean; error?: string }
-  | { type: 'failureFound'; reqId: number; index: number | null; pos: number | null; searched: number }
   | { type: 'histogram'; buckets: HistogramBucket[]; facets: { agents: string[]; models: string[]; types: string[]; keys: string[] } }
   | { type: 'mask'; mask: MaskCategoryState[] }
   | { type: 'revealed'; index: number; detail: EntryDetail }
@@ -139,4 +82,5 @@ export interface WebviewPersistedState {
   selected: number | null;
   filters: Filters;
   detailOpen: boolean;
+  conversation?: number | null;
 }

@@ -22,6 +22,7 @@ let browser: Awaited<ReturnType<CodeServerLib['launchBrowser']>> | undefined;
 let page: Page;
 const timings: Record<string, number> = {};
 const cspViolations: string[] = [];
+let promptWidth = 0;
 
 function webview(): FrameLocator {
   return visibleWebview(page);
@@ -117,6 +118,24 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     await shot('envelope-rows');
   });
 
+  it('first screen: masked prompt and response previews, the first entry selected and open', async () => {
+    const prompt = webview().locator('.row[data-index="0"] .c-prompt');
+    await webview().locator('.row[data-index="0"] .c-prompt', { hasText: '[EMAIL]' }).waitFor({ timeout: 30_000 });
+    const p = await prompt.innerText();
+    assert.match(p, /^Entry 0: summarise/);
+    assert.ok(!p.includes(fx.expect.email), p);
+    assert.match(await webview().locator('.row[data-index="0"] .c-response').innerText(), /^Summary 0: revenue grew; contact \[EMAIL\]/);
+    assert.match(await webview().locator('.row[data-index="0"] .c-tokens').innerText(), /^100 → 40$/);
+    assert.match(String(await webview().locator('.row[data-index="0"] .c-key').getAttribute('title')), /source: file:.*kek-v1\.key/);
+    await webview().locator('.row.selected[data-index="0"]').waitFor({ timeout: 20_000 });
+    await webview().locator('#detail .section.prompt pre', { hasText: '[EMAIL]' }).waitFor({ timeout: 20_000 });
+    const tableText = await webview().locator('#rows').innerText();
+    assert.ok(!tableText.includes(fx.expect.email) && !tableText.includes('555-867-5309'), 'nothing unmasked in the table');
+    const failTitle = await webview().locator('.row[data-index="7"] .c-status').getAttribute('title');
+    assert.match(String(failTitle), /^no-key: .{20,}/, 'the full failure reason on hover');
+    await shot('first-screen');
+  });
+
   it('detail pane is masked by default; toggling a category unmasks it in this editor', async () => {
     await webview().locator('.row[data-index="0"]').click();
     const prompt = webview().locator('.section.prompt pre');
@@ -176,6 +195,97 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
   });
 
+  it('sorts by latency from the column header, both ways, then back to file order', async () => {
+    const latencies = async (): Promise<number[]> => (await webview().locator('#rows .row .c-latency').allInnerTexts()).slice(0, 8).map((t) => parseInt(t, 10));
+    await webview().locator('#header button.sort[data-sort="latency"]').click();
+    await webview().locator('#progress', { hasText: /^sorted by latency$/ }).waitFor({ timeout: 30_000 });
+    await webview().locator('#header [data-col="latency"][aria-sort="ascending"]').waitFor({ timeout: 10_000 });
+    await webview().locator('#rows .row[data-status]').first().waitFor({ timeout: 30_000 });
+    let l = await latencies();
+    assert.deepStrictEqual(l, [...l].sort((a, b) => a - b), `ascending: ${l}`);
+    await webview().locator('#header button.sort[data-sort="latency"]').click();
+    await webview().locator('#progress', { hasText: 'sorted by latency (descending)' }).waitFor({ timeout: 30_000 });
+    assert.match(await webview().locator('#statusline').innerText(), /sorted by latency ▼/);
+    await webview().locator('#rows .row[data-status]').first().waitFor({ timeout: 30_000 });
+    l = await latencies();
+    assert.deepStrictEqual(l, [...l].sort((a, b) => b - a), `descending: ${l}`);
+    await shot('sorted-by-latency-desc');
+    await webview().locator('#header button.sort[data-sort="latency"]').click();
+    await webview().locator('#header [data-col="latency"][aria-sort="none"]').waitFor({ timeout: 10_000 });
+    await webview().locator('#rows .row[data-pos="0"][data-index="0"]').waitFor({ timeout: 30_000 });
+  });
+
+  it('row actions: keys j/k and /, a context menu with masked copies, and the conversation view', async () => {
+    await webview().locator('.row[data-index="0"]').click();
+    await webview().locator('#viewport').press('j');
+    await webview().locator('#viewport').press('j');
+    await webview().locator('#viewport').press('k');
+    await webview().locator('.row.selected[data-index="1"]').waitFor({ timeout: 20_000 });
+    await webview().locator('.row[data-index="1"]').click({ button: 'right' });
+    const menu = webview().locator('#context-menu');
+    await menu.waitFor({ timeout: 10_000 });
+    assert.deepStrictEqual(
+      (await menu.locator('.menu-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))).slice(0, 6),
+      ['open-detail', 'open-conversation', 'copy-prompt', 'copy-response', 'copy-entry', 'copy-prompt-unmasked'],
+    );
+    await shot('row-menu');
+    await menu.locator('[data-action="copy-prompt"]').click();
+    await webview().locator('#notice', { hasText: /Prompt of entry 2 copied \(masked\)/ }).waitFor({ timeout: 20_000 });
+    // an unmasked copy is a reveal: the workbench asks first
+    await webview().locator('.row[data-index="1"]').click({ button: 'right' });
+    await menu.locator('[data-action="copy-prompt-unmasked"]').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 20_000 });
+    assert.match(await dialog.innerText(), /Copy the prompt of entry 2 .* unmasked\?/);
+    await shot('copy-unmasked-confirmation');
+    await dialog.locator('.monaco-button', { hasText: /^Copy Unmasked$/ }).click();
+    await webview().locator('#notice', { hasText: /Prompt of entry 2 copied \(unmasked\)/ }).waitFor({ timeout: 20_000 });
+    // the conversation of entry 2 (its session), from the keyboard
+    await webview().locator('.row[data-index="1"]').click();
+    await webview().locator('#viewport').press('c');
+    const transcript = webview().locator('#transcript');
+    await transcript.locator('.msg.tool-call').first().waitFor({ timeout: 30_000 });
+    assert.match(await webview().locator('#conversation-key').innerText(), /session s-0 · 5 entries/);
+    const roles = await transcript.locator('.msg[data-index="1"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-role')));
+    assert.deepStrictEqual(roles, ['prompt', 'tool-call', 'tool-result', 'response']);
+    const text = await transcript.innerText();
+    assert.ok(text.includes('[EMAIL]') && !text.includes(fx.expect.email), 'the transcript is masked');
+    await shot('conversation');
+    await transcript.locator('.msg[data-index="3"]').first().click();
+    await webview().locator('.row.selected[data-index="3"]').waitFor({ timeout: 20_000 });
+    await webview().locator('#viewport').press('Escape');
+    await webview().locator('#viewport').press('/');
+    assert.strictEqual(await webview().locator('#search:focus').count(), 1, '/ focuses the search');
+  });
+
+  it('shows and hides columns from the Columns menu (remembered for the workspace)', async () => {
+    assert.strictEqual(await webview().locator('#header [data-col="agent"]').count(), 0, 'agent is hidden by default');
+    await webview().locator('#columns-btn').click();
+    await shot('columns-menu');
+    await webview().locator('#context-menu [data-action="col-agent"]').click();
+    await webview().locator('#header [data-col="agent"]').waitFor({ timeout: 10_000 });
+    await webview().locator('#columns-btn').click();
+    await webview().locator('#context-menu [data-action="col-model"]').click();
+    await webview().locator('#header [data-col="model"]').waitFor({ state: 'detached', timeout: 10_000 });
+    assert.strictEqual(await webview().locator('#rows .row .c-model').count(), 0);
+    assert.ok((await webview().locator('#rows .row .c-agent').count()) > 0);
+    // resize the Prompt column by dragging its header's edge
+    const promptHeader = webview().locator('#header [data-col="prompt"]');
+    const before = (await promptHeader.boundingBox())!.width;
+    const grip = (await promptHeader.locator('.resizer').boundingBox())!;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2 + 40, grip.y + grip.height / 2, { steps: 4 });
+    await page.mouse.move(grip.x + grip.width / 2 + 90, grip.y + grip.height / 2, { steps: 4 });
+    await page.mouse.up();
+    const after = (await promptHeader.boundingBox())!.width;
+    assert.ok(Math.abs(after - before - 90) <= 6, `prompt column ${before} -> ${after} px`);
+    const rowCell = (await webview().locator('#rows .row .c-prompt').first().boundingBox())!.width;
+    assert.ok(Math.abs(rowCell - after) <= 2, 'the rows follow the header');
+    promptWidth = after;
+    await shot('model-hidden-agent-shown-prompt-wider');
+  });
+
   it('searches decrypted content with a match count', async () => {
     await webview().locator('#search').fill(fx.expect.searchWord);
     await webview().locator('#search').press('Enter');
@@ -202,6 +312,10 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
     assert.strictEqual(await webview().locator('#search').inputValue(), fx.expect.searchWord);
     assert.match(await webview().locator('#statusline').innerText(), new RegExp(`${fx.expect.envelopeSearchHits} of ${fx.expect.envelope.entries}`));
+    assert.strictEqual(await webview().locator('#header [data-col="model"]').count(), 0, 'the hidden column stays hidden (workspace layout)');
+    assert.strictEqual(await webview().locator('#header [data-col="agent"]').count(), 1, 'the shown column stays shown');
+    const w = (await webview().locator('#header [data-col="prompt"]').boundingBox())!.width;
+    assert.ok(Math.abs(w - promptWidth) <= 2, `the resized width stays: ${promptWidth} -> ${w}`);
     await shot('state-restored');
     await webview().locator('#clear-btn').click();
     await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
@@ -228,6 +342,7 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     await runCommand('Encrypted Logs: Show Audit Log');
     const out = page.locator('.part.panel');
     await out.locator('text=key-access').first().waitFor({ timeout: 30_000 });
+    await out.locator('text=copied the prompt').first().waitFor({ timeout: 30_000 }); // (the line wraps: its end is another DOM line)
     await shot('audit-log');
   });
 });

@@ -9,15 +9,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension/main';
-import type { WebviewTrace } from '../../src/extension/testApi';
 import type { ViewerPanel } from '../../src/extension/viewer';
-import type { HostMessage, RowSummary } from '../../src/shared/protocol';
+import type { HostMessage } from '../../src/shared/protocol';
+import { ask, lastOf, rowsSeen, trace } from './protocol';
 import type { KeyTreeNode } from '../../src/extension/keyTree';
 import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
 import { startVaultDouble } from '../support/vault-double';
 import { startRecorder } from '../support/token-recorder';
 import { readSettings } from '../../src/extension/config';
+import { keyLineageOverrides } from '../../src/extension/config';
+import { policySettings } from '../../src/extension/policySettings';
+import { RESTRICTED_SETTINGS, trustedSetting } from '../../src/extension/trustedSettings';
 
 const EXT_ID = 'enclog.encrypted-log-inspector';
 
@@ -47,28 +50,10 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false |
 
 let api: ExtensionApi;
 
-/** The protocol messages of a viewer's webview, as the extension's test API recorded them. */
-function trace(p: ViewerPanel): WebviewTrace {
-  const t = api.test?.webview(p.panel);
-  assert.ok(t, 'the test API (ExtensionMode.Test) traces the viewer webview');
-  return t;
-}
-
 async function openViewer(file: string): Promise<ViewerPanel> {
   const uri = vscode.Uri.file(file);
   await vscode.commands.executeCommand('vscode.openWith', uri, 'encryptedLogs.viewer');
   return waitFor(`viewer panel for ${path.basename(file)}`, () => api.viewer.panelFor(uri), 60_000);
-}
-
-function rowsSeen(p: ViewerPanel): Map<number, RowSummary> {
-  const m = new Map<number, RowSummary>();
-  for (const msg of trace(p).posted) if (msg.type === 'rows' || msg.type === 'rowsUpdate') for (const r of msg.rows) m.set(r.index, r);
-  return m;
-}
-
-function lastOf<T extends HostMessage['type']>(p: ViewerPanel, type: T): Extract<HostMessage, { type: T }> | undefined {
-  for (let i = trace(p).posted.length - 1; i >= 0; i--) if (trace(p).posted[i]?.type === type) return trace(p).posted[i] as Extract<HostMessage, { type: T }>;
-  return undefined;
 }
 
 describe('Encrypted Log Inspector in a real extension host', function () {
@@ -117,7 +102,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('decrypted rows reach the webview protocol (pulled by the real webview)', async () => {
-      await waitFor('getRows from the webview', () => trace(p).received.some((m) => m.type === 'getRows'));
+      await waitFor('getRows from the webview', () => trace(p).received.some((m) => m.type === 'request' && m.method === 'getRows'));
       const rows = await waitFor('decrypted rows', () => {
         const m = rowsSeen(p);
         return [...m.values()].filter((r) => r.status === 'ok').length >= 10 ? m : undefined;
@@ -138,24 +123,21 @@ describe('Encrypted Log Inspector in a real extension host', function () {
 
     it('serves a masked detail; Reveal shows plaintext and is audited', async () => {
       const fx = fixture();
-      await p.handle({ type: 'getDetail', reqId: 9001, index: 0 });
-      const d = lastOf(p, 'detail');
-      assert.ok(d && d.reqId === 9001 && d.detail);
-      const text = String(d.detail.requestJson);
+      const d = await ask(p, 'getDetail', { index: 0 });
+      assert.ok(d);
+      const text = String(d.requestJson);
       assert.ok(!text.includes(fx.expect.email), 'the e-mail is masked by default');
       assert.ok(text.includes('[EMAIL]'), `masked marker present: ${text}`);
-      assert.ok(!String(d.detail.requestJson).includes('sk-test-1234567890'));
+      assert.ok(!String(d.requestJson).includes('sk-test-1234567890'));
       // unmasking a category is a reveal: declined, nothing changes and nothing is recorded
       const reveals = () => api.audit.recent.filter((e) => e.action === 'reveal').length;
       const before = reveals();
       assert.strictEqual(await p.setMask({ email: false }, false), false);
-      await p.handle({ type: 'getDetail', reqId: 9002, index: 0 });
-      assert.ok(!String(lastOf(p, 'detail')!.detail!.requestJson).includes(fx.expect.email), 'declined: still masked');
+      assert.ok(!String((await ask(p, 'getDetail', { index: 0 }))!.requestJson).includes(fx.expect.email), 'declined: still masked');
       assert.strictEqual(reveals(), before);
       // confirmed: for this editor only, audited (the category, never a value)
       assert.strictEqual(await p.setMask({ email: false }, true), true);
-      await p.handle({ type: 'getDetail', reqId: 9003, index: 0 });
-      assert.ok(String(lastOf(p, 'detail')!.detail!.requestJson).includes(fx.expect.email));
+      assert.ok(String((await ask(p, 'getDetail', { index: 0 }))!.requestJson).includes(fx.expect.email));
       const unmaskAudit = api.audit.recent.filter((e) => e.action === 'reveal').at(-1);
       assert.ok(unmaskAudit?.detail?.includes('categories unmasked in one editor: email'), JSON.stringify(unmaskAudit));
       const copied = await p.copyEntry(0);
@@ -182,6 +164,93 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.strictEqual(obj.masking, 'masked');
       assert.strictEqual(obj.revealed, false);
       assert.ok(!text.includes(fx.expect.email));
+    });
+
+    it('first screen: masked prompt/response previews, tokens in/out, key id with its source; the first entry selected and shown', async () => {
+      const fx = fixture();
+      const rows = await waitFor('rows with previews', () => {
+        const m = rowsSeen(p);
+        return [...m.values()].filter((r) => r.status === 'ok' && r.prompt !== null).length >= 10 ? m : undefined;
+      });
+      const r0 = rows.get(0)!;
+      assert.match(String(r0.prompt), /^Entry 0: summarise the .*report for \[EMAIL\], call me at \S+$/);
+      assert.match(String(r0.response), /^Summary 0: revenue grew; contact \[EMAIL\] for details\.$/);
+      const all = JSON.stringify([...rows.values()]);
+      assert.ok(!all.includes(fx.expect.email) && !all.includes('555-867-5309') && !all.includes('sk-test-1234567890'), 'nothing unmasked in any row');
+      assert.deepStrictEqual([r0.inputTokens, r0.outputTokens, r0.tokens], [100, 40, 140]);
+      assert.strictEqual(r0.keyText, 'kek-v1');
+      assert.match(String(r0.keyTitle), /source: file:.*kek-v1\.key/);
+      const r7 = rows.get(7)!;
+      assert.strictEqual(r7.status, 'error');
+      assert.ok(r7.keyText && r7.keyText !== 'kek-v1' && r7.keyText !== 'kek-v2', `the unknown key id the entry records: ${r7.keyText}`);
+      // the real webview selected the first entry and asked for its detail without a click
+      await waitFor('select(0) and its detail from the webview', () =>
+        trace(p).received.some((m) => m.type === 'select' && m.index === 0) && trace(p).received.some((m) => m.type === 'request' && m.method === 'getDetail' && m.params.index === 0));
+    });
+
+    it('conversation view: the session of an entry as a transcript in time order, masked', async () => {
+      const fx = fixture();
+      const c = await ask(p, 'getConversation', { index: 2 });
+      assert.deepStrictEqual(c.key, { field: 'session', value: 's-0' });
+      assert.deepStrictEqual(c.entries, [0, 1, 2, 3, 4]);
+      const roles = c.items.filter((i) => i.index === 1).map((i) => i.role);
+      assert.deepStrictEqual(roles, ['prompt', 'tool-call', 'tool-result', 'response']);
+      assert.strictEqual(c.items.find((i) => i.role === 'tool-call')?.title, 'search_documents');
+      assert.match(String(c.items.find((i) => i.role === 'tool-call')?.text), /"account_id": 12345678901234567/);
+      assert.ok(!JSON.stringify(c).includes(fx.expect.email) && !JSON.stringify(c).includes('sk-test-1234567890'));
+    });
+
+    it('sorts by latency and tokens (both directions) and back to file order', async () => {
+      const fx = fixture();
+      try {
+        assert.strictEqual((await ask(p, 'sort', { sort: { column: 'latency', descending: true } })).viewCount, fx.expect.envelope.entries);
+        const byLatency = (await ask(p, 'getRows', { from: 0, count: 500 })).rows;
+        assert.strictEqual(byLatency.length, fx.expect.envelope.entries);
+        const lat = byLatency.map((r) => r.latencyMs ?? -1);
+        assert.deepStrictEqual(lat, [...lat].sort((a, b) => b - a), 'descending latency');
+        assert.notDeepStrictEqual(byLatency.map((r) => r.index), byLatency.map((r) => r.index).sort((a, b) => a - b));
+        await ask(p, 'sort', { sort: { column: 'tokens', descending: false } });
+        const tok = (await ask(p, 'getRows', { from: 0, count: 500 })).rows.map((r) => r.tokens ?? Infinity);
+        assert.deepStrictEqual(tok, [...tok].sort((a, b) => a - b), 'ascending tokens');
+        // a filter keeps the sort
+        await p.applyFilters(-1, { text: fx.expect.searchWord });
+        const filtered = (await ask(p, 'getRows', { from: 0, count: 500 })).rows.map((r) => r.tokens ?? Infinity);
+        assert.strictEqual(filtered.length, fx.expect.envelopeSearchHits);
+        assert.deepStrictEqual(filtered, [...filtered].sort((a, b) => a - b));
+        await p.applyFilters(-1, {});
+      } finally {
+        await ask(p, 'sort', { sort: null });
+      }
+      assert.deepStrictEqual((await ask(p, 'getRows', { from: 0, count: 5 })).rows.map((r) => r.index), [0, 1, 2, 3, 4]);
+    });
+
+    it('copies a prompt masked; an unmasked copy asks first and is audited (never its text)', async () => {
+      const fx = fixture();
+      const reveals = () => api.audit.recent.filter((e) => e.action === 'reveal').length;
+      const before = reveals();
+      assert.deepStrictEqual(await ask(p, 'copy', { index: 0, what: 'prompt' }), { copied: true, label: 'masked' });
+      const masked = await vscode.env.clipboard.readText();
+      assert.match(masked, /^Entry 0: summarise .*\[EMAIL\]/);
+      assert.strictEqual(reveals(), before, 'a masked copy is no reveal');
+      assert.deepStrictEqual(await p.copy(0, 'prompt', true, false), { copied: false, label: 'declined' });
+      assert.strictEqual(await vscode.env.clipboard.readText(), masked, 'declined: the clipboard is untouched');
+      assert.strictEqual(reveals(), before);
+      assert.deepStrictEqual(await p.copy(0, 'response', true, true), { copied: true, label: 'unmasked' });
+      assert.ok((await vscode.env.clipboard.readText()).includes(fx.expect.email));
+      const rec = api.audit.recent.filter((e) => e.action === 'reveal').at(-1);
+      assert.match(String(rec?.detail), /copied the response of .*envelope\.encrypted\.log entry 0 .*unmasked to the clipboard/);
+      assert.ok(!JSON.stringify(api.audit.recent).includes(fx.expect.email), 'audit never holds plaintext');
+      await vscode.env.clipboard.writeText('');
+    });
+
+    it('remembers column layout per workspace; a malformed layout from the webview is ignored', async () => {
+      const layout = { columns: [{ id: 'agent', width: null, hidden: true }, { id: 'prompt', width: 333, hidden: false }], sort: null };
+      await p.handle({ type: 'saveLayout', layout });
+      await p.handle({ type: 'saveLayout', layout: { columns: 'x' } as never });
+      await p.handle({ type: 'saveLayout', layout: { columns: [{ id: '<img src=x>', width: 1, hidden: true }], sort: null } });
+      p.panel.reveal();
+      await p.handle({ type: 'ready' });
+      assert.deepStrictEqual(lastOf(p, 'init')?.layout, layout);
     });
 
     it('searches decrypted content with progress and a match count', async () => {
@@ -243,10 +312,49 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       await waitFor('the appended entry', () => p.doc.entryCount === before + 1, 20_000);
       const vc = await waitFor('viewChanged(tail)', () => trace(p).posted.some((m) => m.type === 'viewChanged' && m.reason === 'tail' && m.entryCount === before + 1));
       assert.ok(vc);
-      await p.handle({ type: 'getDetail', reqId: 9100, index: before });
-      const d = lastOf(p, 'detail')!.detail!;
+      const d = (await ask(p, 'getDetail', { index: before }))!;
       assert.strictEqual(d.status, 'ok');
       assert.ok(String(d.requestJson).includes('appended later'));
+    });
+  });
+
+  describe('hostile content in the viewer', () => {
+    let file: string;
+    after(() => fs.rmSync(file, { force: true }));
+
+    it('previews and the transcript of escape sequences, a 3 MB prompt and 50,000-deep nesting stay bounded text', async () => {
+      const fx = fixture();
+      const kekLine = fs.readFileSync(path.join(fx.dir, 'keys', 'kek-v2.key'), 'utf8').trim();
+      const kek = Buffer.from(kekLine.slice(kekLine.indexOf(':') + 1), 'base64');
+      const seal = (plaintext: string) => sealEnvelope(Buffer.from(plaintext), kek, 'kek-v2');
+      const line = (i: number, request: string, response: string) =>
+        JSON.stringify({ id: `h-${i}`, agent_id: 'hostile', interaction_type: 'Completion', timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(), latency_ms: 1, model_identifier: 'm', metadata: { session: 'hostile-1' }, error: null, token_usage: null, request_data: seal(request), response_data: seal(response) });
+      file = path.join(fx.dir, 'logs', `hostile-${process.pid}.encrypted.log`);
+      const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+      fs.writeFileSync(
+        file,
+        [
+          line(0, JSON.stringify({ prompt: '\u001b]52;c;ZXZpbA==\u0007\u001b[2J<img src=x onerror=alert(1)>\u202eevil' }), JSON.stringify({ content: '\u009b31m red' })),
+          line(1, JSON.stringify({ prompt: 'big '.repeat(750_000) }), deep),
+        ].join('\n') + '\n',
+      );
+      const t0 = Date.now();
+      const p = await openViewer(file);
+      const rows = await waitFor('hostile rows with previews', () => {
+        const m = rowsSeen(p);
+        return m.get(0)?.prompt && m.get(1)?.status === 'ok' && m.get(1)?.response ? m : undefined;
+      }, 60_000);
+      const ms = Date.now() - t0;
+      const r0 = rows.get(0)!;
+      assert.strictEqual(r0.prompt, '\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J<img src=x onerror=alert(1)>\\u{202e}evil', 'escapes shown as text (the webview sets it as a text node)');
+      assert.strictEqual(r0.response, '\\x9b31m red');
+      const r1 = rows.get(1)!;
+      assert.ok(r1.prompt === '[WITHHELD]' || (r1.prompt!.startsWith('big big') && r1.prompt!.length <= 161), String(r1.prompt).slice(0, 50));
+      assert.ok(r1.response === '[WITHHELD]' || (r1.response!.startsWith('[[[[') && r1.response!.length <= 161), String(r1.response).slice(0, 50));
+      const c = await ask(p, 'getConversation', { index: 1 });
+      assert.deepStrictEqual(c.entries, [0, 1]);
+      for (const it of c.items) assert.ok(it.text.length <= 4000, `${it.role} ${it.text.length}`);
+      console.log(`    hostile log: rows with previews after ${ms} ms`);
     });
   });
 
@@ -278,8 +386,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('merges UPDATE lines: the response of a late entry is decrypted', async () => {
-      await p.handle({ type: 'getDetail', reqId: 9200, index: 2 });
-      const d = lastOf(p, 'detail')!.detail!;
+      const d = (await ask(p, 'getDetail', { index: 2 }))!;
       assert.strictEqual(d.status, 'ok');
       assert.ok(String(d.responseJson).includes('Summary 2'), String(d.responseJson));
       assert.strictEqual(d.latencyMs, 321);
@@ -365,8 +472,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         // (a re-shown tab may also post an init of its own: wait for the one that says "no keys")
         await waitFor('init with noKeySources', () => trace(p).posted.slice(-200).some((m) => m.type === 'init' && m.noKeySources), 30_000);
         await waitFor('the reopened session', () => p.doc.session && api.engines.refs.length === 0, 30_000);
-        await p.handle({ type: 'getDetail', reqId: 9300, index: 0 });
-        const d = lastOf(p, 'detail')!.detail!;
+        const d = (await ask(p, 'getDetail', { index: 0 }))!;
         assert.strictEqual(d.status, 'error', 'nothing decrypts without keys');
       } finally {
         await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
@@ -375,8 +481,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         const last = lastOf(p, 'init');
         return last && !last.noKeySources && p.doc.session && api.engines.refs.length === fx.keyRefs.length;
       }, 30_000);
-      await p.handle({ type: 'getDetail', reqId: 9301, index: 0 });
-      assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok');
+      assert.strictEqual((await ask(p, 'getDetail', { index: 0 }))!.status, 'ok');
     });
   });
 
@@ -433,18 +538,49 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       }
     });
 
+    it('Restricted Mode: key lineages (the primary pin), the policy and the auto census come from the user only', async () => {
+      const ext = vscode.extensions.getExtension(EXT_ID)!;
+      const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } } };
+      assert.deepStrictEqual([...pkg.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), [...RESTRICTED_SETTINGS].sort(), 'package.json declares what the code restricts');
+      const fx = fixture();
+      const [sym2024, sym2025] = fx.keyRefs.filter((r) => r.includes('symbiont-'));
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const hostile = [{ name: 'model-io', versions: [sym2024, sym2025], primary: sym2024 }];
+      const mine = [{ name: 'mine', versions: [sym2024, sym2025] }];
+      try {
+        await cfg.update('keyLineages', hostile, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.rotationIntervalDays', 0, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.minArgon2', { m: 8, t: 1, p: 1 }, vscode.ConfigurationTarget.Workspace);
+        assert.deepStrictEqual(keyLineageOverrides(true).overrides.map((o) => o.primary), [sym2024], 'trusted: the workspace pin applies');
+        assert.deepStrictEqual(keyLineageOverrides(false).overrides, [], 'restricted: no workspace pin (the user set none)');
+        await cfg.update('keyLineages', mine, vscode.ConfigurationTarget.Global);
+        assert.deepStrictEqual(keyLineageOverrides(false).overrides.map((o) => o.name), ['mine'], "restricted: the user's own lineages");
+        assert.strictEqual(policySettings(undefined, undefined, true).rotationIntervalDays, 0, 'trusted: the workspace policy applies');
+        const restricted = policySettings(undefined, undefined, false);
+        assert.strictEqual(restricted.rotationIntervalDays, 90, 'restricted: a workspace cannot switch the age check off');
+        assert.notStrictEqual(restricted.minArgon2.m, 8, 'restricted: nor lower the Argon2 floor');
+        await cfg.update('autoCensusMaxEntries', 5, vscode.ConfigurationTarget.Workspace);
+        assert.strictEqual(trustedSetting('encryptedLogs', 'autoCensusMaxEntries', { trusted: false }), 20000);
+        assert.strictEqual(trustedSetting('encryptedLogs', 'autoCensusMaxEntries', { trusted: true }), 5);
+      } finally {
+        await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('keyLineages', undefined, vscode.ConfigurationTarget.Global);
+        await cfg.update('policy.rotationIntervalDays', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('policy.minArgon2', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('autoCensusMaxEntries', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
     it('clears the keys after the idle timeout (setting); the viewer still answers afterwards', async () => {
       const fx = fixture();
       const cfg = vscode.workspace.getConfiguration('encryptedLogs');
       const p = await openViewer(fx.envelopeLog);
       await cfg.update('keyCacheIdleMinutes', 0.02, vscode.ConfigurationTarget.Global); // 1.2 s
       try {
-        await p.handle({ type: 'getDetail', reqId: 9400, index: 0 });
-        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok');
+        assert.strictEqual((await ask(p, 'getDetail', { index: 0 }))!.status, 'ok');
         const t = Date.now();
         await waitFor('the idle clear', () => api.audit.recent.some((e) => e.action === 'cache-cleared' && Date.parse(e.time) >= t), 15_000);
-        await p.handle({ type: 'getDetail', reqId: 9401, index: 1 });
-        assert.strictEqual(lastOf(p, 'detail')!.detail!.status, 'ok', 'still answers after the clear');
+        assert.strictEqual((await ask(p, 'getDetail', { index: 1 }))!.status, 'ok', 'still answers after the clear');
       } finally {
         await cfg.update('keyCacheIdleMinutes', undefined, vscode.ConfigurationTarget.Global);
       }
@@ -462,8 +598,8 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         // what a cloned repository ships: its own Vault address and a vault key source
         fs.writeFileSync(settingsFile, JSON.stringify({ 'encryptedLogs.keySources': [...fx.keyRefs, ref], 'encryptedLogs.vault.address': attacker.url, 'encryptedLogs.vault.authMethod': 'token' }, null, 2));
         await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
-        const overrides = api.settings.current.vaultOverrides;
-        if (overrides.length > 0) assert.ok(overrides.some((o) => o.value === attacker.url), 'the warning names the address');
+        const notices = await api.vaultConsent.check();
+        assert.ok(notices.some((n) => n.found.address === attacker.url && n.state === 'asked' && n.message.includes(attacker.url)), 'the warning names the address');
         await api.vaultRenewer.renewNow();
         await api.engines.versions();
         await new Promise((r) => setTimeout(r, 500));
@@ -474,6 +610,151 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
         await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
         await attacker.close();
+      }
+    });
+  });
+
+  describe('a Vault address named by the workspace: consent per workspace', () => {
+    it('warns naming it with "Allow for this workspace"; once allowed (globalState, audited) that exact address is used; a changed address is asked again and gets nothing', async () => {
+      const vault = await startVaultDouble();
+      const res = await fetch(`${vault.url}/v1/transit/keys/consent-t`, { method: 'POST', headers: { 'X-Vault-Token': vault.token }, body: '{}' });
+      assert.ok(res.status === 200 || res.status === 204, String(res.status));
+      const attacker = await startRecorder();
+      const fx = fixture();
+      const settingsFile = path.join(workspaceDir(), '.vscode', 'settings.json');
+      const original = fs.readFileSync(settingsFile, 'utf8');
+      const ref = 'vault-transit:transit/consent-t';
+      const savedAddr = process.env.VAULT_ADDR;
+      delete process.env.VAULT_ADDR;
+      const writeSettings = (address: string): void =>
+        fs.writeFileSync(settingsFile, `{\n  // a cloned repository's settings\n  "encryptedLogs.keySources": ${JSON.stringify([...fx.keyRefs, ref])},\n  "encryptedLogs.vault.address": "${address}",\n}\n`);
+      try {
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', vault.token);
+        writeSettings(vault.url);
+        await waitFor('the workspace key source', () => api.engines.refs.includes(ref), 30_000);
+        const asked = await waitFor('the notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address === vault.url), 15_000);
+        assert.strictEqual(asked.state, 'asked');
+        assert.ok(asked.message.includes(`"${vault.url}"`), asked.message);
+        assert.strictEqual(asked.found.owner.toString(), vscode.workspace.workspaceFolders![0]!.uri.toString());
+        vault.resetRequests();
+        const before = await api.engines.versions();
+        assert.ok(before.errors.some((e) => e.ref === ref), 'not allowed yet: the source fails');
+        assert.strictEqual(vault.requests.length, 0, 'not allowed yet: nothing reached the workspace address');
+
+        await api.vaultConsent.allow(asked.found);
+        const listed = await waitFor('versions through the allowed address', async () => {
+          const snap = await api.engines.versions();
+          return snap.keys.some((k) => k.sourceRef === ref) ? snap : false;
+        }, 30_000);
+        assert.deepStrictEqual(listed.keys.filter((k) => k.sourceRef === ref).map((k) => k.version), ['v1']);
+        assert.ok(vault.requests.some((r) => r.path === '/v1/transit/keys/consent-t' && r.status === 200));
+        const audited = api.audit.recent.find((e) => e.action === 'consent');
+        assert.ok(audited && audited.detail!.includes(vault.url) && audited.detail!.includes(asked.found.owner.toString()), JSON.stringify(audited));
+        assert.strictEqual((await api.vaultConsent.check()).find((n) => n.found.address === vault.url)?.state, 'allowed');
+        assert.ok(!fs.readFileSync(settingsFile, 'utf8').includes('Consent'), 'the consent is not stored in the workspace');
+
+        // withdrawn: asked again, not used
+        assert.strictEqual(await vscode.commands.executeCommand('encryptedLogs.forgetVaultAddressConsent'), 1);
+        assert.strictEqual(api.vaultConsent.notices.find((n) => n.found.address === vault.url)?.state, 'asked');
+        assert.ok(api.audit.recent.some((e) => e.action === 'consent' && e.detail?.includes('no longer allowed')));
+        vault.resetRequests();
+        await api.engines.versions();
+        assert.strictEqual(vault.requests.length, 0, 'a withdrawn consent sends nothing');
+        await api.vaultConsent.allow(asked.found);
+
+        // the repository now names another address: not covered by the consent
+        writeSettings(attacker.url);
+        const again = await waitFor('the new notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address === attacker.url), 15_000);
+        assert.strictEqual(again.state, 'asked');
+        await api.engines.versions();
+        await api.vaultRenewer.renewNow().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.strictEqual(attacker.received.length, 0, 'nothing reached the changed address');
+        assert.deepStrictEqual(attacker.leaks(vault.token), []);
+
+        // an address that does not read as what it is (a bidi override) is never offered
+        writeSettings(`http://127.0.0.1:${new URL(attacker.url).port}/\u202Egpj.exe`);
+        const spoof = await waitFor('the spoof notice', async () => (await api.vaultConsent.check()).find((n) => n.found.address.includes('\u202E')), 15_000);
+        assert.strictEqual(spoof.state, 'refused');
+        assert.ok(spoof.message.includes('\\u{202e}') && !spoof.message.includes('\u202E'), spoof.message);
+        await assert.rejects(api.vaultConsent.allow(spoof.found), /not an address that can be allowed/);
+      } finally {
+        fs.writeFileSync(settingsFile, original);
+        if (savedAddr !== undefined) process.env.VAULT_ADDR = savedAddr;
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await waitFor('the original key sources', () => !api.engines.refs.includes(ref), 30_000);
+        await api.vaultConsent.check();
+        await attacker.close();
+        await vault.close();
+      }
+    });
+  });
+
+  describe('rotation-age status: key metadata only', () => {
+    it('after a log was opened and the keys cleared, the status reads no Vault secret path and no key file content; an unusable key file is aged by stat', async () => {
+      const vault = await startVaultDouble();
+      const post = async (p: string, body: object): Promise<void> => {
+        const res = await fetch(`${vault.url}/v1/${p}`, { method: 'POST', headers: { 'X-Vault-Token': vault.token }, body: JSON.stringify(body) });
+        assert.ok(res.status === 200 || res.status === 204, `${p}: ${res.status}`);
+      };
+      await post('secret/data/host/age-kek', { data: { value: `kek-h1:${crypto.randomBytes(32).toString('base64')}` } });
+      await post('secret/data/host/age-kek', { data: { value: `kek-h2:${crypto.randomBytes(32).toString('base64')}` } });
+      await post('transit/keys/host-age', {});
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enclog-host-age-'));
+      const loose = path.join(dir, 'old-kek.key');
+      fs.writeFileSync(loose, `kek-h9:${crypto.randomBytes(32).toString('base64')}\n`, { mode: 0o644 }); // too open: never loaded
+      const old = new Date(Date.now() - 400 * 86_400_000);
+      fs.utimesSync(loose, old, old);
+      const kvRef = 'vault-kv:secret/host/age-kek';
+      const transitRef = 'vault-transit:transit/host-age';
+      const fx = fixture();
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      // every path the extension host opens under dir (fs.promises is one object per process)
+      const fsp = fs.promises as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const orig = { readFile: fsp.readFile, open: fsp.open };
+      const opened: string[] = [];
+      const spy = (name: 'readFile' | 'open') => (...a: unknown[]) => {
+        if (String(a[0]).startsWith(dir)) opened.push(String(a[0]));
+        return orig[name]!(...a);
+      };
+      try {
+        await cfg.update('vault.address', vault.url, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', vault.token);
+        await cfg.update('keySources', [...fx.keyRefs, kvRef, transitRef, `file:${loose}`], vscode.ConfigurationTarget.Workspace);
+        await waitFor('the new key sources', () => api.engines.refs.includes(`file:${loose}`), 30_000);
+        const p = await openViewer(fx.envelopeLog);
+        // (an editor of this log may be open from an earlier test: it reopens its session after the settings change)
+        await waitFor('the log decrypted with the keys', async () => (await ask(p, 'getDetail', { index: 0 }))?.status === 'ok', 30_000);
+        await waitFor('the keys were loaded from Vault', () => vault.requests.some((r) => r.path.startsWith('/v1/secret/data/host/age-kek')), 30_000);
+
+        await vscode.commands.executeCommand('encryptedLogs.clearKeyCache');
+        vault.resetRequests();
+        fsp.readFile = spy('readFile');
+        fsp.open = spy('open');
+        const overdue = await api.policyStatus.refresh();
+        fsp.readFile = orig.readFile;
+        fsp.open = orig.open;
+
+        const paths = vault.requests.map((r) => `${r.method} ${r.path}`);
+        assert.deepStrictEqual([...new Set(paths)].sort(), ['GET /v1/secret/metadata/host/age-kek', 'GET /v1/transit/keys/host-age'], 'metadata endpoints only');
+        assert.deepStrictEqual(opened, [], 'the key file was not opened');
+        const fileFinding = overdue.find((f) => f.sourceRef === `file:${loose}`);
+        assert.ok(fileFinding, `the unusable key file is aged by stat: ${JSON.stringify(overdue.map((f) => f.message))}`);
+        assert.match(fileFinding.message, /is 400 days old \(key file last modified /);
+        assert.ok(!overdue.some((f) => f.sourceRef === kvRef || f.sourceRef === transitRef), 'Vault versions created now are not overdue');
+        assert.match(api.policyStatus.item.text, /key(s)? due for rotation/);
+        assert.ok(!api.audit.recent.some((e) => e.action === 'key-access' && e.detail?.includes('to list its versions')), 'nothing had to be read to list');
+      } finally {
+        fsp.readFile = orig.readFile;
+        fsp.open = orig.open;
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await vscode.commands.executeCommand('encryptedLogs.setVaultToken', '');
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('vault.address', undefined, vscode.ConfigurationTarget.Global);
+        await waitFor('the original key sources', () => !api.engines.refs.includes(`file:${loose}`), 30_000);
+        await api.policyStatus.refresh();
+        await vault.close();
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   });
@@ -583,6 +864,42 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       }
     });
 
+    it('a settings change mid-rotation replaces the engine; the running rotation finishes on its snapshot', async () => {
+      const fx = fixture();
+      const copy = path.join(os.tmpdir(), `enclog-host-snapshot-${process.pid}.encrypted.log`);
+      const lines = fs.readFileSync(fx.envelopeLog, 'utf8');
+      fs.writeFileSync(copy, lines.repeat(Math.max(1, Math.ceil(20_000 / lines.split('\n').length))), { mode: 0o600 });
+      const kekV2 = fx.keyRefs.find((r) => r.endsWith('kek-v2.key'))!;
+      const cfg = vscode.workspace.getConfiguration('encryptedLogs');
+      const kekV1 = fx.keyRefs.find((r) => r.endsWith('kek-v1.key'))!;
+      type PlanResult = { files: { entriesByKey: Record<string, number> }[] };
+      const unreadable = (p: PlanResult | undefined) => p!.files[0]!.entriesByKey.unknown ?? 0;
+      const planBefore = await vscode.commands.executeCommand<PlanResult>('encryptedLogs.rotation.plan', [copy], kekV2);
+      const gen0 = api.engines.gen;
+      try {
+        let settled = false;
+        const run = Promise.resolve(
+          vscode.commands.executeCommand<{ status: string; error: string | null; fieldsRewritten: number }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false }),
+        ).finally(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 300));
+        await cfg.update('keySources', [...fx.keyRefs].reverse(), vscode.ConfigurationTarget.Workspace);
+        await waitFor('the engine replaced', () => (api.engines.gen > gen0 ? true : undefined), 10_000);
+        assert.strictEqual(settled, false, 'the settings change came while the rotation was running');
+        const reports = await run;
+        assert.ok(reports?.[0], 'a report came back');
+        assert.doesNotMatch(reports[0]!.error ?? '', /closed|disposed/i);
+        assert.ok(['rotated', 'failed'].includes(reports[0]!.status), `status ${reports[0]!.status}: ${reports[0]!.error}`);
+        assert.ok(reports[0]!.fieldsRewritten > 0, 'values were re-wrapped after the engine was replaced');
+        // every value re-wrapped under the real kek-v2 (a key wiped mid-run would leave unreadable values)
+        const planAfter = await vscode.commands.executeCommand<PlanResult>('encryptedLogs.rotation.plan', [copy], kekV2);
+        assert.deepStrictEqual(Object.keys(planAfter!.files[0]!.entriesByKey).filter((k) => k.startsWith(kekV1)), [], 'nothing left on kek-v1');
+        assert.strictEqual(unreadable(planAfter), unreadable(planBefore), 'no value became unreadable');
+      } finally {
+        await cfg.update('keySources', fx.keyRefs, vscode.ConfigurationTarget.Workspace);
+        for (const f of [copy, `${copy}.bak`]) fs.rmSync(f, { force: true });
+      }
+    });
+
     it('re-encrypting a log another run holds: "rotation in progress (pid N)", the log untouched', async () => {
       const fx = fixture();
       const copy = path.join(os.tmpdir(), `enclog-host-locked-${process.pid}.encrypted.log`);
@@ -654,6 +971,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         'encryptedLogs.rotation.retire': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1'],
         'encryptedLogs.rotation.purge': ['env:ENCLOG_HOST_TEST_NO_SUCH_KEY', 'v1', true],
         'encryptedLogs.checkPolicy': [{ uris: [envUri], progress: false }],
+        'encryptedLogs.forgetVaultAddressConsent': [],
       };
       const ext = vscode.extensions.getExtension(EXT_ID)!;
       const pkg = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };

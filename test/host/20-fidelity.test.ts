@@ -11,9 +11,8 @@ import * as vscode from 'vscode';
 import { inlineDeriver } from '../../src/core/crypto/argon2';
 import { sealSymbiontField } from '../../src/core/crypto/symbiont-cipher';
 import type { ExtensionApi } from '../../src/extension/main';
-import type { WebviewTrace } from '../../src/extension/testApi';
 import type { ViewerPanel } from '../../src/extension/viewer';
-import type { HostMessage } from '../../src/shared/protocol';
+import { ask, lastOf, trace } from './protocol';
 import type { FixtureWorkspace } from './workspace';
 
 const ARGS = '{"account_id":12345678901234567,"max":18446744073709551615,"ratio":1.0,"huge":1.5e300,"dup":1,"dup":2,"10":"ten","2":"two"}';
@@ -33,18 +32,6 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false, 
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** The protocol messages of a viewer's webview, as the extension's test API recorded them. */
-function trace(p: ViewerPanel): WebviewTrace {
-  const t = vscode.extensions.getExtension<ExtensionApi>('enclog.encrypted-log-inspector')?.exports.test?.webview(p.panel);
-  assert.ok(t, 'the test API (ExtensionMode.Test) traces the viewer webview');
-  return t;
-}
-
-function lastOf<T extends HostMessage['type']>(p: ViewerPanel, type: T): Extract<HostMessage, { type: T }> | undefined {
-  for (let i = trace(p).posted.length - 1; i >= 0; i--) if (trace(p).posted[i]?.type === type) return trace(p).posted[i] as Extract<HostMessage, { type: T }>;
-  return undefined;
 }
 
 describe('fidelity in a real extension host', function () {
@@ -84,8 +71,7 @@ describe('fidelity in a real extension host', function () {
   it('the detail protocol carries the decrypted JSON digit for digit (masked and revealed)', async () => {
     const p = await open(exact);
     await waitFor('ready', () => trace(p).received.some((m) => m.type === 'ready'));
-    await p.handle({ type: 'getDetail', reqId: 6401, index: 0 });
-    const d = await waitFor('detail', () => lastOf(p, 'detail')?.detail);
+    const d = (await ask(p, 'getDetail', { index: 0 }))!;
     assert.strictEqual(d.status, 'ok', String(d.error));
     assert.strictEqual(d.requestJson, REQUEST);
     assert.ok(await vscode.commands.executeCommand<boolean>('encryptedLogs.revealEntry', 0, true));
@@ -119,11 +105,7 @@ describe('fidelity in a real extension host', function () {
     const format = await vscode.commands.executeCommand<string>('encryptedLogs.reopenWithFormat', 'symbiont');
     assert.strictEqual(format, 'symbiont');
     assert.strictEqual(p.doc.entryCount, 17);
-    await p.handle({ type: 'getDetail', reqId: 6402, index: 16 });
-    const d = await waitFor('detail of the real entry', () => {
-      const m = lastOf(p, 'detail');
-      return m?.reqId === 6402 ? m.detail : undefined;
-    });
+    const d = (await ask(p, 'getDetail', { index: 16 }))!;
     assert.strictEqual(d.requestJson, REQUEST);
   });
 });

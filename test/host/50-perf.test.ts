@@ -42,7 +42,7 @@ const sizes = (process.env.ENCLOG_HOST_PERF ?? '').split(',').map(Number).filter
       const indexedAfterRowsMs = Date.now() - tIndex;
       // let the background histogram scan finish, then measure
       const t1 = Date.now();
-      while (!panel.doc.histogram.length && Date.now() - t1 < 600_000) await new Promise((r) => setTimeout(r, 200));
+      while (!panel.doc.view?.columns && Date.now() - t1 < 600_000) await new Promise((r) => setTimeout(r, 200));
       const histogramMs = Date.now() - t1;
       global.gc?.();
       const after = process.memoryUsage();

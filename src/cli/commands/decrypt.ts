@@ -2,6 +2,7 @@ import { maskedEntryJson, maskEntry, type MaskedEntry } from '../../core/entry-j
 import { stringifyJson } from '../../core/json';
 import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
 import type { DecryptedEntry } from '../../core/model';
+import { orderedEntries, sessionSource, ViewOrder } from '../../core/view';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { formatOption, onePositional, withEngine } from '../context';
 import { terminalSafeValue as v, type Output } from '../output';
@@ -42,15 +43,14 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
       // Anything less than the default masking is a reveal, recorded before the first value is printed.
       if (shown) audit({ time: new Date().toISOString(), action: 'reveal', detail: `enclog decrypt ${file} entries ${from}..${end - 1}: ${shown}` });
       let failed = 0;
-      for (let at = from; at < end; at += batch) {
-        for (const e of await session.decryptEntries(at, Math.min(batch, end - at))) {
-          if (e.status === 'error') failed++;
-          if (args.flags.has('json')) await out.jsonText(maskedEntryJson(e, mask));
-          else {
-            const m = maskEntry(e, mask);
-            if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${v(m.plain.error ?? '')}`);
-            await out.line(entryText(e, m));
-          }
+      const range = ViewOrder.range(from, end - from, total);
+      for await (const e of orderedEntries(sessionSource(session), range, batch)) {
+        if (e.status === 'error') failed++;
+        if (args.flags.has('json')) await out.jsonText(maskedEntryJson(e, mask));
+        else {
+          const m = maskEntry(e, mask);
+          if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${v(m.plain.error ?? '')}`);
+          await out.line(entryText(e, m));
         }
       }
       if (failed > 0) out.warn(`${failed} of ${end - from} entries could not be decrypted`);

@@ -1,15 +1,18 @@
 import type { KeyLineage } from '../../core/keys/lineage';
+import type { KeyVersionMeta } from '../../core/keys/metadata';
+import type { Engine } from '../../core/engine';
 import { UsageError } from '../args';
 import { withEngine } from '../context';
 import type { Output } from '../output';
 
-export const KEYS_USAGE = 'enclog keys list [--key REF]... [--json]';
+export const KEYS_USAGE = 'enclog keys list [--key REF]... [--metadata-only] [--json]';
 
 export function keysCommand(argv: string[], out: Output): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'list') throw new UsageError(`unknown keys subcommand ${sub ?? '(none)'}; usage: ${KEYS_USAGE}`);
-  return withEngine(rest, {}, out, async (engine, args) => {
+  return withEngine(rest, { booleans: ['metadata-only'] }, out, async (engine, args) => {
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+    if (args.flags.has('metadata-only')) return listMetadata(engine, args.flags.has('json'), out);
     const { lineages, warnings, errors } = await engine.lineages();
     if (args.flags.has('json')) {
       await out.json({
@@ -63,4 +66,41 @@ function lineageLines(l: KeyLineage): string[] {
   }
   for (const w of l.warnings) lines.push(`  warning: ${w}`);
   return lines;
+}
+
+/**
+ * `--metadata-only`: versions, roles (within each source) and ages without reading key material where the
+ * source allows; kinds and KEK ids only where the source records them apart from the value (transit).
+ */
+async function listMetadata(engine: Engine, json: boolean, out: Output): Promise<number> {
+  const { keys, errors } = await engine.metadata();
+  if (json) {
+    await out.json({
+      keys: keys.map((k) => ({
+        label: k.label,
+        source: k.sourceRef,
+        version: k.version,
+        role: k.role,
+        kind: k.kind ?? null,
+        keyId: k.keyId ?? null,
+        createdTime: k.createdTime ?? null,
+        modifiedTime: k.modifiedTime ?? null,
+        unusable: k.unusable ?? null,
+      })),
+      errors: errors.map((e) => ({ ref: e.ref, code: e.code, message: e.message })),
+    });
+  } else {
+    // Sources in configured order, each newest first.
+    const sources = [...new Set(keys.map((k) => k.sourceRef))];
+    for (const ref of sources) for (const k of keys.filter((x) => x.sourceRef === ref).reverse()) await out.line(metaLine(k));
+    for (const e of errors) out.warn(`error: ${e.message}`);
+    if (keys.length === 0 && errors.length === 0) out.warn('no key sources configured: pass --key REF or add {"keys": [...]} to .enclog.json');
+  }
+  return errors.length > 0 ? 3 : 0;
+}
+
+/** `vault-kv:secret/k@v2  primary  created …` (kind only when known without the value). */
+function metaLine(k: KeyVersionMeta): string {
+  const age = k.createdTime ? `created ${k.createdTime}` : k.modifiedTime ? `file modified ${k.modifiedTime}` : 'created unknown';
+  return [k.label, k.role, k.kind, age, k.unusable].filter(Boolean).join('\t');
 }

@@ -1,5 +1,6 @@
 import type { LineageOverride } from '../../core/keys/lineage';
 import { RotationKeys, StateStore, createKeyVersion } from '../../core/rotation';
+import { engineRotationKeys } from '../../core/engine';
 import type { VaultOptions } from '../../core/keys/vault-client';
 import { UsageError, type FlagSpec, type ParsedArgs } from '../args';
 import { commandSetup } from '../context';
@@ -25,7 +26,7 @@ export interface RotationCli {
  */
 export async function withRotation(argv: string[], spec: FlagSpec, out: Output, lead: (args: ParsedArgs) => string[], body: (ctx: RotationCli) => Promise<number>): Promise<number> {
   const { args, config, keyRefs, audit, store } = commandSetup(argv, spec, out);
-  const keys = new RotationKeys([...lead(args), ...keyRefs], { vault: config.vault, audit, retired: store.retiredLabels() });
+  const keys = engineRotationKeys({ keyRefs: [...lead(args), ...keyRefs], vault: config.vault, audit, retired: store.retiredLabels() });
   try {
     return await body({ keys, args, store, vault: config.vault, keyRefs, lineages: config.lineages });
   } finally {

@@ -39,15 +39,37 @@ function checkKeyAndNonce(key: Buffer, nonce: Buffer): void {
   if (nonce.length !== NONCE_BYTES) throw new CorruptValueError(`nonce must be ${NONCE_BYTES} bytes, got ${nonce.length}`);
 }
 
-/** AES-256-GCM without AAD; `sealed` is ciphertext || 16-byte tag. */
+/**
+ * The one AES-256-GCM path of the project (no AAD; `sealed` is ciphertext || 16-byte tag): decrypt,
+ * rotation's rewrap and its worker thread all go through these functions.
+ */
 export function aesGcmEncrypt(key: Buffer, plaintext: Buffer, nonce: Buffer = randomBytes(NONCE_BYTES)): { nonce: Buffer; sealed: Buffer } {
-  checkKeyAndNonce(key, nonce);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  const sealed = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  const sealed = Buffer.allocUnsafe(plaintext.length + TAG_BYTES);
+  aesGcmSealInto(key, nonce, plaintext, sealed, 0);
   return { nonce, sealed };
 }
 
-export function aesGcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer {
+/**
+ * Seals `plaintext` into `out` at `at` (ciphertext, then the tag): the hot path of a rewrap writes
+ * into one reused scratch buffer instead of allocating per value. Returns the bytes written.
+ */
+export function aesGcmSealInto(key: Buffer, nonce: Buffer, plaintext: Buffer, out: Buffer, at: number): number {
+  checkKeyAndNonce(key, nonce);
+  if (out.length - at < plaintext.length + TAG_BYTES) throw new RangeError('AES-GCM output buffer too small');
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const n = cipher.update(plaintext).copy(out, at);
+  const f = cipher.final();
+  if (n + f.length !== plaintext.length) throw new CorruptValueError('AES-GCM produced an unexpected length');
+  f.copy(out, at + n);
+  cipher.getAuthTag().copy(out, at + plaintext.length);
+  return plaintext.length + TAG_BYTES;
+}
+
+/**
+ * Opens `sealed`; null when the tag does not verify (the partial output is wiped first). The tag
+ * comparison is OpenSSL's constant-time one. Throws only for a malformed key, nonce or length.
+ */
+export function aesGcmOpen(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | null {
   checkKeyAndNonce(key, nonce);
   if (sealed.length < TAG_BYTES) throw new CorruptValueError('ciphertext is shorter than the GCM tag');
   const decipher = createDecipheriv('aes-256-gcm', key, nonce);
@@ -58,6 +80,12 @@ export function aesGcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer): Buffe
     return body;
   } catch {
     body.fill(0);
-    throw new AuthError();
+    return null;
   }
+}
+
+export function aesGcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer {
+  const body = aesGcmOpen(key, nonce, sealed);
+  if (!body) throw new AuthError();
+  return body;
 }

@@ -1,6 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Argon2Deriver, Argon2Params } from './argon2';
+
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism());
+}
 
 interface Job {
   id: number;

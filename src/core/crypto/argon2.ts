@@ -1,6 +1,4 @@
-import { availableParallelism } from 'node:os';
 import { Algorithm, Version, hashRawSync } from '@node-rs/argon2';
-import { Argon2Pool } from './argon2-pool';
 
 export interface Argon2Params {
   memoryKiB: number;
@@ -43,9 +41,3 @@ export function inlineDeriver(): Argon2Deriver {
     },
   };
 }
-
-export function defaultPoolSize(): number {
-  return Math.max(1, availableParallelism());
-}
-
-export { Argon2Pool };

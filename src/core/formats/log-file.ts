@@ -95,6 +95,11 @@ export class LogFile {
     }
   }
 
+  /** The open descriptor the index was built from (a census reads the same file, whatever the path now names). */
+  get descriptor(): FileHandle {
+    return this.handle;
+  }
+
   /** Entries indexed so far (all of them unless a progressive open is still indexing). */
   get entryCount(): number {
     return this.index.entryCount;

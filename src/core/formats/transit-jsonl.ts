@@ -42,7 +42,7 @@ export function findTransitValues(root: unknown, limit = Infinity): EncryptedFie
 }
 
 /** A top-level timestamp: strings as written; numbers as epoch seconds (< 1e11) or milliseconds. */
-function timestampOf(obj: JsonObject): string | null {
+export function timestampOf(obj: JsonObject): string | null {
   const v = obj.timestamp ?? obj.ts;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) {

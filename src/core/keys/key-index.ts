@@ -1,3 +1,4 @@
+import { transitCiphertextVersion } from './transit-version';
 import type { KeyVersionInfo } from '../model';
 import { KeySourceError, type LoadedKey, type ListedKeyVersion, type TransitEngine } from './types';
 
@@ -62,7 +63,6 @@ export function duplicateKekErrors(infos: KeyVersionInfo[]): KeySourceError[] {
 
 /** The version info a transit ciphertext (`vault:vN:...`) names, else the newest. */
 export function transitVersionInfo(versions: KeyVersionInfo[], ciphertext: string): KeyVersionInfo {
-  const m = /^vault:v(\d+):/.exec(ciphertext);
-  const n = m ? Number(m[1]) : NaN;
+  const n = transitCiphertextVersion(ciphertext);
   return versions.find((v) => v.order === n) ?? [...versions].sort((a, b) => b.order - a.order)[0];
 }

@@ -4,6 +4,7 @@ import { loadKeytar, type KeytarApi } from './keytar-loader';
 import { SECRET_SERVICE_TIMEOUT_MS, SecretServiceClient, type SecretItem } from './secret-service';
 import { KeySourceError, type KeySource, type KeySourceOptions, type LoadedKey } from './types';
 import { listedInfos, loadedKeys, valueVersion, type ValueVersion } from './value-key';
+import { metadataOf, metaOf, unreadDraft, type SourceMetadata } from './metadata';
 
 export interface KeychainOptions extends KeySourceOptions {
   env?: NodeJS.ProcessEnv;
@@ -56,27 +57,56 @@ export class KeychainKeySource implements KeySource {
     return listedInfos(await this.load());
   }
 
-  async load(): Promise<LoadedKey[]> {
-    const platform = this.options.platform ?? process.platform;
-    const deadline = (this.options.timeoutMs ?? SECRET_SERVICE_TIMEOUT_MS) + 500;
-    const values = await withDeadline(
-      platform === 'linux' ? this.readSecretService() : this.readKeytar(),
-      deadline,
-      () => new KeySourceError(this.ref, `the keychain did not answer within ${deadline} ms`, 'timeout'),
-    );
-    return loadedKeys(this.ref, values, { multiVersion: this.account === undefined || values.length > 1, retired: this.options.retired });
+  /**
+   * Linux: the items' attributes and Created times over the Secret Service (no secret is read, so a
+   * locked item is listed too). keytar (macOS, Windows) cannot list without reading the passwords: they
+   * are read, zero-filled at once, and `readSecrets` says so.
+   */
+  async metadata(): Promise<SourceMetadata> {
+    if (this.platform !== 'linux') return { versions: (await this.list()).map((info) => metaOf(info)), readSecrets: true };
+    const found = await this.withDeadline(this.withItems(async (items) => items));
+    const labels = versionLabels(found);
+    const drafts = found.map((f, i) => unreadDraft(labels[i]!, i + 1, f.item.createdTime ? { createdTime: f.item.createdTime } : {}));
+    return { versions: metadataOf(this.ref, drafts, { multiVersion: this.multiVersion(found.length), retired: this.options.retired }), readSecrets: false };
   }
 
-  private async readSecretService(): Promise<ValueVersion[]> {
+  async load(): Promise<LoadedKey[]> {
+    const values = await this.withDeadline(this.platform === 'linux' ? this.readSecretService() : this.readKeytar());
+    return loadedKeys(this.ref, values, { multiVersion: this.multiVersion(values.length), retired: this.options.retired });
+  }
+
+  private get platform(): NodeJS.Platform {
+    return this.options.platform ?? process.platform;
+  }
+
+  private multiVersion(count: number): boolean {
+    return this.account === undefined || count > 1;
+  }
+
+  private withDeadline<T>(work: Promise<T>): Promise<T> {
+    const deadline = (this.options.timeoutMs ?? SECRET_SERVICE_TIMEOUT_MS) + 500;
+    return withDeadline(work, deadline, () => new KeySourceError(this.ref, `the keychain did not answer within ${deadline} ms`, 'timeout'));
+  }
+
+  /** The service's items (at least one, else not-found / locked), with the client still open. */
+  private async withItems<T>(use: (found: KeychainItem[], client: SecretServiceClient) => Promise<T>): Promise<T> {
     const client = await SecretServiceClient.connect(this.ref, this.options);
     try {
       const found = await findKeychainItems(client, this.service, this.account);
-      if (found.some((f) => f.item.locked)) throw lockedError(this.ref);
       if (found.length === 0) {
         const collection = await client.collectionForAlias('default');
         if (collection && (await client.isCollectionLocked(collection))) throw lockedError(this.ref);
         throw new KeySourceError(this.ref, `no keychain item for ${describe(this.service, this.account)} (looked for keytar and Rust-keyring items)`, 'not-found');
       }
+      return await use(found, client);
+    } finally {
+      client.close();
+    }
+  }
+
+  private readSecretService(): Promise<ValueVersion[]> {
+    return this.withItems(async (found, client) => {
+      if (found.some((f) => f.item.locked)) throw lockedError(this.ref);
       const secrets = await client.getSecrets(found.map((f) => f.item));
       const labels = versionLabels(found);
       return found.map((f, i) => {
@@ -86,9 +116,7 @@ export class KeychainKeySource implements KeySource {
         secret.fill(0);
         return valueVersion(text, labels[i], i + 1, f.item.createdTime ? { createdTime: f.item.createdTime } : {});
       });
-    } finally {
-      client.close();
-    }
+    });
   }
 
   private async readKeytar(): Promise<ValueVersion[]> {

@@ -5,6 +5,7 @@ import { openEnvelopeFields, type EnvelopeItem } from './envelope-fields';
 import { failure, success, type Settle } from './field-outcome';
 import { buildKeyIndex, duplicateKekErrors, type KeyIndex } from './key-index';
 import { settleSources } from './load-sources';
+import type { KeyVersionMeta } from './metadata';
 import { SymbiontTrials } from './symbiont-trials';
 import { openTransitFields, type TransitItem } from './transit-fields';
 import { KeySourceError, type AuditSink, type FieldOpener, type FieldResult, type KeySource, type LoadedKey } from './types';
@@ -27,9 +28,16 @@ export const MAX_DEFAULT_TRIALS = 16;
 
 type SymbiontItem = { i: number; data: SymbiontEncryptedData };
 
-interface Loaded {
+export interface LoadedKeys {
   index: KeyIndex;
   errors: KeySourceError[];
+  /** Every source's keys, in the order of `sources` (empty for a source that failed). */
+  perSource: LoadedKey[][];
+}
+
+interface Loaded extends LoadedKeys {
+  /** The sources' own load errors (without the duplicate-KEK findings, which a fork recomputes). */
+  sourceErrors: KeySourceError[];
 }
 
 /**
@@ -39,6 +47,8 @@ interface Loaded {
  */
 export class KeyResolver implements FieldOpener {
   private loaded: Promise<Loaded> | undefined;
+  /** Set on a fork: the resolver whose loaded keys it copies instead of loading them again. */
+  private parent: KeyResolver | undefined;
   private readonly trials: SymbiontTrials;
   private readonly accessed = new Set<string>();
   private readonly concurrency: number;
@@ -51,6 +61,19 @@ export class KeyResolver implements FieldOpener {
     this.concurrency = Math.max(1, deps.concurrency ?? Math.max(2, availableParallelism()));
   }
 
+  /**
+   * A resolver over these sources plus `extra`, on the same Argon2 deriver, whose keys are a copy of
+   * this one's (loaded once, by whichever loads first) plus the extra sources' own: a snapshot for
+   * rotation. Clearing either cache never wipes the other's material, so a window that clears its
+   * key cache (or is replaced by a settings change) cannot pull a key out from under a running
+   * rewrap. The fork's material is wiped by its own clearCache().
+   */
+  fork(extra: KeySource[], deps: Partial<KeyResolverDeps> = {}): KeyResolver {
+    const child = new KeyResolver([...this.sources, ...extra], { ...this.deps, ...deps });
+    child.parent = this;
+    return child;
+  }
+
   /** Metadata of every version of every source (sources in configured order, each oldest first). */
   async versions(): Promise<{ keys: KeyVersionInfo[]; errors: KeySourceError[] }> {
     const { perSource, errors } = await settleSources(this.sources, (s) => s.list());
@@ -58,6 +81,20 @@ export class KeyResolver implements FieldOpener {
     errors.push(...duplicateKekErrors(keys));
     for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
     return { keys, errors };
+  }
+
+  /**
+   * Versions, roles and ages without reading key material where the source allows it (see
+   * KeySource.metadata). A source that had to read its values to list them is audited as a key access.
+   */
+  async metadata(): Promise<{ keys: KeyVersionMeta[]; errors: KeySourceError[] }> {
+    const { perSource, errors } = await settleSources(this.sources, async (s) => {
+      const m = await s.metadata();
+      if (m.readSecrets) this.audit('key-access', s.ref, undefined, 'read to list its versions (this keychain cannot list without reading); not kept');
+      return m.versions;
+    });
+    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
+    return { keys: perSource.flat(), errors };
   }
 
   /** Errors of the last load (empty before the first openFields). */
@@ -73,7 +110,7 @@ export class KeyResolver implements FieldOpener {
     this.accessed.clear();
     previous?.then(
       (l) => {
-        for (const k of l.index.keys) k.material?.fill(0);
+        for (const k of l.perSource.flat()) k.material?.fill(0);
       },
       () => undefined,
     );
@@ -164,14 +201,33 @@ export class KeyResolver implements FieldOpener {
     await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length - next) }, worker));
   }
 
-  private load(): Promise<Loaded> {
+  /**
+   * Every source's keys with their material, loaded once until clearCache(): for rotation, which
+   * needs the raw keys (a rewrap re-wraps the DEK itself). A failing source is an error listed.
+   */
+  load(): Promise<Loaded> {
     this.loaded ??= (async () => {
-      const { perSource, errors } = await settleSources(this.sources, (s) => s.load());
+      const { perSource, errors: sourceErrors } = this.parent ? await this.loadForked(this.parent) : await settleSources(this.sources, (s) => s.load());
+      const errors = [...sourceErrors];
       errors.push(...duplicateKekErrors(perSource.flat().map((k) => k.info)));
       for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
-      return { index: buildKeyIndex(perSource), errors };
+      return { index: buildKeyIndex(perSource), errors, perSource, sourceErrors };
     })();
     return this.loaded;
+  }
+
+  private async loadForked(parent: KeyResolver): Promise<{ perSource: LoadedKey[][]; errors: KeySourceError[] }> {
+    const own = this.sources.slice(parent.sources.length);
+    // The copy is taken in the same callback that sees the parent's keys: a clearCache() of the
+    // parent, called at any time, wipes its keys only after this callback has run.
+    const [inherited, extra] = await Promise.all([
+      parent.load().then((l) => ({
+        perSource: l.perSource.map((keys) => keys.map((k) => ({ ...k, ...(k.material ? { material: Buffer.from(k.material) } : {}) }))),
+        errors: l.sourceErrors,
+      })),
+      settleSources(own, (s) => s.load()),
+    ]);
+    return { perSource: [...inherited.perSource, ...extra.perSource], errors: [...inherited.errors, ...extra.errors] };
   }
 
   private noteAccess(key: KeyVersionInfo): void {

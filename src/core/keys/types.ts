@@ -1,4 +1,5 @@
 import type { EncryptedField, FailureReason, KeyVersionInfo } from '../model';
+import type { SourceMetadata } from './metadata';
 
 /** A key version with what is needed to use it. Material lives only in memory. */
 export interface LoadedKey {
@@ -12,8 +13,17 @@ export interface LoadedKey {
 /** A place keys live, named by a key ref (`env:NAME`, `file:PATH`, `keychain:SERVICE[/ACCOUNT]`, ...). */
 export interface KeySource {
   readonly ref: string;
-  /** Every version the source holds, newest last; metadata only. Rejects with KeySourceError. */
+  /**
+   * Every version the source holds, oldest first, with kind and KEK id: where those are only in the
+   * value (file, env, keychain, Vault KV) the value is read and zero-filled. Rejects with KeySourceError.
+   */
   list(): Promise<KeyVersionInfo[]>;
+  /**
+   * Versions, roles and creation times without reading key material where the source allows it (file:
+   * stat; env: presence; Vault KV: the metadata endpoint; transit: the key's info; Secret Service: item
+   * attributes). Rejects with KeySourceError.
+   */
+  metadata(): Promise<SourceMetadata>;
   /** Every version with its material or transit handle. Rejects with KeySourceError. */
   load(): Promise<LoadedKey[]>;
 }
@@ -60,7 +70,7 @@ export type FieldResult =
 /** Everything that is recorded in the audit channel: never key material, never plaintext. */
 export interface AuditEvent {
   time: string;
-  action: 'key-access' | 'key-source-error' | 'reveal' | 'export' | 'rotation' | 'cache-cleared' | 'retire' | 'purge';
+  action: 'key-access' | 'key-source-error' | 'reveal' | 'export' | 'rotation' | 'cache-cleared' | 'retire' | 'purge' | 'consent';
   source?: string;
   version?: string;
   detail?: string;

@@ -3,6 +3,7 @@ import { KeySourceError, type KeySource, type KeySourceOptions, type LoadedKey }
 import { VaultClient, type VaultOptions } from './vault-client';
 import { buildVersionInfos, type VersionDraft } from './versions';
 import { valueVersion, loadedKeys, type ValueVersion } from './value-key';
+import { metadataOf, type SourceMetadata } from './metadata';
 
 export interface VaultKvOptions extends VaultOptions, KeySourceOptions {}
 
@@ -31,7 +32,7 @@ export class VaultKvKeySource implements KeySource {
     this.vault = new VaultClient(this.ref, options);
   }
 
-  private async metadata(): Promise<Array<{ n: number; meta: KvVersionMeta }>> {
+  private async versionMetadata(): Promise<Array<{ n: number; meta: KvVersionMeta }>> {
     const res = await this.vault.read(`${this.mount}/metadata/${this.path}`);
     const versions = (res.data?.versions ?? {}) as Record<string, KvVersionMeta>;
     const list = Object.entries(versions)
@@ -43,7 +44,7 @@ export class VaultKvKeySource implements KeySource {
   }
 
   async list(): Promise<KeyVersionInfo[]> {
-    const meta = await this.metadata();
+    const meta = await this.versionMetadata();
     // The kind of a version is only known from its value; the current one tells (one read).
     const current = [...meta].reverse().find((v) => !unusable(v.meta));
     let kind: VersionDraft['kind'] = 'symbiont';
@@ -56,8 +57,14 @@ export class VaultKvKeySource implements KeySource {
     return buildVersionInfos(this.ref, drafts, { multiVersion: true, retired: this.options.retired });
   }
 
+  /** `GET MOUNT/metadata/PATH` only: versions, created/deletion times, destroyed; no secret version is read. */
+  async metadata(): Promise<SourceMetadata> {
+    const drafts = (await this.versionMetadata()).map(({ n, meta: m }) => draft(n, m, 'symbiont'));
+    return { versions: metadataOf(this.ref, drafts, { multiVersion: true, retired: this.options.retired }), readSecrets: false };
+  }
+
   async load(): Promise<LoadedKey[]> {
-    const meta = await this.metadata();
+    const meta = await this.versionMetadata();
     const live = meta.filter((v) => !unusable(v.meta));
     const values: ValueVersion[] = await Promise.all(live.map((v) => this.readVersion(v.n, v.meta)));
     if (values.length === 0) throw new KeySourceError(this.ref, 'every version is deleted or destroyed', 'not-found');

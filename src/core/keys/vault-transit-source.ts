@@ -3,6 +3,7 @@ import { KeySourceError, type KeySource, type KeySourceOptions, type LoadedKey, 
 import { VaultClient, type VaultOptions } from './vault-client';
 import { VaultTransitEngine } from './vault-transit-engine';
 import { buildVersionInfos, type VersionDraft } from './versions';
+import { metaOf, type SourceMetadata } from './metadata';
 
 export interface VaultTransitOptions extends VaultOptions, KeySourceOptions {}
 
@@ -45,6 +46,11 @@ export class VaultTransitKeySource implements KeySource {
       .filter((d) => Number.isInteger(d.order) && d.order > 0);
     if (drafts.length === 0) throw new KeySourceError(this.ref, `transit key '${this.name}' has no versions`, 'not-found');
     return buildVersionInfos(this.ref, drafts, { multiVersion: true, retired: this.options.retired });
+  }
+
+  /** The transit listing is metadata already (key material never leaves Vault). */
+  async metadata(): Promise<SourceMetadata> {
+    return { versions: (await this.list()).map((info) => metaOf(info)), readSecrets: false };
   }
 
   async load(): Promise<LoadedKey[]> {

@@ -1,6 +1,5 @@
 /** Short key-age / volume badges for trees and status bars (pure; the extension renders them). */
-import type { KeyVersionInfo } from '../model';
-import type { KeyVolume, PolicyConfig } from './model';
+import type { AgedKey, KeyVolume, PolicyConfig } from './model';
 import { formatBytes, keyAge } from './rules';
 
 export interface KeyBadge {
@@ -20,9 +19,9 @@ function compact(n: number): string {
 }
 
 /** Badge of one version, or undefined when nothing is due. Only primary versions are ever due. */
-export function keyPolicyBadge(info: KeyVersionInfo, policy: PolicyConfig, now: Date, volume?: KeyVolume): KeyBadge | undefined {
+export function keyPolicyBadge(info: AgedKey, policy: PolicyConfig, now: Date, volume?: KeyVolume): KeyBadge | undefined {
   if (info.role !== 'primary') return undefined;
-  const age = keyAge(info.createdTime, policy, now);
+  const age = keyAge(info.createdTime ?? info.modifiedTime, policy, now);
   const badges: KeyBadge[] = [];
   if (age?.overdue) {
     badges.push({

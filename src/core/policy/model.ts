@@ -1,3 +1,4 @@
+import type { KeyVersionInfo } from '../model';
 /**
  * Encryption-at-rest policy: what the policy says (PolicyConfig), what a scan finds (PolicyFinding).
  * Pure data; no 'vscode'.
@@ -108,3 +109,15 @@ export interface KeyVolume {
   bytes: number;
 }
 export type Census = Map<string, KeyVolume>;
+
+/**
+ * What the age and volume rules read of a key version: the full listing's KeyVersionInfo or the
+ * metadata-only KeyVersionMeta alike. `modifiedTime` (a key file's mtime) stands in for a missing creation time.
+ */
+export interface AgedKey {
+  label: string;
+  sourceRef: string;
+  role: KeyVersionInfo['role'];
+  createdTime?: string;
+  modifiedTime?: string;
+}

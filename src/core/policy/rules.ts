@@ -10,7 +10,7 @@ import { isSymbiontEncryptedData } from '../formats/symbiont';
 import { TRANSIT_VALUE } from '../formats/transit-jsonl';
 import type { EnvelopeValue, KeyVersionInfo, SymbiontEncryptedData } from '../model';
 import type { KeyMeta, TransitMeta } from './key-meta';
-import type { KeyVolume, PolicyConfig, RuleId, Severity } from './model';
+import type { AgedKey, KeyVolume, PolicyConfig, RuleId, Severity } from './model';
 
 /** One occurrence; `group` keeps different causes of the same rule apart when aggregating. */
 export interface Hit {
@@ -319,8 +319,16 @@ export function keyAge(createdTime: string | undefined, policy: Pick<PolicyConfi
   return { ageDays, overdue: ageDays > policy.rotationIntervalDays, dueInDays: policy.rotationIntervalDays - ageDays };
 }
 
-/** A primary version older than the rotation interval. `createdTime` may be given when the source lacks one (file mtime). */
-export function ruleKeyAge(info: KeyVersionInfo, policy: PolicyConfig, now: Date, fallback?: { createdTime: string; what: string }): Hit | null {
+/** The key file's mtime, when the version records no creation time. */
+export function modifiedFallback(info: AgedKey): { createdTime: string; what: string } | undefined {
+  return info.modifiedTime ? { createdTime: info.modifiedTime, what: 'key file last modified' } : undefined;
+}
+
+/**
+ * A primary version older than the rotation interval. `fallback` stands in when the source records no
+ * creation time (default: the version's own `modifiedTime`).
+ */
+export function ruleKeyAge(info: AgedKey, policy: PolicyConfig, now: Date, fallback = modifiedFallback(info)): Hit | null {
   if (info.role !== 'primary' || policy.rotationIntervalDays <= 0) return null;
   const created = info.createdTime ?? fallback?.createdTime;
   const age = keyAge(created, policy, now);
@@ -356,7 +364,7 @@ export function formatBytes(n: number): string {
 }
 
 /** A primary version past the volume trigger (entries or bytes written under it, from the census). */
-export function ruleKeyVolume(info: KeyVersionInfo, volume: KeyVolume | undefined, policy: PolicyConfig): Hit | null {
+export function ruleKeyVolume(info: AgedKey, volume: KeyVolume | undefined, policy: PolicyConfig): Hit | null {
   if (info.role !== 'primary' || !volume) return null;
   const { entries, bytes } = policy.volumeTrigger;
   const overEntries = entries !== undefined && entries > 0 && volume.entries >= entries;

@@ -2,10 +2,10 @@
  * Scans one file against the line rules: samples the head (policy.sampleLines / sampleBytes) unless
  * asked to stream the whole file (deep). Hits are aggregated per rule and cause: first line, count.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { CensusTally, UNKNOWN_KEY } from '../census';
+import { completeLines } from '../formats/complete-lines';
 import { detectFormat } from '../formats/detect';
+import { openRegularForRead } from '../formats/regular-file';
 import { TRANSIT_KEY_ID_PREFIX } from '../formats/envelope';
 import { cleanLine, parseJsonObject } from '../formats/record-base';
 import { UPDATE_PREFIX } from '../formats/symbiont';
@@ -13,8 +13,9 @@ import type { FormatId } from '../model';
 import type { KeyMeta } from './key-meta';
 import type { Census, PolicyConfig, PolicyFinding } from './model';
 import { lineValues, ruleCipher, ruleKdf, ruleKeyVersion, rulePlaintextLlm, ruleUnencryptedInProtectedPath, type FoundValue, type Hit } from './rules';
+import { transitCiphertextVersion } from '../keys/transit-version';
 
-export const UNKNOWN_LABEL = 'unknown';
+export const UNKNOWN_LABEL = UNKNOWN_KEY;
 const MORE_LINES = 5;
 
 export type FileKind = 'encrypted-log' | 'plaintext-llm-log' | 'json-lines' | 'text' | 'binary' | 'empty';
@@ -96,8 +97,8 @@ export function censusLabel(v: FoundValue, meta: KeyMeta): string | null {
   };
   if (v.kind === 'transit') return transitLabel(null, v.version);
   if (v.data.key_id.startsWith(TRANSIT_KEY_ID_PREFIX)) {
-    const m = /^vault:v(\d+):/.exec(v.data.dek_wrapped);
-    return m ? transitLabel(v.data.key_id.slice(TRANSIT_KEY_ID_PREFIX.length), Number(m[1])) : UNKNOWN_LABEL;
+    const n = transitCiphertextVersion(v.data.dek_wrapped);
+    return Number.isNaN(n) ? UNKNOWN_LABEL : transitLabel(v.data.key_id.slice(TRANSIT_KEY_ID_PREFIX.length), n);
   }
   return meta.kekById.get(v.data.key_id)?.label ?? UNKNOWN_LABEL;
 }
@@ -105,7 +106,8 @@ export function censusLabel(v: FoundValue, meta: KeyMeta): string | null {
 /** Line-by-line state shared by the sampled and the streamed reads. */
 class LineChecker {
   readonly agg = new HitAggregator();
-  readonly census: Census = new Map();
+  /** Entries and bytes per key label named by the entry's first value (nothing is decrypted here). */
+  readonly tally = new CensusTally(0);
   readonly firstLines: string[] = [];
   lines = 0;
   jsonLines = 0;
@@ -146,15 +148,17 @@ class LineChecker {
       this.symbiontEntries++;
       return;
     }
-    const c = this.census.get(label) ?? { entries: 0, bytes: 0 };
-    c.entries++;
-    c.bytes += bytes;
-    this.census.set(label, c);
+    this.tally.entry(label, bytes);
+  }
+
+  get census(): Census {
+    return new Map([...this.tally.byKey].map(([label, c]) => [label, { entries: c.entries, bytes: c.bytes }]));
   }
 }
 
+/** The head of a regular file; a FIFO, socket or device is refused (NotRegularFileError), never waited on. */
 async function readHead(path: string, maxBytes: number): Promise<{ buf: Buffer; size: number }> {
-  const fh = await open(path, 'r');
+  const fh = await openRegularForRead(path);
   try {
     const size = (await fh.stat()).size;
     const buf = Buffer.alloc(Math.min(maxBytes, size));
@@ -170,7 +174,7 @@ async function readHead(path: string, maxBytes: number): Promise<{ buf: Buffer; 
   }
 }
 
-/** Scans one file. Never reads more than the sample unless `deep`; rejects only on I/O errors or abort. */
+/** Scans one file. Never reads more than the sample unless `deep`; rejects only on I/O errors, a non-regular file or abort. */
 export async function scanFile(path: string, opts: FileScanOptions): Promise<FileScanResult> {
   opts.signal?.throwIfAborted();
   const { buf: head, size } = await readHead(path, opts.policy.sampleBytes);
@@ -214,41 +218,23 @@ export async function scanFile(path: string, opts: FileScanOptions): Promise<Fil
       c.check(l, line1, n);
     }
   } else {
-    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
-    // readline does not pass input errors to its iterator: keep them and rethrow after the loop.
-    let readError: Error | null = null;
-    stream.on('error', (e) => {
-      readError = e;
-      rl.close();
-    });
-    const onAbort = () => {
-      stream.destroy();
-      rl.close();
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const fh = await openRegularForRead(path);
     let line1 = 0;
     try {
-      for await (const l of rl) {
+      const end = (await fh.stat()).size;
+      for await (const l of completeLines(fh, 0, end, { partialLast: true })) {
         line1++;
-        const n = Buffer.byteLength(l) + 1;
-        bytesRead += n;
-        c.check(l, line1, n);
+        bytesRead += l.whole.length;
+        c.check(l.bytes.toString('utf8'), line1, l.whole.length);
         if (line1 % 4096 === 0) {
           opts.signal?.throwIfAborted();
           opts.onLines?.(line1, bytesRead);
         }
       }
-    } catch (e) {
-      opts.signal?.throwIfAborted();
-      throw e;
     } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      rl.close();
-      stream.destroy();
+      await fh.close();
     }
     opts.signal?.throwIfAborted();
-    if (readError) throw readError;
     complete = true;
   }
 

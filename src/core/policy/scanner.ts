@@ -9,8 +9,9 @@ import { resolve } from 'node:path';
 import type { KeyVersionInfo } from '../model';
 import { buildKeyMeta } from './key-meta';
 import { compileGlobs } from './glob';
-import { isFailing, type Census, type KeyVolume, type PolicyConfig, type PolicyFinding, type Severity } from './model';
+import { isFailing, type AgedKey, type Census, type KeyVolume, type PolicyConfig, type PolicyFinding, type Severity } from './model';
 import { ruleKeyAge, ruleKeyFileMode, ruleKeyVolume, ruleRetiredInCensus, type Hit } from './rules';
+import { NotRegularFileError } from '../formats/regular-file';
 import { scanFile, UNKNOWN_LABEL, type FileKind } from './scan-file';
 import { relPath, walkPaths } from './walk';
 
@@ -145,7 +146,10 @@ export async function scanPolicy(opts: PolicyScanOptions, deps: PolicyScanDeps =
       r = await scanFile(path, { policy, meta, protectedPath: prot, deep, signal });
     } catch (e) {
       signal?.throwIfAborted();
-      notes.push(`${path}: could not be read: ${(e as Error).message}`);
+      if (e instanceof NotRegularFileError) {
+        const fix = 'remove it or move it out of the scanned paths; a log must be a regular file';
+        findings.push({ rule: 'scan-incomplete', severity: 'warning', message: `not scanned: ${e.message}`, fix, file: path });
+      } else notes.push(`${path}: could not be read: ${(e as Error).message}`);
       continue;
     }
     findings.push(...r.findings);
@@ -248,7 +252,7 @@ export function hasFailingFindings(report: PolicyReport): boolean {
 }
 
 /** Primary versions that are overdue by age or past the volume trigger (for status bars and trees). */
-export function overdueKeys(keys: readonly KeyVersionInfo[], policy: PolicyConfig, now: Date, census?: Census): PolicyFinding[] {
+export function overdueKeys(keys: readonly AgedKey[], policy: PolicyConfig, now: Date, census?: Census): PolicyFinding[] {
   const out: PolicyFinding[] = [];
   for (const info of keys) {
     const age = ruleKeyAge(info, policy, now);

@@ -59,7 +59,7 @@ export async function walkPaths(paths: readonly string[], opts: WalkOptions): Pr
     const p = resolve(opts.baseDir, raw);
     const st = await lstat(p); // ENOENT surfaces to the caller: a named path must exist
     if (st.isDirectory()) queue.push({ dir: p, depth: 0 });
-    else if (st.isFile()) addFile(p, true);
+    else addFile(p, true); // a named FIFO, socket or device too: the scan says what it is, never waits on it
   }
   while (queue.length > 0) {
     opts.signal?.throwIfAborted();
@@ -88,7 +88,7 @@ export async function walkPaths(paths: readonly string[], opts: WalkOptions): Pr
           continue;
         }
         queue.push({ dir: p, depth: depth + 1 });
-      } else if (ent.isFile()) addFile(p, false);
+      } else if (!ent.isSymbolicLink()) addFile(p, false); // a log-named FIFO or socket is reported, not skipped
     }
   }
   return out;

@@ -5,16 +5,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import { censusLog, type CensusOptions as LogCensusOptions } from '../census';
 import { CURRENT_SYMBIONT_KDF, symbiontKdfParams } from '../crypto/argon2';
-import { detectFileFormat } from '../formats/detect';
-import { openRegularForRead } from '../formats/regular-file';
 import type { FormatId, KeyVersionInfo } from '../model';
-import { lineFields } from './line-fields';
-import { completeLines, type LineFailure, type RawLine } from './reencrypt';
+import type { LineFailure } from './reencrypt';
 import type { RotationKeys } from './rotation-keys';
 
-export const UNKNOWN = 'unknown';
-const MAX_DETAILS = 1000;
+export { UNKNOWN_KEY as UNKNOWN } from '../census';
 
 export interface FileCensus {
   path: string;
@@ -36,76 +33,33 @@ export interface FileCensus {
   ioError: boolean;
 }
 
-export interface CensusOptions {
-  signal?: AbortSignal;
-  batchSize?: number;
+export type CensusOptions = Pick<LogCensusOptions, 'signal' | 'batchSize'> & {
   onProgress?: (p: { path: string; bytesDone: number; bytesTotal: number; entriesDone: number }) => void;
-}
+};
 
-const bump = (m: Record<string, number>, k: string, n = 1) => (m[k] = (m[k] ?? 0) + n);
-
+/** The census at depth `values` (every value opened, located as the rewrite will), as rotation reports it. */
 export async function censusFile(path: string, keys: RotationKeys, opts: CensusOptions = {}): Promise<FileCensus> {
   const c: FileCensus = { path, format: null, bytes: 0, lines: 0, entries: 0, fields: 0, entriesByKey: {}, fieldsByKey: {}, kdfs: {}, failures: [], failedFields: 0, seconds: 0, error: null, ioError: false };
   const t0 = performance.now();
   try {
-    const det = await detectFileFormat(path);
-    if (det.format === 'unknown') throw new Error(`unrecognised log format: ${det.reason}`);
-    const format = det.format;
-    c.format = format;
-    const fh = await openRegularForRead(path);
-    try {
-      const size = (await fh.stat()).size;
-      c.bytes = size;
-      let batch: RawLine[] = [];
-      let lineNo = 0;
-      const flush = async (): Promise<void> => {
-        if (!batch.length) return;
-        opts.signal?.throwIfAborted();
-        const lfs = batch.map((l) => lineFields(l.bytes.toString('utf8'), format));
-        const results = await keys.resolver.openFields(lfs.flatMap((l) => l.fields.map((f) => f.field)), opts.signal);
-        opts.signal?.throwIfAborted();
-        let at = 0;
-        lfs.forEach((lf) => {
-          const line = lineNo++;
-          c.lines++;
-          const rs = results.slice(at, (at += lf.fields.length));
-          const isEntry = lf.kind === 'entry' || lf.kind === 'bad';
-          if (isEntry) c.entries++;
-          if (lf.kind === 'bad' || lf.problem) {
-            if (c.failures.length < MAX_DETAILS) c.failures.push({ line, message: lf.problem ?? 'unreadable line' });
-            if (isEntry && lf.fields.length === 0) bump(c.entriesByKey, UNKNOWN);
-            return;
-          }
-          if (isEntry && lf.fields.length === 0 && format !== 'transit-jsonl') {
-            bump(c.entriesByKey, UNKNOWN);
-            if (c.failures.length < MAX_DETAILS) c.failures.push({ line, message: 'no encrypted value in this entry' });
-          }
-          rs.forEach((r, n) => {
-            c.fields++;
-            const f = lf.fields[n].field;
-            if (f.kind === 'symbiont') bump(c.kdfs, f.data.kdf);
-            const label = r.ok ? r.key.label : UNKNOWN;
-            if (r.ok) r.plaintext.fill(0);
-            else {
-              c.failedFields++;
-              if (c.failures.length < MAX_DETAILS) c.failures.push({ line, message: `${f.path.join('.')}: ${r.message}` });
-            }
-            bump(c.fieldsByKey, label);
-            if (isEntry && n === 0) bump(c.entriesByKey, label);
-          });
-        });
-        const done = batch[batch.length - 1].next;
-        batch = [];
-        opts.onProgress?.({ path, bytesDone: done, bytesTotal: size, entriesDone: c.entries });
-      };
-      for await (const l of completeLines(fh, 0, size)) {
-        batch.push(l);
-        if (batch.length >= (opts.batchSize ?? 256)) await flush();
-      }
-      await flush();
-    } finally {
-      await fh.close();
-    }
+    const { format, bytes, tally } = await censusLog(path, keys.resolver, {
+      depth: 'values',
+      signal: opts.signal,
+      batchSize: opts.batchSize,
+      onProgress: (p) => opts.onProgress?.({ path, ...p }),
+    });
+    Object.assign(c, {
+      format,
+      bytes,
+      lines: tally.lines,
+      entries: tally.entries,
+      fields: tally.values,
+      entriesByKey: Object.fromEntries(tally.counts('entries')),
+      fieldsByKey: Object.fromEntries(tally.counts('values')),
+      kdfs: Object.fromEntries(tally.kdfs),
+      failures: tally.failures.map((f) => ({ line: f.line, message: f.message })),
+      failedFields: tally.failedValues,
+    });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     c.error = (err as Error).message;

@@ -12,7 +12,7 @@
  *     are not on the target replaced; the rest of each line stays byte-identical. Every write is
  *     checked (short writes continued). The tail is re-read until no new complete line has arrived.
  *  3. fsync TMP; verify: TMP is read back and every value decrypted with the target key only;
- *     per-line digests (line skeleton + content hashes) and line counts must match.
+ *     line records (line skeleton + value digests, folded into one running hash) and line counts must match.
  *  4. commit: the journal is written (FILE's dev+ino, processed offset, the private names), FILE is
  *     hard-linked to a private OLD name (and OLD checked to be the inode that was read), the tail is
  *     caught up once more, mode and ownership copied with fchmod/fchown on TMP's descriptor; then,
@@ -36,18 +36,19 @@
  * be salvaged twice, never lost). A writer that keeps one descriptor open for good keeps writing to
  * the old inode: restart it around the rotation.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
+import { completeLines, lineBatches, type RawLine } from '../formats/complete-lines';
 import { RotationLock } from './rotation-lock';
 import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow, privateName, privateNames, readOwnFile, removeIfPresent, sameFile, writeAll, writeAtomically } from './safe-fs';
 import type { FormatId } from '../model';
 import type { LoadedKey } from '../keys/types';
 import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
-import { lineFields, replaceFields, type LineFields } from './line-fields';
+import { lineFields, replaceFields, type LineFields } from '../formats/line-fields';
 import { makeRewriter, RotationError, type FieldPlan, type Rewriter } from './rewriters';
 import type { RotationKeys } from './rotation-keys';
 
@@ -125,82 +126,39 @@ export interface FileReport {
 }
 
 const MAX_FAILURE_DETAILS = 1000;
-const READ_CHUNK = 1 << 20;
 const MAX_TAIL_ROUNDS = 50;
 
-export interface RawLine {
-  bytes: Buffer;
-  term: Buffer;
-  /** The line with its terminator (bytes followed by term): a view, no copy. */
-  whole: Buffer;
-  /** Offset just past the line's terminator. */
-  next: number;
-}
-
-/** Complete lines in [start, end) of an open file; a trailing partial line is not yielded. */
-export async function* completeLines(fh: FileHandle, start: number, end: number): AsyncGenerator<RawLine> {
-  let pos = start;
-  // The unfinished line so far, as chunks: joined once when its newline arrives (linear in the line's length).
-  let carry: Buffer[] = [];
-  let carryLen = 0;
-  let lineStart = start;
-  while (pos < end) {
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-    if (bytesRead === 0) break;
-    const chunk = buf.subarray(0, bytesRead);
-    pos += bytesRead;
-    let s = 0;
-    for (;;) {
-      const i = chunk.indexOf(10, s);
-      if (i < 0) break;
-      let data = chunk;
-      let nl = i;
-      let from = s;
-      if (carryLen) {
-        carry.push(chunk.subarray(0, i + 1));
-        data = Buffer.concat(carry, carryLen + i + 1);
-        nl = data.length - 1;
-        from = 0;
-        carry = [];
-        carryLen = 0;
-      }
-      const t = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
-      lineStart += nl + 1 - from;
-      yield { bytes: data.subarray(from, t), term: data.subarray(t, nl + 1), whole: data.subarray(from, nl + 1), next: lineStart };
-      s = i + 1;
-    }
-    if (s < chunk.length) {
-      carry.push(chunk.subarray(s));
-      carryLen += chunk.length - s;
-    }
-  }
-}
-
-/**
- * SHA-256 of the line's skeleton (`skeleton(text, lf.fields)`: every located value blanked) followed
- * by the field digests. The skeleton is hashed piecewise instead of being built as a string: the
- * pieces are cut at ASCII delimiters of the located values, so their UTF-8 bytes concatenate to the
- * skeleton's bytes and the digest is the same.
- */
 interface Prepared {
   texts: string[];
   lfs: LineFields[];
   plans: Promise<FieldPlan[][]>;
 }
 
-function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
-  const h = createHash('sha256');
-  let pos = 0;
+/**
+ * Feeds one line's verification record into `h`: the line's skeleton (every located value replaced
+ * by the placeholder NUL i NUL), LF, the number of values, LF, then each value's digest. The skeleton
+ * holds no LF (lines end at LF), so a stream of records parses back one way only: the main pass and
+ * the read-back fold every line into one running hash each, without a hash object per line. The
+ * skeleton is built from slices (one update per line) instead of being hashed piecewise.
+ */
+function hashLine(h: Hash, text: string, lf: LineFields, fieldDigests: Buffer[]): void {
   const fields = lf.fields;
+  let rec = '';
+  let pos = 0;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
-    h.update(text.slice(pos, f.at), 'utf8');
-    h.update(`\u0000${i}\u0000`, 'utf8');
+    rec += text.slice(pos, f.at) + `\u0000${i}\u0000`;
     pos = f.at + f.text.length;
   }
-  h.update(pos === 0 ? text : text.slice(pos), 'utf8');
+  rec += (pos === 0 ? text : text.slice(pos)) + `\n${fields.length}\n`;
+  h.update(rec, 'utf8');
   for (const d of fieldDigests) h.update(d);
+}
+
+/** One line's record digested on its own: for lines checked one by one (tail catch-up, salvage). */
+function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
+  const h = createHash('sha256');
+  hashLine(h, text, lf, fieldDigests);
   return h.digest();
 }
 
@@ -284,8 +242,11 @@ class FileRotation {
     return { texts, lfs, plans };
   }
 
-  /** The output bytes and expected digests of a prepared batch; counts lines, entries and fields. */
-  finishBatch(batch: RawLine[], prep: Prepared, plans: FieldPlan[][]): { out: Buffer[]; digests: Buffer[] } {
+  /**
+   * The output bytes of a prepared batch and its lines' expected records: folded into `into` (the
+   * main pass's running hash) or, without it, as one digest per line. Counts lines, entries and fields.
+   */
+  finishBatch(batch: RawLine[], prep: Prepared, plans: FieldPlan[][], into?: Hash): { out: Buffer[]; digests: Buffer[] } {
     const { texts, lfs } = prep;
     const out: Buffer[] = [];
     const digests: Buffer[] = [];
@@ -309,15 +270,16 @@ class FileRotation {
           if (f.from) r.from[f.from] = (r.from[f.from] ?? 0) + 1;
         }
       }
-      digests.push(lineDigest(texts[i], lf, p.map((f) => f.digest)));
+      if (into) hashLine(into, texts[i], lf, p.map((f) => f.digest));
+      else digests.push(lineDigest(texts[i], lf, p.map((f) => f.digest)));
       const repl = p.map((f) => (f.state === 'rewritten' && f.newText ? f.newText : null));
       out.push(repl.some((x) => x !== null) ? Buffer.from(replaceFields(texts[i], lf.fields, repl) + raw.term.toString('latin1'), 'utf8') : raw.whole);
     });
     return { out, digests };
   }
 
-  /** Digests of lines as the target key alone reads them (the verification side). */
-  async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<Buffer[]> {
+  /** Lines as the target key alone reads them (the verification side): texts, located values, value digests. */
+  async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<{ texts: string[]; lfs: LineFields[]; ds: Buffer[][] }> {
     const texts = bufs.map((b) => {
       let end = b.length;
       if (end > 0 && b[end - 1] === 10) end--;
@@ -325,16 +287,15 @@ class FileRotation {
       return b.toString('utf8', 0, end);
     });
     const lfs = texts.map((t) => lineFields(t, this.format));
-    const ds = await this.rewriter.digests(lfs, signal);
-    return texts.map((t, i) => lineDigest(t, lfs[i], ds[i]));
+    return { texts, lfs, ds: await this.rewriter.digests(lfs, signal) };
   }
 
   /** Transforms and checks a batch in memory (tail and salvage lines): throws if a line does not read back. */
   async transformVerified(batch: RawLine[]): Promise<Buffer[]> {
     const { out, digests } = await this.transform(batch, undefined, false);
     const back = await this.readBack(out);
-    back.forEach((d, i) => {
-      if (!d.equals(digests[i])) throw new RotationError(`line ${this.lineNo - batch.length + i + 1} did not read back identically after re-encryption`);
+    back.texts.forEach((t, i) => {
+      if (!lineDigest(t, back.lfs[i], back.ds[i]).equals(digests[i])) throw new RotationError(`line ${this.lineNo - batch.length + i + 1} did not read back identically after re-encryption`);
     });
     return out;
   }
@@ -362,22 +323,14 @@ class FileRotation {
     const size = (await src.stat()).size;
     const batchSize = Math.max(1, this.opts.batchSize ?? 256);
     let at = from;
-    let batch: RawLine[] = [];
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
+    for await (const batch of lineBatches(completeLines(src, from, size), batchSize)) {
       await sink(await this.transformVerified(batch));
       at = batch[batch.length - 1].next;
-      batch = [];
-    };
-    for await (const line of completeLines(src, from, size)) {
-      batch.push(line);
-      if (batch.length >= batchSize) await flush();
     }
-    await flush();
     return at;
   }
 
-  // The running digest of the main pass: per-line digests folded in order.
+  // The running hash of the main pass: every line's expected record (hashLine), in order.
   readonly expected = createHash('sha256');
 
 
@@ -399,29 +352,20 @@ class FileRotation {
       const size = (await src.stat()).size;
       const before = at;
       const linesBefore = this.lineNo;
-      let batch: RawLine[] = [];
       const inflight: Array<{ batch: RawLine[]; prep: Prepared }> = [];
       const complete = async (): Promise<void> => {
         const { batch: b, prep } = inflight.shift() as { batch: RawLine[]; prep: Prepared };
-        const { out, digests } = this.finishBatch(b, prep, await prep.plans);
-        for (const d of digests) this.expected.update(d);
+        const { out } = this.finishBatch(b, prep, await prep.plans, this.expected);
         if (sink) await sink(out);
         at = b[b.length - 1].next;
         this.progress('rewriting', at, size);
         await this.opts.onPhase?.('batch-written', this.path);
       };
-      const flush = async (): Promise<void> => {
-        if (batch.length === 0) return;
+      for await (const batch of lineBatches(completeLines(src, at, size), batchSize)) {
         signal?.throwIfAborted();
         inflight.push({ batch, prep: this.prepare(batch, signal, dryRun) });
-        batch = [];
         while (inflight.length >= depth) await complete();
-      };
-      for await (const line of completeLines(src, at, size)) {
-        batch.push(line);
-        if (batch.length >= batchSize) await flush();
       }
-      await flush();
       while (inflight.length) await complete();
       if (round > 0) this.report.appendedDuringRotation += this.lineNo - linesBefore;
       if (at === before || dryRun) break;
@@ -438,32 +382,24 @@ class FileRotation {
       const size = st.size;
       const got = createHash('sha256');
       let lines = 0;
-      let batch: Buffer[] = [];
-      let at = 0;
       const batchSize = Math.max(1, this.opts.batchSize ?? 256);
       const depth = this.depth;
-      const inflight: Array<{ n: number; at: number; ds: Promise<Buffer[]> }> = [];
+      type Back = Awaited<ReturnType<FileRotation['readBack']>>;
+      const inflight: Array<{ n: number; at: number; ds: Promise<Back> }> = [];
       const complete = async (): Promise<void> => {
-        const p = inflight.shift() as { n: number; at: number; ds: Promise<Buffer[]> };
-        for (const d of await p.ds) got.update(d);
+        const p = inflight.shift() as { n: number; at: number; ds: Promise<Back> };
+        const back = await p.ds;
+        back.texts.forEach((t, i) => hashLine(got, t, back.lfs[i], back.ds[i]));
         lines += p.n;
         this.progress('verifying', p.at, size);
       };
-      const flush = async (): Promise<void> => {
-        if (!batch.length) return;
+      for await (const batch of lineBatches(completeLines(fh, 0, size), batchSize)) {
         signal?.throwIfAborted();
-        const ds = this.readBack(batch, signal);
+        const ds = this.readBack(batch.map((l) => l.whole), signal);
         ds.catch(() => undefined); // observed by complete (see prepare)
-        inflight.push({ n: batch.length, at, ds });
-        batch = [];
+        inflight.push({ n: batch.length, at: batch[batch.length - 1].next, ds });
         while (inflight.length >= depth) await complete();
-      };
-      for await (const l of completeLines(fh, 0, size)) {
-        batch.push(l.whole);
-        at = l.next;
-        if (batch.length >= batchSize) await flush();
       }
-      await flush();
       while (inflight.length) await complete();
       if (lines !== this.lineNo) throw new RotationError(`verification failed: ${this.tmpPath} has ${lines} lines, expected ${this.lineNo}`);
       if (!got.digest().equals(this.expected.copy().digest())) throw new RotationError(`verification failed: ${this.tmpPath} does not decrypt to the same content with the target key`);
@@ -494,22 +430,14 @@ class FileRotation {
       if (!sameFile(cur, { dev: j.newDev, ino: j.newIno })) {
         this.note({ line: -1, message: `${this.path} was replaced after the switch (rotated again?): ${size - from} late byte(s) of the old file appended to the file now there` });
       }
-      let batch: RawLine[] = [];
-      const flush = async (): Promise<void> => {
-        if (!batch.length) return;
+      for await (const batch of lineBatches(completeLines(oldFh, from, size), 256)) {
         const out = await this.transformVerified(batch);
         await writeAll(appendFh, Buffer.concat(out), this.path);
         await appendFh.sync();
         this.report.appendedDuringRotation += batch.length;
         at = batch[batch.length - 1].next;
-        batch = [];
         await this.writeJournal({ ...j, end: at });
-      };
-      for await (const l of completeLines(oldFh, from, size)) {
-        batch.push(l);
-        if (batch.length >= 256) await flush();
       }
-      await flush();
       if (size > at) {
         const rest = Buffer.alloc(size - at);
         await oldFh.read(rest, 0, rest.length, at);

@@ -8,19 +8,20 @@
  *    key string in Symbiont's own format (fresh 32-byte salt and 12-byte nonce, Argon2id per `kdf`).
  *  - transit JSON lines: every `vault:vN:` value re-wrapped to the latest version with `rewrap`.
  */
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { aesGcmDecrypt, aesGcmEncrypt } from '../crypto/aes-gcm';
 import { symbiontKdfParams } from '../crypto/argon2';
-import { checkEnvelopeHeader, openEnvelopeData, unwrapDek } from '../crypto/envelope-cipher';
-import { AuthError, CorruptValueError } from '../crypto/errors';
+import { checkEnvelopeHeader, DekWrapper, openEnvelopeData, unwrapDek } from '../crypto/envelope-cipher';
+import { AuthError } from '../crypto/errors';
 import { decodeSymbiontField, SYMBIONT_ALGORITHM, SYMBIONT_SALT_BYTES } from '../crypto/symbiont-cipher';
 import type { EnvelopeValue, FormatId, SymbiontEncryptedData } from '../model';
 import type { LoadedKey, TransitEngine } from '../keys/types';
 import { transitVersionInfo } from '../keys/key-index';
-import type { LineFields, LocatedField } from './line-fields';
+import { transitCiphertextVersion } from '../keys/transit-version';
+import type { LineFields, LocatedField } from '../formats/line-fields';
 import type { RotationKeys } from './rotation-keys';
-import { NoncePool } from './nonce-pool';
-import { EnvelopeCryptoWorker, type WorkerItem, type WorkerResult } from './crypto-worker';
+import { dekDigest, EnvelopeKernel } from './envelope-kernel';
+import { EnvelopeCryptoWorker, kernelRequest, kernelResults, type WorkerItem, type WorkerResult } from './crypto-worker';
 import { availableParallelism } from 'node:os';
 
 export type FieldState = 'on-target' | 'rewritten' | 'failed';
@@ -178,42 +179,12 @@ class SymbiontRewriter implements Rewriter {
 
 const TRANSIT_PREFIX = 'vault-transit:';
 
-function transitVersion(wrapped: string): number {
-  const m = /^vault:v(\d+):/.exec(wrapped);
-  return m ? Number(m[1]) : NaN;
-}
+/** Batches with fewer values than this take the regular path. */
+const KERNEL_MIN = 8;
 
-const DEK_BYTES = 32;
-/** Batches with fewer values than this stay on this thread. */
-const OFFLOAD_MIN = 8;
-const WRAP_NONCE_BYTES = 12;
-const WRAPPED_DEK_BYTES = WRAP_NONCE_BYTES + DEK_BYTES + 16;
-
-/**
- * `wrapDek` (b64(nonce(12) || AES-256-GCM(KEK, DEK) || tag)) with the nonce taken from a pool drawn
- * in bulk and one reused scratch buffer: the same format, one `randomBytes` call per 4096 wraps.
- */
-export class PooledWrapper {
-  private readonly nonces: NoncePool;
-  private readonly scratch = Buffer.alloc(WRAPPED_DEK_BYTES);
-
-  constructor(perBlock?: number) {
-    this.nonces = new NoncePool(perBlock);
-  }
-
-  wrap(kek: Buffer, dek: Buffer): string {
-    if (dek.length !== DEK_BYTES) throw new CorruptValueError(`DEK must be ${DEK_BYTES} bytes`);
-    const nonce = this.nonces.next();
-    const c = createCipheriv('aes-256-gcm', kek, nonce);
-    const out = this.scratch;
-    nonce.copy(out, 0);
-    const n = c.update(dek).copy(out, WRAP_NONCE_BYTES);
-    const f = c.final();
-    if (n + f.length !== DEK_BYTES) throw new CorruptValueError('AES-GCM produced an unexpected length');
-    f.copy(out, WRAP_NONCE_BYTES + n);
-    c.getAuthTag().copy(out, WRAP_NONCE_BYTES + DEK_BYTES);
-    return out.toString('base64');
-  }
+interface Kernels {
+  local: EnvelopeKernel;
+  worker: EnvelopeCryptoWorker | null;
 }
 
 /**
@@ -242,7 +213,7 @@ export function replaceEnvelopeKey(text: string, data: EnvelopeValue, keyId: str
 
 class EnvelopeRewriter implements Rewriter {
   private readonly targetKeyId: string;
-  private readonly wrapper = new PooledWrapper();
+  private readonly wrapper = new DekWrapper();
   /**
    * KEK target: a field's verification digest is taken over its DEK (as the target KEK unwraps it)
    * and its exact nonce + ciphertext, instead of over the decrypted data. The rewrite still
@@ -253,8 +224,10 @@ class EnvelopeRewriter implements Rewriter {
   private readonly dekDigests: boolean;
   /** Local KEK target: the rewrite is pure computation, batches may overlap. */
   readonly concurrent: boolean;
-  /** The second thread (KEK target, 2+ cores): undefined until first needed, null when not used. */
-  private worker: EnvelopeCryptoWorker | null | undefined;
+  /** The kernels (KEK target): made when first needed; null when not used. */
+  private kit: Kernels | null = null;
+  private kitMade: Promise<Kernels | null> | undefined;
+  private disposed = false;
   private readonly kekTable = new Map<LoadedKey, number>();
   private kekList: LoadedKey[] = [];
   private targetIdx = -1;
@@ -275,7 +248,7 @@ class EnvelopeRewriter implements Rewriter {
   }
 
   private dekDigest(data: EnvelopeValue, dek: Buffer): Buffer {
-    return createHash('sha256').update('K').update(dek).update(data.nonce).update('|').update(data.ciphertext).digest();
+    return dekDigest(dek, data.nonce, data.ciphertext);
   }
 
   /** What the verification side computes for a value whose data does not authenticate (KEK target). */
@@ -341,7 +314,7 @@ class EnvelopeRewriter implements Rewriter {
       const results = await engine.decryptBatch(idx.map((i) => datas[i].dek_wrapped), signal);
       idx.forEach((i, n) => {
         const r = results[n];
-        if (r?.plaintext?.length === 32) out[i] = { dek: r.plaintext, by: { label: entry ? transitVersionInfo(entry.versions, datas[i].dek_wrapped).label : `${keyId}@v${transitVersion(datas[i].dek_wrapped)}` } };
+        if (r?.plaintext?.length === 32) out[i] = { dek: r.plaintext, by: { label: entry ? transitVersionInfo(entry.versions, datas[i].dek_wrapped).label : `${keyId}@v${transitCiphertextVersion(datas[i].dek_wrapped)}` } };
         else out[i] = { dek: null, message: r?.error ?? 'transit returned no 32-byte DEK' };
       });
     }
@@ -350,14 +323,18 @@ class EnvelopeRewriter implements Rewriter {
 
   private onTarget(d: EnvelopeValue, by: LoadedKey | { label: string } | undefined): boolean {
     if (d.key_id !== this.targetKeyId) return false;
-    if (this.target.transit) return transitVersion(d.dek_wrapped) === this.target.info.order;
+    if (this.target.transit) return transitCiphertextVersion(d.dek_wrapped) === this.target.info.order;
     return by === this.target;
   }
 
-  private async offloader(): Promise<EnvelopeCryptoWorker | null> {
-    if (this.worker !== undefined) return this.worker;
-    this.worker = null;
-    if (!this.dekDigests || availableParallelism() < 2) return null;
+  /** The in-thread kernel and (2+ cores) the worker over the KEK table; null when the target is no local KEK. */
+  private kernels(): Promise<Kernels | null> {
+    this.kitMade ??= this.makeKernels(); // once, even with two batches asking at the same time
+    return this.kitMade;
+  }
+
+  private async makeKernels(): Promise<Kernels | null> {
+    if (!this.dekDigests) return null;
     const { index } = await this.keys.load();
     const keks: Buffer[] = [];
     const add = (k: LoadedKey): void => {
@@ -369,84 +346,91 @@ class EnvelopeRewriter implements Rewriter {
     add(this.target);
     for (const list of index.keks.values()) for (const k of list) add(k);
     const t = this.kekTable.get(this.target);
-    if (t === undefined) return null;
+    if (t === undefined || this.disposed) return null;
     this.targetIdx = t;
-    try {
-      this.worker = new EnvelopeCryptoWorker(keks, t);
-    } catch {
-      this.worker = null;
+    let worker: EnvelopeCryptoWorker | null = null;
+    if (availableParallelism() >= 2) {
+      try {
+        worker = new EnvelopeCryptoWorker(keks, t);
+      } catch {
+        worker = null;
+      }
     }
-    return this.worker;
+    this.kit = { local: new EnvelopeKernel(keks.map((k) => Buffer.from(k)), t), worker };
+    return this.kit;
   }
 
   /**
-   * Splits the fields between this thread and the worker: every second value the worker can take
-   * (valid header, local KEKs only) goes to it; returns its job (null results: worker unavailable).
+   * Runs the values the kernel can take (valid header, local KEKs only) through it: on the worker
+   * thread when there is one (this thread meanwhile parses, digests and writes the lines of the
+   * batches around it, which is the larger share: measured, an even split left the worker idle two
+   * thirds of the time), else on this thread. Returns the kernel's results by value index and the
+   * indices left for the regular code.
    */
-  private async offload(datas: EnvelopeValue[], verify: boolean, dryRun: boolean): Promise<{ job: Promise<WorkerResult[] | null>; idx: number[]; rest: number[] } | null> {
-    if (datas.length < OFFLOAD_MIN) return null;
-    const w = await this.offloader();
-    if (!w) return null;
+  private async viaKernel(datas: EnvelopeValue[], verify: boolean, dryRun: boolean): Promise<{ results: Map<number, WorkerResult>; rest: number[] }> {
+    const results = new Map<number, WorkerResult>();
+    const kit = datas.length >= KERNEL_MIN ? await this.kernels() : null;
+    if (!kit) return { results, rest: datas.map((_, i) => i) };
     const { index } = await this.keys.load();
-    const idx: number[] = [];
     const rest: number[] = [];
-    const items: WorkerItem[] = [];
-    let turn = false;
+    const mine: number[] = [];
+    const theirs: number[] = [];
+    const mineItems: WorkerItem[] = [];
+    const theirItems: WorkerItem[] = [];
     datas.forEach((d, i) => {
       let cands: number[] | null = null;
       try {
         checkEnvelopeHeader(d);
         if (verify) cands = d.key_id === this.targetKeyId ? [this.targetIdx] : null;
         else if (!d.key_id.startsWith(TRANSIT_PREFIX)) {
-          const list = index.keks.get(d.key_id) ?? [];
-          const mapped = list.map((k) => this.kekTable.get(k) ?? -1);
+          const mapped = (index.keks.get(d.key_id) ?? []).map((k) => this.kekTable.get(k) ?? -1);
           cands = mapped.length > 0 && mapped.every((x) => x >= 0) ? mapped : null;
         }
       } catch {
         cands = null;
       }
-      if (cands && (turn = !turn)) {
-        idx.push(i);
-        items.push({ candidates: cands, dekWrapped: d.dek_wrapped, nonce: d.nonce, ciphertext: d.ciphertext });
-      } else rest.push(i);
+      if (!cands) {
+        rest.push(i);
+        return;
+      }
+      const item = { candidates: cands, dekWrapped: d.dek_wrapped, nonce: d.nonce, ciphertext: d.ciphertext };
+      if (kit.worker) {
+        theirs.push(i);
+        theirItems.push(item);
+      } else {
+        mine.push(i);
+        mineItems.push(item);
+      }
     });
-    if (!items.length) return null;
-    return { job: w.run(items, { verify, wrap: !dryRun }).catch(() => null), idx, rest };
+    const mode = { verify, wrap: !dryRun };
+    const job = kit.worker && theirItems.length ? kit.worker.run(theirItems, mode).catch(() => null) : Promise.resolve([]);
+    const local = mineItems.length ? kernelResults(kit.local.run(kernelRequest(0, mineItems, mode)), mineItems.length) : [];
+    mine.forEach((i, n) => results.set(i, local[n]));
+    const remote = await job;
+    if (remote) theirs.forEach((i, n) => results.set(i, remote[n]));
+    else rest.push(...theirs); // the worker failed: this thread does its share
+    return { results, rest };
   }
 
   async rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]> {
     const flat = lines.flatMap((l) => l.fields);
     const datas = flat.map((f) => (f.field as { data: EnvelopeValue }).data);
     const plans: FieldPlan[] = new Array(flat.length);
-    const split = await this.offload(datas, false, !!opts.dryRun);
-    await this.planHere(flat, datas, split ? split.rest : flat.map((_, i) => i), plans, opts);
-    if (split) {
-      const res = await split.job;
-      const again: number[] = [];
-      split.idx.forEach((i, n) => {
-        const r = res?.[n];
-        const by = r?.ok ? this.kekList[r.by] : undefined;
-        if (!r || !by) {
-          again.push(i);
-          return;
-        }
-        const from = by.info.label;
-        if (this.onTarget(datas[i], by)) {
-          plans[i] = { state: 'on-target', digest: Buffer.from(r.digest), from };
-          return;
-        }
-        if (opts.dryRun) {
-          plans[i] = { state: 'rewritten', digest: Buffer.from(r.digest), from };
-          return;
-        }
-        if (r.wrapped === null) {
-          again.push(i);
-          return;
-        }
-        plans[i] = { state: 'rewritten', digest: Buffer.from(r.digest), from, newText: replaceEnvelopeKey(flat[i].text, datas[i], this.targetKeyId, r.wrapped) };
-      });
-      if (again.length) await this.planHere(flat, datas, again, plans, opts);
+    const { results, rest } = await this.viaKernel(datas, false, !!opts.dryRun);
+    const again = rest;
+    for (const [i, r] of results) {
+      const by = r.ok ? this.kekList[r.by] : undefined;
+      if (!by) {
+        again.push(i);
+        continue;
+      }
+      const from = by.info.label;
+      if (this.onTarget(datas[i], by)) plans[i] = { state: 'on-target', digest: Buffer.from(r.digest), from };
+      else if (opts.dryRun) plans[i] = { state: 'rewritten', digest: Buffer.from(r.digest), from };
+      else if (r.wrapped === null) again.push(i);
+      else plans[i] = { state: 'rewritten', digest: Buffer.from(r.digest), from, newText: replaceEnvelopeKey(flat[i].text, datas[i], this.targetKeyId, r.wrapped) };
     }
+    if (again.length) await this.planHere(flat, datas, again.sort((x, y) => x - y), plans, opts);
     if (opts.signal?.aborted) throw abortError();
     return regroup(lines, plans);
   }
@@ -518,18 +502,13 @@ class EnvelopeRewriter implements Rewriter {
     const flat = lines.flatMap((l) => l.fields);
     const datas = flat.map((f) => (f.field as { data: EnvelopeValue }).data);
     const out: Buffer[] = new Array(flat.length);
-    const split = await this.offload(datas, true, true);
-    await this.digestsHere(flat, datas, split ? split.rest : flat.map((_, i) => i), out, signal);
-    if (split) {
-      const res = await split.job;
-      const again: number[] = [];
-      split.idx.forEach((i, n) => {
-        const r = res?.[n];
-        if (r?.ok && r.by === this.targetIdx) out[i] = Buffer.from(r.digest);
-        else again.push(i);
-      });
-      await this.digestsHere(flat, datas, again, out, signal);
+    const { results, rest } = await this.viaKernel(datas, true, true);
+    const again = rest;
+    for (const [i, r] of results) {
+      if (r.ok && r.by === this.targetIdx) out[i] = Buffer.from(r.digest);
+      else again.push(i);
     }
+    await this.digestsHere(flat, datas, again.sort((x, y) => x - y), out, signal);
     return regroup(lines, out);
   }
 
@@ -561,8 +540,11 @@ class EnvelopeRewriter implements Rewriter {
   }
 
   dispose(): void {
-    this.worker?.dispose();
-    this.worker = null;
+    this.disposed = true;
+    this.kitMade = Promise.resolve(null);
+    this.kit?.worker?.dispose();
+    this.kit?.local.dispose();
+    this.kit = null;
     this.kekTable.clear();
     this.kekList = [];
   }
@@ -590,8 +572,8 @@ class TransitRewriter implements Rewriter {
       if (!r?.plaintext) return { state: 'failed', digest: rawDigest(f), message: r?.error ?? 'not decrypted' };
       const digest = sha('T', r.plaintext);
       r.plaintext.fill(0);
-      const from = `${this.target.info.sourceRef}@v${transitVersion(cts[i])}`;
-      return { state: transitVersion(cts[i]) === this.target.info.order ? 'on-target' : 'rewritten', digest, from };
+      const from = `${this.target.info.sourceRef}@v${transitCiphertextVersion(cts[i])}`;
+      return { state: transitCiphertextVersion(cts[i]) === this.target.info.order ? 'on-target' : 'rewritten', digest, from };
     });
     const todo = plans.map((p, i) => (p.state === 'rewritten' ? i : -1)).filter((i) => i >= 0);
     if (!opts.dryRun && todo.length) {

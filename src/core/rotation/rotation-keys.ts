@@ -1,50 +1,40 @@
-import { Argon2Pool, defaultPoolSize, type Argon2Deriver } from '../crypto';
-import { buildKeyIndex, type KeyIndex } from '../keys/key-index';
+import type { Argon2Deriver } from '../crypto/argon2';
+import type { KeyIndex } from '../keys/key-index';
 import { parseKeyRef } from '../keys/key-ref';
-import { settleSources } from '../keys/load-sources';
-import { KeyResolver } from '../keys/resolver';
-import { createKeySource, type SourceFactoryOptions } from '../keys/sources';
+import type { KeyResolver } from '../keys/resolver';
 import { KeySourceError, type AuditEvent, type AuditSink, type KeySource, type LoadedKey } from '../keys/types';
-import type { VaultOptions } from '../keys/vault-client';
 
-export interface RotationKeysOptions {
-  vault?: VaultOptions;
+/** What an Engine lends a rotation run (Engine.rotationKeys). */
+export interface RotationLease {
+  resolver: KeyResolver;
+  deriver: Argon2Deriver;
+  poolSize: number;
   audit?: AuditSink;
-  /** Labels of retired versions (from the state file). */
-  retired?: ReadonlySet<string>;
-  env?: NodeJS.ProcessEnv;
-  /** Argon2 deriver; default a worker pool of `poolSize` (default: cores). */
-  deriver?: Argon2Deriver;
-  poolSize?: number;
-  keychainTimeoutMs?: number;
+  /** Called once by dispose(): hands the engine's pool and resolver back. */
+  release(): Promise<void>;
 }
 
 /**
- * The keys one rotation run works with: every configured source (decryption candidates) plus the
- * target source, a resolver over them (Symbiont trials, transit batching) and the raw loaded keys
- * (rewrap needs the DEK itself, which the resolver never hands out).
+ * The keys one rotation run works with, lent by an Engine: its resolver (every configured source
+ * plus the target's, Symbiont trials, transit batching), its Argon2 pool, and the raw loaded keys
+ * from that resolver (rewrap needs the DEK itself, which openFields never hands out). The engine
+ * stays alive for the run even if it is replaced meanwhile (a settings change): the run keeps the
+ * snapshot it started with.
  */
 export class RotationKeys {
-  readonly sources: KeySource[];
   readonly resolver: KeyResolver;
   readonly deriver: Argon2Deriver;
   readonly poolSize: number;
-  private readonly pool: Argon2Pool | undefined;
-  private loaded: Promise<{ index: KeyIndex; errors: KeySourceError[]; perSource: LoadedKey[][] }> | undefined;
+  private released = false;
 
-  constructor(
-    readonly refs: string[],
-    readonly options: RotationKeysOptions = {},
-  ) {
-    const unique = [...new Set(refs.map((r) => parseKeyRef(r).ref))];
-    const opts: SourceFactoryOptions = { env: options.env };
-    if (options.retired) opts.retired = options.retired;
-    if (options.keychainTimeoutMs) opts.keychainTimeoutMs = options.keychainTimeoutMs;
-    this.sources = unique.map((r) => createKeySource(r, options.vault ?? {}, opts));
-    this.poolSize = options.poolSize ?? defaultPoolSize();
-    if (options.deriver) this.deriver = options.deriver;
-    else this.deriver = this.pool = new Argon2Pool(this.poolSize);
-    this.resolver = new KeyResolver(this.sources, { deriver: this.deriver, audit: options.audit });
+  constructor(private readonly lease: RotationLease) {
+    this.resolver = lease.resolver;
+    this.deriver = lease.deriver;
+    this.poolSize = lease.poolSize;
+  }
+
+  get sources(): KeySource[] {
+    return this.resolver.sources;
   }
 
   source(ref: string): KeySource {
@@ -54,13 +44,10 @@ export class RotationKeys {
     return s;
   }
 
-  /** Every source's keys (one load per run); a failing source is an error listed, not a throw. */
+  /** Every source's keys (one load per resolver); a failing source is an error listed, not a throw. */
   load(): Promise<{ index: KeyIndex; errors: KeySourceError[]; perSource: LoadedKey[][] }> {
-    this.loaded ??= (async () => {
-      const { perSource, errors } = await settleSources(this.sources, (s) => s.load());
-      return { index: buildKeyIndex(perSource), errors, perSource };
-    })();
-    return this.loaded;
+    if (this.released) return Promise.reject(new Error('rotation keys used after release'));
+    return this.resolver.load();
   }
 
   /** The primary version of `ref` (the rotation target), with its material or transit engine. */
@@ -77,20 +64,15 @@ export class RotationKeys {
 
   audit(event: Omit<AuditEvent, 'time'>): void {
     try {
-      this.options.audit?.({ time: new Date().toISOString(), ...event });
+      this.lease.audit?.({ time: new Date().toISOString(), ...event });
     } catch {
       // never let an audit sink break a rotation
     }
   }
 
   async dispose(): Promise<void> {
-    this.resolver.clearCache();
-    const l = this.loaded;
-    this.loaded = undefined;
-    if (l) {
-      const { perSource } = await l.catch(() => ({ perSource: [] as LoadedKey[][] }));
-      for (const k of perSource.flat()) k.material?.fill(0);
-    }
-    await this.pool?.close();
+    if (this.released) return;
+    this.released = true;
+    await this.lease.release();
   }
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AuditEvent } from '../keys/types';
+import type { AuditEvent, AuditSink } from '../keys/types';
 
 export interface RetiredRecord {
   sourceRef: string;
@@ -97,5 +97,18 @@ export class StateStore {
   appendAudit(event: AuditEvent): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     appendFileSync(this.auditPath, JSON.stringify(event) + '\n', { mode: 0o600 });
+  }
+}
+
+/**
+ * The retired labels of the state file for an Engine (`retired`), so every view shows the same
+ * roles; an unreadable state file is an audit event and no version shown as retired.
+ */
+export function retiredLabelsOrNone(audit?: AuditSink, store: StateStore = new StateStore()): ReadonlySet<string> {
+  try {
+    return store.retiredLabels();
+  } catch (err) {
+    audit?.({ time: new Date().toISOString(), action: 'key-source-error', detail: `rotation state unreadable, no version shown as retired: ${(err as Error).message}` });
+    return new Set();
   }
 }

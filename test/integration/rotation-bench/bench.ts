@@ -9,7 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { reencryptFiles, RotationKeys } from '../../../src/core/rotation';
+import { reencryptFiles } from '../../../src/core/rotation';
+import { engineRotationKeys } from '../../../src/core/engine';
 import { generateEnvelopeLog, generateSymbiontLog } from '../../fixtures/generate';
 
 async function main(): Promise<void> {
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     const copyS = (performance.now() - t) / 1000;
     rmSync(join(dir, 'copy.log'));
 
-    const keys = new RotationKeys([to, ...olds]);
+    const keys = engineRotationKeys({ keyRefs: [to, ...olds] });
     t = performance.now();
     const [r] = await reencryptFiles([big], keys, { to, batchSize: 1024 });
     const rotS = (performance.now() - t) / 1000;
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       const a = key(`sa-${kdf}.key`, s.keyA);
       const b = key(`sb-${kdf}.key`, s.keyB);
       const n = key(`sn-${kdf}.key`, randomBytes(32).toString('base64'));
-      const k = new RotationKeys([n, a, b]);
+      const k = engineRotationKeys({ keyRefs: [n, a, b] });
       t = performance.now();
       const [sr] = await reencryptFiles([s.path], k, { to: n, kdf });
       const secs = (performance.now() - t) / 1000;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Argon2Deriver } from '../../../src/core/crypto/argon2';
 import type { KeyKind, KeyVersionInfo } from '../../../src/core/model';
+import { metaOf, type SourceMetadata } from '../../../src/core/keys/metadata';
 import { KeySourceError, type KeySource, type LoadedKey, type TransitEngine, type TransitItemResult } from '../../../src/core/keys/types';
 
 /** A cheap stand-in for Argon2 that records which passwords were tried, in order. */
@@ -50,6 +51,11 @@ export class FakeSource implements KeySource {
   async list(): Promise<KeyVersionInfo[]> {
     if (this.error) throw this.error;
     return this.infos();
+  }
+
+  async metadata(): Promise<SourceMetadata> {
+    if (this.error) throw this.error;
+    return { versions: this.infos().map((info) => metaOf(info)), readSecrets: false };
   }
 
   async load(): Promise<LoadedKey[]> {

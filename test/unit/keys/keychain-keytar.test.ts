@@ -32,6 +32,15 @@ describe('keychain source on macOS/Windows (keytar)', () => {
     });
   }
 
+  it('metadata: keytar cannot list without reading the passwords, and says so (readSecrets, for the audit)', async () => {
+    const calls: string[] = [];
+    const keytar = fakeKeytar({ 'svc/kek-a': 'c2VjcmV0', 'svc/kek-b': 'b3RoZXI=' }, calls);
+    const m = await new KeychainKeySource('svc', undefined, { keytar, platform: 'darwin' }).metadata();
+    assert.equal(m.readSecrets, true);
+    assert.deepEqual(m.versions.map((v) => [v.label, v.role, v.kind]), [['keychain:svc@kek-a', 'decrypt-only', 'symbiont'], ['keychain:svc@kek-b', 'primary', 'symbiont']]);
+    assert.ok(!JSON.stringify(m).includes('c2VjcmV0'), 'no value in the metadata');
+  });
+
   it('a missing item is not-found, a failing keytar is unavailable: both KeySourceErrors', async () => {
     const keytar = fakeKeytar({});
     await assert.rejects(new KeychainKeySource('symbiont', 'secrets', { keytar, platform: 'darwin' }).load(), (e: unknown) => e instanceof KeySourceError && e.code === 'not-found');

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyVersionInfo } from '../../../src/core/model';
-import { buildKeyMeta, parsePolicy, scanFile } from '../../../src/core/policy';
+import { NotRegularFileError } from '../../../src/core/formats/regular-file';
+import { buildKeyMeta, parsePolicy, scanFile, scanPolicy } from '../../../src/core/policy';
 import { useTmpDir } from '../../support/tmp-dir';
 
 const B64 = 'AAAAAAAAAAAAAAAA';
@@ -86,4 +88,22 @@ describe('policy scanFile', () => {
     );
     assert.equal(calls, 1);
   });
+
+  it('a FIFO, named or found in a directory, is a warning finding, never a hang or a silent skip', async function () {
+    this.timeout(10000);
+    const sub = join(dir(), 'fifo-dir');
+    mkdirSync(sub);
+    const fifo = join(sub, 'app.encrypted.log');
+    execFileSync('mkfifo', [fifo]); // no writer: a plain open(2) would block for ever
+    for (const deep of [false, true]) {
+      await assert.rejects(scanFile(fifo, { policy: parsePolicy({}), meta, protectedPath: false, deep }), (e: Error) => e instanceof NotRegularFileError && /FIFO/.test(e.message));
+    }
+    for (const paths of [[sub], [fifo]]) {
+      const report = await scanPolicy({ baseDir: dir(), paths, policy: parsePolicy({}), deep: true });
+      const f = report.findings.filter((x) => x.file === fifo);
+      assert.deepEqual(f.map((x) => [x.rule, x.severity]), [['scan-incomplete', 'warning']], JSON.stringify(report.findings));
+      assert.match(f[0]!.message, /FIFO \(named pipe\), not a regular file/);
+    }
+  });
 });
+

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { sealEnvelope, unwrapDek } from '../../../src/core/crypto/envelope-cipher';
+import { DekWrapper, sealEnvelope, unwrapDek } from '../../../src/core/crypto/envelope-cipher';
 import type { EnvelopeValue } from '../../../src/core/model';
-import { PooledWrapper, replaceEnvelopeKey } from '../../../src/core/rotation/rewriters';
+import { replaceEnvelopeKey } from '../../../src/core/rotation/rewriters';
 import { EnvelopeCryptoWorker } from '../../../src/core/rotation/crypto-worker';
+import { EnvelopeKernel } from '../../../src/core/rotation/envelope-kernel';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 
 /** What the rewrite did before: parse, set the two members, serialize. */
@@ -15,9 +18,9 @@ function viaJson(text: string, keyId: string, w: string): string {
 }
 
 describe('rotation: envelope fast path', () => {
-  it('PooledWrapper output unwraps to the DEK with the KEK, fresh nonce every time', () => {
+  it('DekWrapper output unwraps to the DEK with the KEK, fresh nonce every time', () => {
     const kek = randomBytes(32);
-    const pw = new PooledWrapper(3);
+    const pw = new DekWrapper(3);
     const nonces = new Set<string>();
     for (let i = 0; i < 200; i++) {
       const dek = randomBytes(32);
@@ -49,11 +52,15 @@ describe('rotation: envelope fast path', () => {
     }
   });
 
-  it('EnvelopeCryptoWorker: re-wraps with the target, digests, and hands back anything unusual', async () => {
+  for (const [name, script] of [
+    ['the per-file build', undefined],
+    ['the esbuild bundle out/envelope-worker.js', join(__dirname, '../../../envelope-worker.js')],
+  ] as const) {
+  it(`EnvelopeCryptoWorker (${name}): re-wraps with the target, digests, and hands back anything unusual`, async () => {
     const k1 = randomBytes(32);
     const k2 = randomBytes(32);
     const other = randomBytes(32);
-    const w = new EnvelopeCryptoWorker([k2, other, k1], 0);
+    const w = new EnvelopeCryptoWorker([k2, other, k1], 0, script);
     try {
       const good = sealEnvelope(Buffer.from('hello'), k1, 'kek-v1');
       const onTarget = sealEnvelope(Buffer.from('there'), k2, 'kek-v2');
@@ -82,5 +89,31 @@ describe('rotation: envelope fast path', () => {
     } finally {
       w.dispose();
     }
+  });
+  }
+
+  it('the kernel: the same results in-process; dispose wipes its KEK table', () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const table = [Buffer.from(k2), Buffer.from(k1)];
+    const kernel = new EnvelopeKernel(table, 0);
+    const good = sealEnvelope(Buffer.from('hello'), k1, 'kek-v1');
+    const shortNonce = { ...good, nonce: Buffer.alloc(8).toString('base64') };
+    const r = kernel.run({ id: 7, verify: false, wrap: true, c: [[1], [1], [0]], w: [good.dek_wrapped, shortNonce.dek_wrapped, good.dek_wrapped], no: [good.nonce, shortNonce.nonce, good.nonce], ct: [good.ciphertext, good.ciphertext, good.ciphertext] });
+    assert.equal(r.id, 7);
+    assert.deepEqual([...r.st], [1, 0, 0]); // a 12-byte nonce only; the wrong KEK does not unwrap
+    assert.deepEqual(unwrapDek(k2, r.wr[0] as string), unwrapDek(k1, good.dek_wrapped));
+    const dry = kernel.run({ id: 8, verify: false, wrap: false, c: [[1]], w: [good.dek_wrapped], no: [good.nonce], ct: [good.ciphertext] });
+    assert.deepEqual([dry.st[0], dry.wr[0]], [1, null]);
+    kernel.dispose();
+    assert.ok(table.every((k) => k.every((b) => b === 0)));
+  });
+
+  it('no code in strings: no eval worker, no Function constructor in src/', () => {
+    const root = join(__dirname, '../../../../src');
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') ? [join(d, e.name)] : []));
+    const files = walk(root);
+    assert.ok(files.some((f) => f.endsWith('crypto-worker.ts')));
+    for (const f of files) assert.doesNotMatch(readFileSync(f, 'utf8'), /eval\s*:\s*true|new Function\(|\beval\(/, f);
   });
 });

@@ -8,7 +8,7 @@ import { KeyResolver } from '../../../src/core/keys/resolver';
 import { createKeySources } from '../../../src/core/keys/sources';
 import { LogFile } from '../../../src/core/formats/log-file';
 import { reencryptFiles, type RotationPhase } from '../../../src/core/rotation/reencrypt';
-import { RotationKeys } from '../../../src/core/rotation/rotation-keys';
+import { engineRotationKeys } from '../../../src/core/engine';
 import { generateEnvelopeLog, generateSymbiontLog } from '../../fixtures/generate';
 import { useTmpDir } from '../../support/tmp-dir';
 
@@ -47,13 +47,49 @@ describe('rotation: re-encrypt / rewrap files', function () {
   this.timeout(30000);
   const dir = useTmpDir('rot-unit');
 
+  it('the read-back verification fails the run when the written file differs: a byte outside the values, a wrong wrapped DEK, two lines swapped', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 30, fileName: 'verify.log' });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `vold${i}.key`, s));
+    const to = keyFile(dir(), 'vnew.key', kek('kek-v3'));
+    const original = readFileSync(fx.path);
+    const tamperings: Array<[string, (lines: string[]) => void]> = [
+      ['a byte outside the values', (l) => (l[3] = l[3]!.replace('"id":"', '"id":"x'))],
+      ['a wrapped DEK from another line', (l) => {
+        const w = (line: string) => /"dek_wrapped":"([^"]+)"/.exec(line)![1]!;
+        l[5] = l[5]!.replace(w(l[5]!), w(l[6]!));
+      }],
+      ['two lines swapped', (l) => ([l[1], l[2]] = [l[2]!, l[1]!])],
+    ];
+    for (const [what, tamper] of tamperings) {
+      const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
+      const [r] = await reencryptFiles([fx.path], keys, {
+        to,
+        batchSize: 4,
+        onPhase: (p) => {
+          if (p !== 'tmp-synced') return;
+          const tmp = leftovers(fx.path).find((n) => n.endsWith('.tmp'))!;
+          const path = join(dirname(fx.path), tmp);
+          const lines = readFileSync(path, 'utf8').split('\n');
+          tamper(lines);
+          writeFileSync(path, lines.join('\n'));
+        },
+      });
+      await keys.dispose();
+      assert.equal(r.status, 'failed', what);
+      assert.match(r.error ?? '', /verification failed/, what);
+      assert.equal(r.committed, false, what);
+      assert.ok(readFileSync(fx.path).equals(original), `${what}: the log is untouched`);
+      assert.deepEqual(leftovers(fx.path), [], `${what}: nothing left behind`);
+    }
+  });
+
   it('envelope rewrap changes only key_id and dek_wrapped; nonce and ciphertext stay byte-identical', async () => {
     const fx = await generateEnvelopeLog(dir(), { entries: 40, fileName: 'a.log' });
     const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `old${i}.key`, s));
     const to = keyFile(dir(), 'new.key', kek('kek-v3'));
     const before = readFileSync(fx.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const expected = await readAll(fx.path, oldRefs);
-    const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+    const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
     const [r] = await reencryptFiles([fx.path], keys, { to, batchSize: 7 });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
@@ -83,7 +119,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `b-old${i}.key`, s));
     const to = keyFile(dir(), 'b-new.key', kek('kek-v9'));
     const original = readFileSync(fx.path);
-    const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+    const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
     const [dry] = await reencryptFiles([fx.path], keys, { to, dryRun: true });
     assert.equal(dry.status, 'dry-run');
     assert.equal(dry.fieldsRewritten, dry.fields);
@@ -122,7 +158,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     const path = join(dir(), 'm.envelope.log');
     writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
     const to = keyFile(dir(), 'm-new.key', k2);
-    const keys = new RotationKeys([to, keyFile(dir(), 'm-old.key', k1)], { deriver: inlineDeriver() });
+    const keys = engineRotationKeys({ keyRefs: [to, keyFile(dir(), 'm-old.key', k1)], deriver: inlineDeriver() });
     const [r] = await reencryptFiles([path], keys, { to, batchSize: 64 });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
@@ -155,7 +191,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
     const old = keyFile(dir(), 'c-old.key', k1);
     const to = keyFile(dir(), 'c-new.key', kek('kek-v2'));
-    const keys = new RotationKeys([to, old], { deriver: inlineDeriver() });
+    const keys = engineRotationKeys({ keyRefs: [to, old], deriver: inlineDeriver() });
     const [r] = await reencryptFiles([path], keys, { to });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
@@ -176,7 +212,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     const newKey = randomBytes(32).toString('base64');
     const to = keyFile(dir(), 'd-new.key', newKey);
     const before = await readAll(fx.path, [a, b]);
-    const keys = new RotationKeys([to, a, b], { deriver: inlineDeriver() });
+    const keys = engineRotationKeys({ keyRefs: [to, a, b], deriver: inlineDeriver() });
     const [r] = await reencryptFiles([fx.path], keys, { to, kdf: 'Argon2', batchSize: 4 });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
@@ -200,7 +236,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     const original = readFileSync(fx.path);
     const ac = new AbortController();
     let batches = 0;
-    const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+    const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
     const [r] = await reencryptFiles([fx.path], keys, {
       to,
       batchSize: 10,
@@ -222,7 +258,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
       const to = keyFile(dir(), `f-${phase}-new.key`, kek('kek-v7'));
       const expected = await readAll(fx.path, oldRefs);
       const original = readFileSync(fx.path);
-      const keys = new RotationKeys([to, ...oldRefs], { deriver: inlineDeriver() });
+      const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
       const late = (id: string) => `{"id":"${id}","request_data":${JSON.stringify(sealEnvelope(Buffer.from(id), fx.keks[0].key, fx.keks[0].id))},"response_data":null}\n`;
       const reached = new Set<string>();
       const [r] = await reencryptFiles([fx.path], keys, {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync, symlinkSync, 
 import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { completeLines } from '../../../src/core/rotation/reencrypt';
+import { completeLines } from '../../../src/core/formats/complete-lines';
 import { RotationInProgressError, RotationLock } from '../../../src/core/rotation/rotation-lock';
 import { createPrivate, isPrivateName, privateName } from '../../../src/core/rotation/safe-fs';
 import { useTmpDir } from '../../support/tmp-dir';

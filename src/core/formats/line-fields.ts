@@ -6,10 +6,10 @@
  * (`unlocatable`) and its line is left untouched.
  */
 import type { EncryptedField, FormatId } from '../model';
-import { isEnvelopeValue } from '../formats/envelope';
-import { isPlainObject, parseJsonObject } from '../formats/record-base';
-import { isSymbiontEncryptedData, UPDATE_PREFIX } from '../formats/symbiont';
-import { findTransitValues } from '../formats/transit-jsonl';
+import { isEnvelopeValue } from './envelope';
+import { isPlainObject, parseJsonObject } from './record-base';
+import { isSymbiontEncryptedData, UPDATE_PREFIX } from './symbiont';
+import { findTransitValues, timestampOf } from './transit-jsonl';
 
 export type LineKind = 'entry' | 'update' | 'blank' | 'bad';
 
@@ -25,19 +25,26 @@ export interface LineFields {
   fields: LocatedField[];
   /** Why the line cannot be rewritten (unparseable, or a value not found verbatim). */
   problem: string | null;
+  /** The entry's timestamp as the viewer shows it (null for blank, bad and UPDATE lines). */
+  timestamp: string | null;
 }
 
 const BLANK = /^[ \t\r]*$/;
 
-export function lineFields(text: string, format: FormatId): LineFields {
-  if (BLANK.test(text)) return { kind: 'blank', fields: [], problem: null };
+/**
+ * The line's encrypted values. `locate` (rotation's rewrite) also requires each value to be written
+ * verbatim once, so it can be replaced in place; a census that only opens values leaves it off.
+ */
+export function lineFields(text: string, format: FormatId, locate = true): LineFields {
+  if (BLANK.test(text)) return { kind: 'blank', fields: [], problem: null, timestamp: null };
   let body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.endsWith('\r')) body = body.slice(0, -1);
   const isUpdate = format === 'symbiont' && body.startsWith(UPDATE_PREFIX);
   const parsed = parseJsonObject(isUpdate ? body.slice(UPDATE_PREFIX.length) : body);
   const kind: LineKind = isUpdate ? 'update' : 'entry';
-  if (!parsed.ok) return { kind: 'bad', fields: [], problem: parsed.error };
+  if (!parsed.ok) return { kind: 'bad', fields: [], problem: parsed.error, timestamp: null };
   const obj = parsed.value;
+  const timestamp = isUpdate ? null : format === 'transit-jsonl' ? timestampOf(obj) : typeof obj.timestamp === 'string' ? obj.timestamp : null;
   const candidates: EncryptedField[] = [];
   if (format === 'transit-jsonl') candidates.push(...findTransitValues(obj));
   else {
@@ -52,17 +59,18 @@ export function lineFields(text: string, format: FormatId): LineFields {
     }
   }
   const fields: LocatedField[] = [];
+  if (!locate) return { kind, fields: candidates.map((field) => ({ field, text: '', at: -1 })), problem: null, timestamp };
   for (const field of candidates) {
     const raw = field.kind === 'transit' ? field.ciphertext : valueAt(obj, field.path);
     const t = JSON.stringify(raw);
     const at = text.indexOf(t);
     if (at < 0 || text.indexOf(t, at + 1) >= 0) {
-      return { kind, fields: [], problem: `${field.path.join('.')}: the value is not written as compact JSON (or appears twice); line left as it is` };
+      return { kind, fields: [], problem: `${field.path.join('.')}: the value is not written as compact JSON (or appears twice); line left as it is`, timestamp };
     }
     fields.push({ field, text: t, at });
   }
   fields.sort((a, b) => a.at - b.at);
-  return { kind, fields, problem: null };
+  return { kind, fields, problem: null, timestamp };
 }
 
 function valueAt(obj: Record<string, unknown>, path: string[]): unknown {

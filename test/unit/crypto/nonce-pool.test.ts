@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { NoncePool, POOL_NONCE_BYTES } from '../../../src/core/rotation/nonce-pool';
+import { NoncePool, POOL_NONCE_BYTES } from '../../../src/core/crypto/nonce-pool';
 
 describe('rotation: nonce pool', () => {
   it('hands out 12-byte nonces that never repeat, across refills', () => {
