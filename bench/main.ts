@@ -18,6 +18,7 @@ import { runP3 } from './p3-symbiont';
 import { runP4 } from './p4-rotation';
 import { runP5 } from './p5-transit';
 import { runP6 } from './p6-masking';
+import { runP7 } from './p7-ui';
 
 interface Plan {
   bigEntries: number;
@@ -28,6 +29,8 @@ interface Plan {
   p4: { reference: boolean };
   p5: { entries: number };
   p6: { rounds: number };
+  /** P7 drives code-server + Chromium: rounds of opening; 0 = not run (smoke: no browser in the unit tier). */
+  p7: { rounds: number };
 }
 
 const LEGACY_KDF = 'Argon2';
@@ -41,6 +44,7 @@ const FULL: Plan = {
   p4: { reference: true },
   p5: { entries: 10_000 },
   p6: { rounds: 5 },
+  p7: { rounds: Number(process.env.P7_ROUNDS ?? 4) },
 };
 
 const SMOKE: Plan = {
@@ -52,6 +56,7 @@ const SMOKE: Plan = {
   p4: { reference: true },
   p5: { entries: Number(process.env.P5_N ?? 300) },
   p6: { rounds: 1 },
+  p7: { rounds: 0 },
 };
 
 function args(argv: string[]) {
@@ -78,10 +83,11 @@ async function main(): Promise<void> {
     const { v1 } = (await import('./inputs')).benchKeks();
     process.env.ENCLOG_BENCH_KEK = kekSpec(v1);
     const keyRef = 'env:ENCLOG_BENCH_KEK';
-    const needBig = want('P1') || want('P2') || want('P4');
+    const ui = want('P7') && plan.p7.rounds > 0;
+    const needBig = want('P1') || want('P2') || want('P4') || ui;
     const gen0 = now();
     const big = needBig ? await envelopeLog(dir, `envelope-${plan.bigEntries}.log`, plan.bigEntries) : null;
-    const small = want('P1') ? await envelopeLog(dir, `envelope-${plan.smallEntries}.log`, plan.smallEntries) : null;
+    const small = want('P1') || ui ? await envelopeLog(dir, `envelope-${plan.smallEntries}.log`, plan.smallEntries) : null;
     const genMs = now() - gen0;
     if (big) log(`inputs ready in ${(genMs / 1000).toFixed(1)} s (big: ${(big.bytes / 1e6).toFixed(0)} MB, ${big.entries} entries)`);
     if (want('P1')) print(await runP1(big!, small!, keyRef, plan.p1));
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
     if (want('P4')) print(await runP4(big!, dir, plan.p4));
     if (want('P5')) print(await runP5(dir, plan.p5.entries));
     if (want('P6')) print(await runP6(plan.p6.rounds));
+    if (ui) print(await runP7(big!, small!, plan.p7.rounds, dir));
     print({ figure: 'summary', total_s: round((now() - t0) / 1000, 1), input_generation_s: round(genMs / 1000, 1) });
   } finally {
     delete process.env.ENCLOG_BENCH_KEK;

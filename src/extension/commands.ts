@@ -1,29 +1,20 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { Audit } from './audit';
-import { addRef, keySources, removeRef, validateRef, vaultAuthSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET } from './config';
+import { withSignal } from './cancellation';
+import type { CommandFactory } from './commandRegistry';
+import { addRef, removeRef, validateRef, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET } from './config';
 import type { EngineHost } from './engineHost';
-import type { KeyTreeNode, KeyTreeProvider } from './keyTree';
+import type { KeyTreeNode } from './keyTree';
 import { countLogsPerKey } from '../core/log-counts';
-import { VIEW_TYPE, type LogViewerProvider, type ViewerPanel } from './viewer';
+import { VIEW_TYPE, type ViewerPanel } from './viewer';
 import { formatFromName } from './core';
 
-export interface Ctx {
-  context: vscode.ExtensionContext;
-  engines: EngineHost;
-  viewer: LogViewerProvider;
-  tree: KeyTreeProvider;
-  audit: Audit;
-}
-
-type Handler = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 /**
- * Every command of the extension, in one table (name -> factory), registered in one loop by
- * main.ts. The host tests compare this table with package.json `contributes.commands` both ways.
- * Commands take optional arguments so tests (and other extensions) can run them without UI.
+ * The viewer, key-source and Vault commands (name -> factory), registered with every other command
+ * by commandRegistry.ts. Commands take optional arguments so tests (and other extensions) can run
+ * them without UI.
  */
-export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
+export const VIEWER_AND_KEY_COMMANDS: Record<string, CommandFactory> = {
   'encryptedLogs.openWithViewer': () => async (uri?: vscode.Uri) => {
     let target = uri instanceof vscode.Uri ? uri : activeResource();
     if (!target) {
@@ -61,9 +52,9 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     return ref;
   },
 
-  'encryptedLogs.removeKeySource': () => async (ref?: string) => {
+  'encryptedLogs.removeKeySource': ({ engines }) => async (ref?: string) => {
     if (typeof ref !== 'string') {
-      const refs = keySources();
+      const refs = engines.refs;
       if (!refs.length) {
         void vscode.window.showInformationMessage('No key source is configured.');
         return false;
@@ -90,8 +81,8 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     return true;
   },
 
-  'encryptedLogs.setVaultAppRoleSecret': ({ context, audit, engines }) => async (secretId?: string) => {
-    const auth = vaultAuthSettings();
+  'encryptedLogs.setVaultAppRoleSecret': ({ context, audit, engines, settings }) => async (secretId?: string) => {
+    const auth = settings.current.vaultAuth;
     if (typeof secretId !== 'string') {
       secretId = await vscode.window.showInputBox({
         title: 'Vault AppRole secret ID',
@@ -192,18 +183,14 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
       { location: vscode.ProgressLocation.Notification, title: 'Counting entries per key version in workspace logs', cancellable: true },
       async (progress, token) => {
         const engine = await engines.get();
-        const ctl = new AbortController();
-        const sub = token.onCancellationRequested(() => ctl.abort());
-        try {
-          return await countLogsPerKey(
+        return withSignal(token, (signal) =>
+          countLogsPerKey(
             engine,
             found.map((u) => u.fsPath),
-            ctl.signal,
+            signal,
             (file, i) => progress.report({ message: `${vscode.workspace.asRelativePath(file)} (${i + 1}/${found.length})`, increment: 100 / found.length }),
-          );
-        } finally {
-          sub.dispose();
-        }
+          ),
+        );
       },
     );
     tree.setWorkspaceCounts(counts);
@@ -261,10 +248,6 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
     return node.info.label;
   },
 };
-
-export function registerCommands(ctx: Ctx): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, make]) => vscode.commands.registerCommand(id, make(ctx)));
-}
 
 function activeResource(): vscode.Uri | undefined {
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab;

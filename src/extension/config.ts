@@ -14,6 +14,87 @@ export interface VaultSettings {
   namespace?: string;
 }
 
+/** Every setting of the extension, typed and checked, as one value (see `ExtensionSettings`). */
+export interface Settings {
+  /** User settings always; the workspace's and its folders' only in a trusted workspace. De-duplicated, in that order. */
+  keySources: string[];
+  /**
+   * Address and namespace: user settings only (else VAULT_ADDR / VAULT_NAMESPACE of the environment, else a
+   * workspace's address the user allowed for that workspace).
+   */
+  vault: VaultSettings;
+  /** How the Vault token is obtained: user settings only. */
+  vaultAuth: VaultAuthSettings;
+  /** Keys leave memory after this long without use (0 = only on Clear Key Cache): user settings only. */
+  keyCacheIdleMinutes: number;
+  /** `keyLineages`: a malformed value is reported in `error`, never thrown. Restricted Mode: the user's value only. */
+  keyLineages: { overrides: LineageOverride[]; error?: string };
+  /** Logs up to this many entries are counted per key version on open. Restricted Mode: the user's value only. */
+  autoCensusMaxEntries: number;
+}
+
+export interface SettingsChange {
+  affects(key: keyof Settings): boolean;
+  readonly current: Settings;
+}
+
+/**
+ * The extension's settings: one typed object (`current`, read fresh each time: an update the
+ * extension just awaited is seen at once) and one change event that fires only for the fields whose
+ * value changed (configuration changes are announced more than once, and trust or folders change
+ * what `keySources` means without any setting changing).
+ */
+export class ExtensionSettings implements vscode.Disposable {
+  private last: Settings;
+  private readonly emitter = new vscode.EventEmitter<SettingsChange>();
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor() {
+    this.last = readSettings();
+    const check = (): void => this.check();
+    this.disposables = [
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SECTION) && check()),
+      vscode.workspace.onDidGrantWorkspaceTrust(check),
+      vscode.workspace.onDidChangeWorkspaceFolders(check),
+      this.emitter,
+    ];
+  }
+
+  get current(): Settings {
+    return readSettings();
+  }
+
+  /** A value read outside VS Code's configuration changed (the consented workspace Vault address): check again. */
+  refresh(): void {
+    this.check();
+  }
+
+  private check(): void {
+    const next = readSettings();
+    const changed = new Set((Object.keys(next) as (keyof Settings)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(this.last[k])));
+    this.last = next;
+    if (changed.size) this.emitter.fire({ affects: (k) => changed.has(k), current: next });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Reads every setting; `trusted` false (Restricted Mode) leaves out every workspace-defined key source. */
+export function readSettings(trusted: boolean = vscode.workspace.isTrusted): Settings {
+  const cfg = vscode.workspace.getConfiguration(SECTION);
+  return {
+    keySources: keySources(trusted),
+    vault: vaultSettings(),
+    vaultAuth: vaultAuthSettings(),
+    keyCacheIdleMinutes: idleMinutes(cfg),
+    keyLineages: keyLineageOverrides(trusted),
+    autoCensusMaxEntries: numberSetting(trustedSetting<number>(SECTION, 'autoCensusMaxEntries', { trusted }), 20000),
+  };
+}
+
 /**
  * Key refs: the user's own (user settings) always; the workspace's and its folders' only in a trusted
  * workspace. In Restricted Mode (`trusted` false) no workspace-defined key source is used at all.
@@ -67,12 +148,23 @@ export interface VaultAuthSettings {
   roleId?: string;
 }
 
-/** How the extension gets its Vault token: the stored token, or an AppRole login (role id here, secret id in SecretStorage). */
+/** The stored token, or an AppRole login (role id here, secret id in SecretStorage). */
 export function vaultAuthSettings(): VaultAuthSettings {
   const method = userValue('vault.authMethod') === 'approle' ? 'approle' : 'token';
   const approleMount = userValue('vault.approleMount')?.replace(/^\/+|\/+$/g, '') || 'approle';
   const roleId = userValue('vault.roleId');
   return { method, approleMount, ...(roleId ? { roleId } : {}) };
+}
+
+/** User settings only: a workspace must not keep key material in memory longer than the user chose. */
+function idleMinutes(cfg: vscode.WorkspaceConfiguration): number {
+  const v = cfg.inspect<number>('keyCacheIdleMinutes');
+  return numberSetting(v?.globalValue ?? v?.defaultValue, 15);
+}
+
+function numberSetting(v: unknown, fallback: number): number {
+  const n = Number(v ?? fallback);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 /** Which settings level a ref lives in, for removal. */

@@ -14,4 +14,5 @@ export { VaultClient } from '../core/keys/vault-client';
 export { approleLogin } from '../core/keys/vault-approle';
 export type { AppRoleLogin, AppRoleLoginOptions } from '../core/keys/vault-approle';
 export { parseKeyRef } from '../core/keys/key-ref';
+export { isTokenRejected, KeySourceError } from '../core/keys/types';
 export { plainHttpWarning } from '../core/keys/vault-tls';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { keySources, vaultAuthSettings, vaultSettings, VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, SECTION, type VaultSettings } from './config';
-import { createEngine, type Engine, type KeyVersionInfo, type KeyVersionMeta } from './core';
+import { VAULT_APPROLE_SECRET, VAULT_TOKEN_SECRET, type ExtensionSettings, type VaultSettings } from './config';
+import { createEngine, isTokenRejected, type Engine, type KeyVersionInfo, type KeyVersionMeta } from './core';
 import type { AuditEvent } from '../core/keys/types';
 import { retiredLabelsOrNone } from '../core/rotation/state';
 import { VaultAppRoleSession, type IssuedVaultToken } from './vaultAppRole';
@@ -39,7 +39,6 @@ export class EngineHost implements vscode.Disposable {
   private created = 0;
   private lastUse = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  private vaultSeen = vaultSnapshot();
   private readonly disposables: vscode.Disposable[] = [];
   private generation = 0;
   /** The AppRole token the current engine was created with, if any. */
@@ -53,36 +52,34 @@ export class EngineHost implements vscode.Disposable {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly audit: Audit,
+    readonly settings: ExtensionSettings,
   ) {
-    this.approle = new VaultAppRoleSession(secrets, audit);
+    this.approle = new VaultAppRoleSession(secrets, audit, settings);
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        // User settings changes can be announced more than once (the write, then the file watcher):
-        // only a real change of the Vault settings drops the AppRole token.
-        const vault = vaultSnapshot();
-        const vaultChanged = e.affectsConfiguration(`${SECTION}.vault`) && vault !== this.vaultSeen;
-        this.vaultSeen = vault;
+      // fires only for real changes (a settings write is announced more than once), and for a change
+      // of trust that changes which key sources apply
+      settings.onDidChange((e) => {
+        const vaultChanged = e.affects('vault') || e.affects('vaultAuth');
         if (vaultChanged) this.approle.invalidate();
-        if (e.affectsConfiguration(`${SECTION}.keySources`) || vaultChanged) void this.reset('settings changed');
-        if (e.affectsConfiguration(`${SECTION}.keyCacheIdleMinutes`)) this.restartIdleTimer();
+        if (e.affects('keySources') || vaultChanged) void this.reset('settings changed');
+        if (e.affects('keyCacheIdleMinutes')) this.restartIdleTimer();
       }),
       secrets.onDidChange((e) => {
         if (e.key === VAULT_TOKEN_SECRET) void this.reset('vault token changed');
         if (e.key === VAULT_APPROLE_SECRET) {
           this.approle.invalidate();
-          if (vaultAuthSettings().method === 'approle') void this.reset('vault approle secret id changed');
+          if (settings.current.vaultAuth.method === 'approle') void this.reset('vault approle secret id changed');
         }
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reset('workspace trusted: its key sources apply')),
       this.approle,
       this.resetEmitter,
       this.createEmitter,
     );
-    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', keySources().length === 0);
+    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', this.refs.length === 0);
   }
 
   get refs(): string[] {
-    return keySources();
+    return this.settings.current.keySources;
   }
 
   get gen(): number {
@@ -103,18 +100,19 @@ export class EngineHost implements vscode.Disposable {
   touch(): void {
     this.lastUse = Date.now();
     if (this.idleTimer || !this.engine) return;
-    const minutes = idleMinutes();
+    const minutes = this.settings.current.keyCacheIdleMinutes;
     if (minutes <= 0) return;
     const check = (): void => {
       this.idleTimer = undefined;
       if (!this.engine) return;
       const idleMs = Date.now() - this.lastUse;
-      if (idleMs >= idleMinutes() * 60_000) {
-        this.audit.channel.info(`key cache cleared after ${idleMinutes()} min without use`);
+      const limit = this.settings.current.keyCacheIdleMinutes;
+      if (idleMs >= limit * 60_000) {
+        this.audit.channel.info(`key cache cleared after ${limit} min without use`);
         this.engine.clearKeyCache();
         return;
       }
-      this.idleTimer = setTimeout(check, idleMinutes() * 60_000 - idleMs);
+      this.idleTimer = setTimeout(check, limit * 60_000 - idleMs);
       this.idleTimer.unref?.();
     };
     this.idleTimer = setTimeout(check, minutes * 60_000);
@@ -126,7 +124,7 @@ export class EngineHost implements vscode.Disposable {
     if (this.engine) return this.engine;
     if (!this.creating) {
       this.creating = (async () => {
-        const refs = keySources();
+        const refs = this.refs;
         const gen = this.generation;
         const { vault, issued, loginError } = await this.vaultAuth(refs);
         const audit = (e: AuditEvent): void => this.onAudit(e, gen);
@@ -149,13 +147,14 @@ export class EngineHost implements vscode.Disposable {
    * token, or with AppRole the issued one (logging in first when none is held and a vault-* ref is
    * among them). A failed login leaves the token out; its message is in `loginError`.
    */
-  async vaultAuth(refs: string[] = keySources()): Promise<{ vault: VaultSettings & { token?: string }; issued?: IssuedVaultToken; loginError?: string }> {
-    const settings = vaultSettings();
-    if (vaultAuthSettings().method !== 'approle') {
+  async vaultAuth(refs: string[] = this.refs): Promise<{ vault: VaultSettings & { token?: string }; issued?: IssuedVaultToken; loginError?: string }> {
+    const { vault: settings, vaultAuth } = this.settings.current;
+    // no vault-* source: the token is not read at all (SecretStorage is a round trip to the workbench)
+    if (!refs.some((r) => r.startsWith('vault-'))) return { vault: settings };
+    if (vaultAuth.method !== 'approle') {
       const token = await this.secrets.get(VAULT_TOKEN_SECRET);
       return { vault: { ...settings, ...(token ? { token } : {}) } };
     }
-    if (!refs.some((r) => r.startsWith('vault-'))) return { vault: settings };
     try {
       const issued = await this.approle.token();
       return { vault: { ...settings, token: issued.token }, issued };
@@ -167,7 +166,7 @@ export class EngineHost implements vscode.Disposable {
   /** The engine's audit sink: records the event; a 403 on the AppRole token starts one log-in-again. */
   private onAudit(e: AuditEvent, gen: number): void {
     this.audit.record(e);
-    if (e.action !== 'key-source-error' || !e.source?.startsWith('vault-') || !/\(403\)|permission denied/i.test(e.detail ?? '')) return;
+    if (e.action !== 'key-source-error' || !e.source?.startsWith('vault-') || !isTokenRejected(e)) return;
     const issued = this.engineToken;
     if (gen !== this.generation || !issued || this.relogin || this.approle.issued?.token !== issued.token) return;
     if (issued.afterRejection && Date.now() - issued.since < 60_000) {
@@ -200,7 +199,7 @@ export class EngineHost implements vscode.Disposable {
   async metadata(): Promise<MetadataSnapshot | undefined> {
     const engine = this.engine ?? (this.creating ? await this.creating : undefined);
     if (!engine) return undefined;
-    const refs = keySources();
+    const refs = this.refs;
     const loginError = this.engineLoginError;
     let snapshot: MetadataSnapshot;
     try {
@@ -209,13 +208,13 @@ export class EngineHost implements vscode.Disposable {
     } catch (e) {
       snapshot = { refs, keys: [], errors: [{ ref: '*', message: (e as Error).message }] };
     }
-    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${vaultAuthSettings().approleMount}`, message: loginError });
+    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${this.settings.current.vaultAuth.approleMount}`, message: loginError });
     return snapshot;
   }
 
   async versions(retry = true): Promise<VersionsSnapshot> {
     const engine = await this.get();
-    const refs = keySources();
+    const refs = this.refs;
     const loginError = this.engineLoginError;
     let snapshot: VersionsSnapshot;
     try {
@@ -225,7 +224,7 @@ export class EngineHost implements vscode.Disposable {
     } catch (e) {
       snapshot = { refs, keys: [], errors: [{ ref: '*', message: (e as Error).message }] };
     }
-    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${vaultAuthSettings().approleMount}`, message: loginError });
+    if (loginError) snapshot.errors.unshift({ ref: `vault-approle:${this.settings.current.vaultAuth.approleMount}`, message: loginError });
     // Vault rejected the AppRole token while listing: the host logs in again; answer with the new engine.
     if (retry && this.relogin) {
       await this.relogin;
@@ -255,7 +254,7 @@ export class EngineHost implements vscode.Disposable {
     this.engineToken = undefined;
     this.engineLoginError = undefined;
     this.generation++;
-    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', keySources().length === 0);
+    void vscode.commands.executeCommand('setContext', 'encryptedLogs.noKeySources', this.refs.length === 0);
     this.audit.channel.debug(`engine reset: ${reason}`);
     this.resetEmitter.fire();
     if (old) await old.dispose().catch(() => undefined);
@@ -267,15 +266,4 @@ export class EngineHost implements vscode.Disposable {
     void this.engine?.dispose();
     this.engine = undefined;
   }
-}
-
-/** `encryptedLogs.keyCacheIdleMinutes`: keys leave memory after this long without use (0 = only on Clear Key Cache). */
-function idleMinutes(): number {
-  const v = vscode.workspace.getConfiguration(SECTION).inspect<number>('keyCacheIdleMinutes');
-  const n = Number(v?.globalValue ?? v?.defaultValue ?? 15);
-  return Number.isFinite(n) && n >= 0 ? n : 15;
-}
-
-function vaultSnapshot(): string {
-  return JSON.stringify([vaultSettings(), vaultAuthSettings()]);
 }

@@ -1,14 +1,33 @@
 import * as vscode from 'vscode';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-/** The viewer's HTML shell: CSP `default-src 'none'`, one nonce for the script, theme variables in CSS. */
+const inlined = new Map<string, string>();
+
+/** A file of the extension, read once per window (they ship with it and do not change while it runs). */
+function asset(extensionUri: vscode.Uri, ...parts: string[]): string {
+  const file = vscode.Uri.joinPath(extensionUri, ...parts).fsPath;
+  let text = inlined.get(file);
+  if (text === undefined) {
+    text = readFileSync(file, 'utf8');
+    inlined.set(file, text);
+  }
+  return text;
+}
+
+/**
+ * The viewer's HTML shell: CSP `default-src 'none'`, one nonce for the script and the style, theme
+ * variables in CSS. Script and style are inlined: a new webview then needs no further resource load
+ * (each one a round trip through the webview's service worker, and to the server in a remote window).
+ */
 export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'out', 'media', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
+  // (a development build's source map comment would point at the webview's own address: dropped)
+  const script = asset(extensionUri, 'out', 'media', 'webview.js').replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n').replace(/<\/script/gi, '<\\/script');
+  const style = asset(extensionUri, 'media', 'webview.css').replace(/<\/style/gi, '<\\/style');
   const csp = [
     "default-src 'none'",
-    `style-src ${webview.cspSource}`,
+    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
     `img-src ${webview.cspSource} data:`,
     `font-src ${webview.cspSource}`,
@@ -19,12 +38,12 @@ export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
+<style nonce="${nonce}">${style}</style>
 <title>Encrypted Log Viewer</title>
 </head>
 <body>
 <div id="app" data-nonce-ok="1"></div>
-<script nonce="${nonce}" src="${script}"></script>
+<script nonce="${nonce}">${script}</script>
 </body>
 </html>`;
 }

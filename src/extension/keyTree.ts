@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { buildLineages, type KeyLineage } from '../core/keys/lineage';
 import type { KeyRole } from '../core/model';
 import type { LogCounts } from '../core/log-counts';
-import { keyLineageOverrides, SECTION } from './config';
 import { policyKeyBadge } from './policyDecoration';
 import type { KeyVersionInfo } from './core';
 import type { EngineHost, VersionsSnapshot } from './engineHost';
@@ -28,8 +27,6 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
   private snapshot: VersionsSnapshot | undefined;
   private loading: Promise<VersionsSnapshot> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Last rendered items (for tests): label -> description. */
-  readonly rendered = new Map<string, string>();
   /** Entries per version in the workspace's logs, counted on demand (encryptedLogs.countWorkspaceEntriesPerKey). */
   private workspaceCounts: LogCounts | undefined;
 
@@ -40,9 +37,7 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
     this.disposables.push(
       engines.onDidReset(() => this.refresh()),
       viewer.onDidChange(() => this.emitter.fire(undefined)),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.keyLineages`)) this.refresh();
-      }),
+      engines.settings.onDidChange((e) => e.affects('keyLineages') && this.refresh()),
       this.emitter,
     );
   }
@@ -72,7 +67,7 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
   /** The lineages of the configured keys (with the `encryptedLogs.keyLineages` overrides) and their warnings. */
   async lineages(): Promise<{ lineages: KeyLineage[]; warnings: string[] }> {
     const s = await this.load();
-    const { overrides, error } = keyLineageOverrides();
+    const { overrides, error } = this.engines.settings.current.keyLineages;
     const built = buildLineages(s.keys, overrides);
     return error ? { ...built, warnings: [error, ...built.warnings] } : built;
   }
@@ -136,7 +131,6 @@ export class KeyTreeProvider implements vscode.TreeDataProvider<KeyTreeNode>, vs
             ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
             : new vscode.ThemeIcon(node.role === 'primary' ? 'star-full' : node.role === 'retired' ? 'circle-slash' : 'history');
         item.id = `version:${v.label}`;
-        this.rendered.set(v.label, String(item.description));
         break;
       }
       case 'message':

@@ -2,8 +2,11 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { FormatId, LogSession } from './core';
 import { LogView, type LogViewChange } from '../core/view';
+import { signalFor } from './cancellation';
 import type { EngineHost } from './engineHost';
 
+/** Entries decrypted ahead of the webview's first request (it asks for the visible rows and some more). */
+const FIRST_PAGE = 100;
 /** While a huge log is still being indexed, the webview hears about the growing entry count this often. */
 const INDEX_ANNOUNCE_MS = 250;
 
@@ -65,6 +68,19 @@ export class LogDocument implements vscode.CustomDocument {
     this.watch();
     if (view?.session.indexing) this.followIndexing(view);
     else void view?.scan();
+    if (view) this.prefetchFirstPage(view);
+  }
+
+  /**
+   * Decrypts the first page (loading the keys) while the webview is still starting, which takes
+   * seconds in a cold window: its first `getRows` then finds the rows decrypted. One chunk at most, so
+   * all of it is in flight at once and a `getRows` arriving meanwhile waits for it (LogView decrypts an
+   * entry once however many ask, handing the waiting caller the result) instead of decrypting it again.
+   */
+  private prefetchFirstPage(view: LogView): void {
+    const n = Math.min(view.entryCount, view.chunkSize, FIRST_PAGE);
+    if (!n) return;
+    void view.decrypt(Array.from({ length: n }, (_, i) => i)).catch(() => undefined);
   }
 
   private followIndexing(view: LogView): void {
@@ -157,12 +173,11 @@ export class LogDocument implements vscode.CustomDocument {
   async runCensus(onProgress?: (done: number, total: number) => void, token?: vscode.CancellationToken): Promise<void> {
     const view = this.current;
     if (!view) return;
-    const ctl = new AbortController();
-    const sub = token?.onCancellationRequested(() => ctl.abort());
+    const ctl = signalFor(token);
     try {
       await view.runCensus(onProgress, ctl.signal);
     } finally {
-      sub?.dispose();
+      ctl.dispose();
     }
   }
 

@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
 import { Audit } from './audit';
-import { COMMANDS, registerCommands } from './commands';
+import { COMMANDS, registerCommands } from './commandRegistry';
+import { ExtensionSettings, userVaultAddress } from './config';
 import { EngineHost } from './engineHost';
 import { KeyTreeProvider } from './keyTree';
-import { POLICY_COMMAND_IDS, PolicyStatus, registerPolicy, type PolicyDeps } from './policy';
-import { rotationCommands } from './rotationCommands';
+import { testApi, type TestApi } from './testApi';
+import { PolicyStatus, registerPolicy } from './policy';
+import { StateStore, stateDir } from '../core/rotation';
 import { VaultTokenRenewer } from './vaultToken';
 import { warnAboutVaultSettings } from './vaultSettingsWarnings';
-import { FORGET_CONSENT_COMMAND, VaultAddressConsent } from './vaultAddressConsent';
-import { userVaultAddress } from './config';
+import { VaultAddressConsent } from './vaultAddressConsent';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
 /**
@@ -16,6 +17,7 @@ import { LogViewerProvider, VIEW_TYPE } from './viewer';
  * observation points: `engines.enginesCreated` (0 until key sources were needed), `audit.recent`.
  */
 export interface ExtensionApi {
+  settings: ExtensionSettings;
   engines: EngineHost;
   viewer: LogViewerProvider;
   tree: KeyTreeProvider;
@@ -26,24 +28,29 @@ export interface ExtensionApi {
   /** Vault addresses named by the workspace's settings files, and the user's consent to them. */
   vaultConsent: VaultAddressConsent;
   commandIds: string[];
+  /** Only when VS Code runs the extension's tests. */
+  test?: TestApi;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const audit = new Audit();
-  const engines = new EngineHost(context.secrets, audit);
-  const viewer = new LogViewerProvider(context.extensionUri, audit, engines, context.workspaceState);
+  const settings = new ExtensionSettings();
+  const engines = new EngineHost(context.secrets, audit, settings);
+  const recorder = testApi(context);
+  const viewer = new LogViewerProvider(context.extensionUri, audit, engines, context.workspaceState, recorder?.observe);
   const tree = new KeyTreeProvider(engines, viewer);
-  const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, engines);
-  const rotation = rotationCommands({ engines, audit, secrets: context.secrets });
-  const policyDeps: PolicyDeps = {
+  const vaultRenewer = new VaultTokenRenewer(context.secrets, audit, settings, engines);
+  const policyDeps = {
     engines,
     countsByKey: () => viewer.countsByKey(),
-    log: { info: (m) => audit.channel.info(m), warn: (m) => audit.channel.warn(m) },
+    log: { info: (m: string) => audit.channel.info(m), warn: (m: string) => audit.channel.warn(m) },
   };
   const policyStatus = new PolicyStatus(policyDeps);
+  const policy = registerPolicy(context, policyDeps, policyStatus);
   const vaultConsent = new VaultAddressConsent(context.globalState, audit, userVaultAddress);
   context.subscriptions.push(
     audit,
+    settings,
     engines,
     tree,
     vaultRenewer,
@@ -52,23 +59,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       webviewOptions: { retainContextWhenHidden: false, enableFindWidget: false },
     }),
     vscode.window.createTreeView('encryptedLogs.keyVersions', { treeDataProvider: tree, showCollapseAll: true }),
-    ...registerCommands({ context, engines, viewer, tree, audit }),
-    ...Object.entries(rotation).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
-    ...registerPolicy(context, policyDeps, policyStatus),
-  );
-  context.subscriptions.push(
-    warnAboutVaultSettings(audit, vaultConsent.onDidChange),
+    ...policy.disposables,
+    ...registerCommands({ context, settings, engines, viewer, tree, audit, rotationState: new StateStore(stateDir()), policy: policy.handle, vaultConsent }),
     vaultConsent,
-    vaultConsent.onDidChange(() => {
-      engines.approle.invalidate();
-      void engines.reset('vault address consent changed');
-    }),
+    // the address in effect changed: a change of settings.current.vault (the engine is recreated, the AppRole token dropped, the plain-http warning checked)
+    vaultConsent.onDidChange(() => settings.refresh()),
+    warnAboutVaultSettings(audit, settings),
   );
   void vaultConsent.check().catch((e) => audit.channel.warn(`vault address check: ${(e as Error).message}`));
   audit.channel.info(
     `Encrypted Log Inspector activated; ${engines.refs.length} key source(s) configured${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: workspace key sources not used)'}; no key source is loaded until something needs keys`,
   );
-  return { engines, viewer, tree, audit, vaultRenewer, policyStatus, vaultConsent, commandIds: [...Object.keys(COMMANDS), ...Object.keys(rotation), ...POLICY_COMMAND_IDS, FORGET_CONSENT_COMMAND] };
+  return { settings, engines, viewer, tree, audit, vaultRenewer, policyStatus, vaultConsent, commandIds: Object.keys(COMMANDS), ...(recorder ? { test: recorder } : {}) };
 }
 
 export function deactivate(): void {

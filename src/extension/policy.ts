@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { withSignal } from './cancellation';
+import type { CommandFactory } from './commandRegistry';
 import type { EngineHost } from './engineHost';
 import { overdueKeys, scanPolicy, type Census, type PolicyFinding, type PolicyReport } from './policyCore';
 import { POLICY_DIAGNOSTICS, publishFindings } from './policyDiagnostics';
@@ -7,8 +9,6 @@ import { deepScanSetting, POLICY_SECTION, policySettings } from './policySetting
 export const CHECK_POLICY_COMMAND = 'encryptedLogs.checkPolicy';
 /** Owned by the rotation feature; the status bar item only opens it. */
 export const ROTATE_KEY_COMMAND = 'encryptedLogs.rotation.newKeyVersion';
-/** Command ids registered by registerPolicy (add them to the host test's command list). */
-export const POLICY_COMMAND_IDS = [CHECK_POLICY_COMMAND];
 
 export interface PolicyDeps {
   engines: EngineHost;
@@ -53,8 +53,7 @@ export async function runPolicyScan(deps: PolicyDeps, collection: vscode.Diagnos
   });
   const deep = req.deep ?? deepScanSetting();
   const targets = req.uris ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
-  const controller = new AbortController();
-  const run = async (report?: (message: string, increment?: number) => void): Promise<PolicyScanResult> => {
+  const run = async (signal: AbortSignal, report?: (message: string, increment?: number) => void): Promise<PolicyScanResult> => {
     const reports: PolicyReport[] = [];
     for (const uri of targets) {
       const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -68,7 +67,7 @@ export async function runPolicyScan(deps: PolicyDeps, collection: vscode.Diagnos
             policy,
             deep,
             keyRefs: deps.engines.refs,
-            signal: controller.signal,
+            signal,
             onProgress: (p) => {
               if (!report || Date.now() - last < 200) return;
               last = Date.now();
@@ -95,19 +94,16 @@ export async function runPolicyScan(deps: PolicyDeps, collection: vscode.Diagnos
     const filesWithProblems = publishFindings(collection, findings);
     return { reports, findings, filesWithProblems, cancelled: false };
   };
-  try {
-    if (req.progress === false) return await run();
-    return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Encrypted Logs: checking encryption policy', cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => controller.abort());
-        return run((message) => progress.report({ message }));
-      },
-    );
-  } catch (e) {
-    if (controller.signal.aborted) return { reports: [], findings: [], filesWithProblems: 0, cancelled: true };
-    throw e;
-  }
+  const cancellable = (signal: AbortSignal, report?: (message: string) => void): Promise<PolicyScanResult> =>
+    run(signal, report).catch((e: unknown) => {
+      if (signal.aborted) return { reports: [], findings: [], filesWithProblems: 0, cancelled: true };
+      throw e;
+    });
+  if (req.progress === false) return withSignal(undefined, (signal) => cancellable(signal));
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Encrypted Logs: checking encryption policy', cancellable: true },
+    (progress, token) => withSignal(token, (signal) => cancellable(signal, (message) => progress.report({ message }))),
+  );
 }
 
 /** Status bar item: shown while some primary key version is overdue (age or volume); click = rotate. */
@@ -144,11 +140,19 @@ export class PolicyStatus implements vscode.Disposable {
   }
 }
 
+/** What the policy command needs of what registerPolicy set up. */
+export interface PolicyHandle {
+  deps: PolicyDeps;
+  collection: vscode.DiagnosticCollection;
+  /** Recomputes the rotation status (only once key sources are loaded). */
+  refresh(): void;
+}
+
 /**
- * Everything policy-related: the diagnostics collection, the status bar item, the check command.
- * Returns the disposables to push into context.subscriptions.
+ * Everything policy-related but its command: the diagnostics collection, the status bar item.
+ * Returns the disposables to push into context.subscriptions and what the command needs.
  */
-export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps, status = new PolicyStatus(deps)): vscode.Disposable[] {
+export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDeps, status = new PolicyStatus(deps)): { handle: PolicyHandle; disposables: vscode.Disposable[] } {
   const collection = vscode.languages.createDiagnosticCollection(POLICY_DIAGNOSTICS);
   // Lazy: the rotation status is computed once key sources are loaded for something else (a log, the
   // view, a command); it never loads them by itself (no keychain prompt or Vault call at window start).
@@ -158,7 +162,7 @@ export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDe
   };
   const timer = setInterval(refresh, HOUR_MS);
   timer.unref?.();
-  return [
+  const disposables = [
     collection,
     status,
     { dispose: () => clearInterval(timer) },
@@ -167,7 +171,15 @@ export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDe
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(POLICY_SECTION)) refresh();
     }),
-    vscode.commands.registerCommand(CHECK_POLICY_COMMAND, async (req?: PolicyScanRequest) => {
+  ];
+  return { handle: { deps, collection, refresh }, disposables };
+}
+
+/** "Encrypted Logs: Check Encryption Policy", registered with every other command (commandRegistry.ts). */
+export const POLICY_COMMANDS: Record<string, CommandFactory> = {
+  [CHECK_POLICY_COMMAND]:
+    ({ policy: { deps, collection, refresh } }) =>
+    async (req?: PolicyScanRequest) => {
       const result = await runPolicyScan(deps, collection, typeof req === 'object' && req !== null && !(req instanceof vscode.Uri) ? req : {});
       refresh();
       if (result.cancelled) return result;
@@ -181,6 +193,5 @@ export function registerPolicy(_context: vscode.ExtensionContext, deps: PolicyDe
           .then((pick) => (pick ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
       }
       return result;
-    }),
-  ];
-}
+    },
+};

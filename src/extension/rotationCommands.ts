@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { Audit } from './audit';
+import { withSignal } from './cancellation';
 import type { EngineHost } from './engineHost';
-import { keyLineageOverrides } from './config';
+import type { CommandContext, CommandFactory } from './commandRegistry';
 import {
   createKeyVersion,
   planRotation,
@@ -9,8 +9,6 @@ import {
   reencryptFiles,
   retireKeyVersion,
   type RotationKeys,
-  StateStore,
-  stateDir,
   unretireKeyVersion,
   verifyFiles,
   type FileReport,
@@ -19,15 +17,6 @@ import {
 } from '../core/rotation';
 import type { NewVersionResult } from '../core/keys/rotatable';
 
-export interface RotationDeps {
-  engines: EngineHost;
-  audit: Audit;
-  secrets: vscode.SecretStorage;
-  /** Where retired versions and known logs are recorded; default $XDG_STATE_HOME/enclog. */
-  stateDir?: string;
-}
-
-type Handler = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 type FileArg = vscode.Uri | string | Array<vscode.Uri | string> | undefined;
 
 const TITLE = 'Encrypted Logs';
@@ -64,193 +53,185 @@ async function pickRef(engines: EngineHost, given: unknown, title: string): Prom
   return vscode.window.showQuickPick(refs, { title });
 }
 
-/**
- * The rotation palette commands (ids `encryptedLogs.rotation.*`), as a table of handlers to register.
- * Each takes optional arguments so tests and other extensions can run it without UI; long work runs
- * under vscode.window.withProgress with cancellation; every step is recorded in the audit channel by
- * the core (no key material). A new env:/file: key value is shown once for the operator to copy;
- * it is never written into settings.
- */
-export function rotationCommands(deps: RotationDeps): Record<string, Handler> {
-  const store = new StateStore(deps.stateDir ?? stateDir());
-
-  async function withKeys<T>(extra: string[], body: (keys: RotationKeys, vault: { endpoint?: string; namespace?: string; token?: string }) => Promise<T>): Promise<T> {
-    // the stored Vault token, or the AppRole-issued one (logging in when needed)
-    const { vault } = await deps.engines.vaultAuth([...extra, ...deps.engines.refs]);
-    // The window's engine lends its pool and a snapshot of its keys; a settings change that
-    // replaces the engine meanwhile leaves this run on the snapshot.
-    let keys: RotationKeys;
-    try {
-      keys = (await deps.engines.get()).rotationKeys(extra, { vault });
-    } catch {
-      keys = (await deps.engines.get()).rotationKeys(extra, { vault }); // replaced between get() and the lease: the new one
-    }
-    try {
-      return await body(keys, vault);
-    } finally {
-      await keys.dispose();
-    }
+async function withKeys<T>(ctx: CommandContext, extra: string[], body: (keys: RotationKeys, vault: { endpoint?: string; namespace?: string; token?: string }) => Promise<T>): Promise<T> {
+  // the stored Vault token, or the AppRole-issued one (logging in when needed)
+  const { vault } = await ctx.engines.vaultAuth([...extra, ...ctx.engines.refs]);
+  // The window's engine lends its pool and a snapshot of its keys; a settings change that
+  // replaces the engine meanwhile leaves this run on the snapshot.
+  let keys: RotationKeys;
+  try {
+    keys = (await ctx.engines.get()).rotationKeys(extra, { vault });
+  } catch {
+    keys = (await ctx.engines.get()).rotationKeys(extra, { vault }); // replaced between get() and the lease: the new one
   }
-
-  function progressRunner<T>(title: string, work: (signal: AbortSignal, report: (message: string, pct: number) => void) => Promise<T>): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      let last = 0;
-      try {
-        return await work(ac.signal, (message, pct) => {
-          progress.report({ message, increment: Math.max(0, pct - last) });
-          last = Math.max(last, pct);
-        });
-      } finally {
-        sub.dispose();
-      }
-    });
+  try {
+    return await body(keys, vault);
+  } finally {
+    await keys.dispose();
   }
-
-  const failed = (err: unknown) => void vscode.window.showErrorMessage(`${TITLE}: ${(err as Error).message}`);
-
-  return {
-    'encryptedLogs.rotation.newKeyVersion': async (ref?: string, kind?: 'kek' | 'symbiont'): Promise<NewVersionResult | undefined> => {
-      const r0 = await pickRef(deps.engines, ref, 'Create a new key version in which source?');
-      if (!r0) return undefined;
-      try {
-        const result = await withKeys([r0], (keys, vault) => createKeyVersion(r0, keys, { vault, lineages: keyLineageOverrides().overrides, ...(kind ? { kind } : {}) }));
-        if (result.operatorValue !== undefined) {
-          const choice = await vscode.window.showWarningMessage(
-            `New ${result.kind} key for ${result.ref} generated. Encrypted Logs does not store it: ${result.instructions}.`,
-            { modal: true },
-            'Copy Value to Clipboard',
-          );
-          if (choice === 'Copy Value to Clipboard') await vscode.env.clipboard.writeText(result.operatorValue);
-          return { ...result, operatorValue: '(shown to the operator)' };
-        }
-        void vscode.window.showInformationMessage(`${result.ref}: new version ${result.version} is now primary; older versions stay decrypt-only.`);
-        await deps.engines.reset('new key version');
-        return result;
-      } catch (err) {
-        failed(err);
-        return undefined;
-      }
-    },
-
-    'encryptedLogs.rotation.plan': async (files?: FileArg, to?: string): Promise<Plan | undefined> => {
-      const list = await pickFiles(files, 'Plan rotation of these logs');
-      if (!list.length) return undefined;
-      const target = to ?? (await pickRef(deps.engines, undefined, 'Target key source (its primary version)'));
-      try {
-        const plan = await progressRunner('Planning key rotation (dry run)', (signal, report) =>
-          withKeys(target ? [target] : [], (keys) =>
-            planRotation(list, keys, { to: target, signal, onProgress: (p) => report(`${p.path}: ${p.entriesDone} entries`, p.bytesTotal ? (p.bytesDone / p.bytesTotal) * 100 : 100) }),
-          ),
-        );
-        for (const f of plan.files) {
-          deps.audit.channel.info(`plan ${f.path}: ${f.error ?? `${f.entries} entries ${JSON.stringify(f.entriesByKey)}; would rewrite ${f.wouldRewrite}; estimated ${f.estimatedSeconds?.toFixed(1) ?? '-'} s`}`);
-        }
-        void vscode.window.showInformationMessage(`Plan: ${plan.files.reduce((s, f) => s + f.wouldRewrite, 0)} value(s) would be rewritten, about ${Math.ceil(plan.estimatedSeconds)} s. Details in the audit log.`);
-        return plan;
-      } catch (err) {
-        if ((err as Error).name !== 'AbortError') failed(err);
-        return undefined;
-      }
-    },
-
-    'encryptedLogs.rotation.reencrypt': async (files?: FileArg, to?: string, options: { backup?: boolean; dryRun?: boolean; kdf?: string; batchSize?: number } = {}): Promise<FileReport[] | undefined> => {
-      const list = await pickFiles(files, 'Re-encrypt these logs');
-      if (!list.length) return undefined;
-      const target = await pickRef(deps.engines, to, 'Re-encrypt to which key source (its primary version)?');
-      if (!target) return undefined;
-      try {
-        const reports = await progressRunner(`${options.dryRun ? 'Dry run: ' : ''}Re-encrypting ${list.length} log(s)`, (signal, report) =>
-          withKeys([target], (keys) =>
-            reencryptFiles(list, keys, {
-              to: target,
-              ...options,
-              signal,
-              onProgress: (p) => {
-                const pct = ((p.fileIndex + (p.bytesTotal ? p.bytesDone / p.bytesTotal : 1)) / p.files) * 100;
-                report(`${p.phase} ${p.path.split(/[\\/]/).pop()}: ${p.entriesDone} entries${p.etaSeconds !== null ? `, ~${Math.ceil(p.etaSeconds)} s left` : ''}`, pct);
-              },
-            }),
-          ),
-        );
-        store.rememberLogs(reports.filter((r) => r.format).map((r) => r.path));
-        const bad = reports.filter((r) => r.status === 'failed' || r.status === 'cancelled' || r.fieldsFailed > 0);
-        const summary = reports.map((r) => `${r.path.split(/[\\/]/).pop()}: ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ');
-        // Another run (CLI or another window) holds the log: say so as the CLI does, as an error.
-        const busy = reports.filter((r) => r.error?.startsWith('rotation in progress'));
-        if (busy.length) void vscode.window.showErrorMessage(`${TITLE}: ${busy.map((r) => r.error).join('; ')}`);
-        else if (bad.length) void vscode.window.showWarningMessage(`Re-encryption: ${summary}`);
-        else void vscode.window.showInformationMessage(`Re-encryption: ${summary}`);
-        if (!options.dryRun) await deps.engines.reset('logs re-encrypted');
-        return reports;
-      } catch (err) {
-        failed(err);
-        return undefined;
-      }
-    },
-
-    'encryptedLogs.rotation.verify': async (files?: FileArg, primary?: string): Promise<boolean | undefined> => {
-      const list = await pickFiles(files, 'Verify these logs');
-      if (!list.length) return undefined;
-      const ref = await pickRef(deps.engines, primary, 'Every entry should be on the primary version of which source?');
-      if (!ref) return undefined;
-      try {
-        const v = await progressRunner('Verifying logs', (signal, report) =>
-          withKeys([ref], (keys) => verifyFiles(list, ref, keys, { signal, onProgress: (p) => report(`${p.entriesDone} entries`, p.bytesTotal ? (p.bytesDone / p.bytesTotal) * 100 : 100) })),
-        );
-        const msg = v.files.map((f) => `${f.path.split(/[\\/]/).pop()}: ${f.ok ? 'OK' : `NOT OK (${f.onPrimary}/${f.fields} on ${v.primary.label}, ${f.failures.length} problem(s))`}`).join('; ');
-        if (v.ok) void vscode.window.showInformationMessage(`Verify: ${msg}`);
-        else void vscode.window.showWarningMessage(`Verify: ${msg}`);
-        return v.ok;
-      } catch (err) {
-        if ((err as Error).name !== 'AbortError') failed(err);
-        return undefined;
-      }
-    },
-
-    'encryptedLogs.rotation.retire': async (ref?: string, version?: string, files?: FileArg, opts: { force?: boolean; unretire?: boolean } = {}): Promise<RetireOutcome | undefined> => {
-      const r0 = await pickRef(deps.engines, ref, 'Retire a version of which source?');
-      if (!r0) return undefined;
-      const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Version of ${r0} to ${opts.unretire ? 'un-retire' : 'retire'}`, prompt: 'e.g. v2, kek-v1, an account name' }));
-      if (!v) return undefined;
-      try {
-        const out = await progressRunner(`${opts.unretire ? 'Un-retiring' : 'Retiring'} ${r0} ${v} (census of the known logs)`, () =>
-          withKeys([r0], (keys, vault) =>
-            opts.unretire ? unretireKeyVersion({ ref: r0, version: v }, keys, store, { vault }) : retireKeyVersion({ ref: r0, version: v, files: paths(files), force: opts.force }, keys, store, { vault }),
-          ),
-        );
-        if (out.status === 'refused') void vscode.window.showWarningMessage(out.message);
-        else void vscode.window.showInformationMessage(out.message);
-        await deps.engines.reset('key version retired');
-        return out;
-      } catch (err) {
-        failed(err);
-        return undefined;
-      }
-    },
-
-    'encryptedLogs.rotation.purge': async (ref?: string, version?: string, confirmed?: boolean): Promise<RetireOutcome | undefined> => {
-      const r0 = await pickRef(deps.engines, ref, 'Purge a retired version of which source?');
-      if (!r0) return undefined;
-      const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Retired version of ${r0} to purge` }));
-      if (!v) return undefined;
-      if (confirmed !== true) {
-        const first = await vscode.window.showWarningMessage(`Purge ${r0} ${v}? Logs still encrypted with it can never be read again.`, { modal: true }, 'Continue…');
-        if (first !== 'Continue…') return undefined;
-        const second = await vscode.window.showWarningMessage(`This is irreversible. Really destroy ${r0} ${v}?`, { modal: true, detail: 'Second confirmation: the key material is deleted from its source where the source allows it.' }, 'Purge Permanently');
-        if (second !== 'Purge Permanently') return undefined;
-      }
-      try {
-        const out = await progressRunner(`Purging ${r0} ${v}`, () => withKeys([r0], (keys, vault) => purgeKeyVersion({ ref: r0, version: v, confirmed: true }, keys, store, { vault })));
-        if (out.status === 'refused') void vscode.window.showWarningMessage(out.message);
-        else void vscode.window.showInformationMessage(out.message);
-        await deps.engines.reset('key version purged');
-        return out;
-      } catch (err) {
-        failed(err);
-        return undefined;
-      }
-    },
-  };
 }
+
+function progressRunner<T>(title: string, work: (signal: AbortSignal, report: (message: string, pct: number) => void) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+    let last = 0;
+    return withSignal(token, (signal) =>
+      work(signal, (message, pct) => {
+        progress.report({ message, increment: Math.max(0, pct - last) });
+        last = Math.max(last, pct);
+      }),
+    );
+  });
+}
+
+const failed = (err: unknown) => void vscode.window.showErrorMessage(`${TITLE}: ${(err as Error).message}`);
+
+/**
+ * The rotation palette commands (ids `encryptedLogs.rotation.*`), registered with every other command
+ * (commandRegistry.ts). Each takes optional arguments so tests and other extensions can run it without UI;
+ * long work runs under vscode.window.withProgress with cancellation; every step is recorded in the audit
+ * channel by the core (no key material). A new env:/file: key value is shown once for the operator to
+ * copy; it is never written into settings.
+ */
+export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
+  'encryptedLogs.rotation.newKeyVersion': (ctx) => async (ref?: string, kind?: 'kek' | 'symbiont'): Promise<NewVersionResult | undefined> => {
+    const r0 = await pickRef(ctx.engines, ref, 'Create a new key version in which source?');
+    if (!r0) return undefined;
+    try {
+      const result = await withKeys(ctx, [r0], (keys, vault) => createKeyVersion(r0, keys, { vault, lineages: ctx.settings.current.keyLineages.overrides, ...(kind ? { kind } : {}) }));
+      if (result.operatorValue !== undefined) {
+        const choice = await vscode.window.showWarningMessage(
+          `New ${result.kind} key for ${result.ref} generated. Encrypted Logs does not store it: ${result.instructions}.`,
+          { modal: true },
+          'Copy Value to Clipboard',
+        );
+        if (choice === 'Copy Value to Clipboard') await vscode.env.clipboard.writeText(result.operatorValue);
+        return { ...result, operatorValue: '(shown to the operator)' };
+      }
+      void vscode.window.showInformationMessage(`${result.ref}: new version ${result.version} is now primary; older versions stay decrypt-only.`);
+      await ctx.engines.reset('new key version');
+      return result;
+    } catch (err) {
+      failed(err);
+      return undefined;
+    }
+  },
+
+  'encryptedLogs.rotation.plan': (ctx) => async (files?: FileArg, to?: string): Promise<Plan | undefined> => {
+    const list = await pickFiles(files, 'Plan rotation of these logs');
+    if (!list.length) return undefined;
+    const target = to ?? (await pickRef(ctx.engines, undefined, 'Target key source (its primary version)'));
+    try {
+      const plan = await progressRunner('Planning key rotation (dry run)', (signal, report) =>
+        withKeys(ctx, target ? [target] : [], (keys) =>
+          planRotation(list, keys, { to: target, signal, onProgress: (p) => report(`${p.path}: ${p.entriesDone} entries`, p.bytesTotal ? (p.bytesDone / p.bytesTotal) * 100 : 100) }),
+        ),
+      );
+      for (const f of plan.files) {
+        ctx.audit.channel.info(`plan ${f.path}: ${f.error ?? `${f.entries} entries ${JSON.stringify(f.entriesByKey)}; would rewrite ${f.wouldRewrite}; estimated ${f.estimatedSeconds?.toFixed(1) ?? '-'} s`}`);
+      }
+      void vscode.window.showInformationMessage(`Plan: ${plan.files.reduce((s, f) => s + f.wouldRewrite, 0)} value(s) would be rewritten, about ${Math.ceil(plan.estimatedSeconds)} s. Details in the audit log.`);
+      return plan;
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') failed(err);
+      return undefined;
+    }
+  },
+
+  'encryptedLogs.rotation.reencrypt': (ctx) => async (files?: FileArg, to?: string, options: { backup?: boolean; dryRun?: boolean; kdf?: string; batchSize?: number } = {}): Promise<FileReport[] | undefined> => {
+    const list = await pickFiles(files, 'Re-encrypt these logs');
+    if (!list.length) return undefined;
+    const target = await pickRef(ctx.engines, to, 'Re-encrypt to which key source (its primary version)?');
+    if (!target) return undefined;
+    try {
+      const reports = await progressRunner(`${options.dryRun ? 'Dry run: ' : ''}Re-encrypting ${list.length} log(s)`, (signal, report) =>
+        withKeys(ctx, [target], (keys) =>
+          reencryptFiles(list, keys, {
+            to: target,
+            ...options,
+            signal,
+            onProgress: (p) => {
+              const pct = ((p.fileIndex + (p.bytesTotal ? p.bytesDone / p.bytesTotal : 1)) / p.files) * 100;
+              report(`${p.phase} ${p.path.split(/[\\/]/).pop()}: ${p.entriesDone} entries${p.etaSeconds !== null ? `, ~${Math.ceil(p.etaSeconds)} s left` : ''}`, pct);
+            },
+          }),
+        ),
+      );
+      ctx.rotationState.rememberLogs(reports.filter((r) => r.format).map((r) => r.path));
+      const bad = reports.filter((r) => r.status === 'failed' || r.status === 'cancelled' || r.fieldsFailed > 0);
+      const summary = reports.map((r) => `${r.path.split(/[\\/]/).pop()}: ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ');
+      // Another run (CLI or another window) holds the log: say so as the CLI does, as an error.
+      const busy = reports.filter((r) => r.error?.startsWith('rotation in progress'));
+      if (busy.length) void vscode.window.showErrorMessage(`${TITLE}: ${busy.map((r) => r.error).join('; ')}`);
+      else if (bad.length) void vscode.window.showWarningMessage(`Re-encryption: ${summary}`);
+      else void vscode.window.showInformationMessage(`Re-encryption: ${summary}`);
+      if (!options.dryRun) await ctx.engines.reset('logs re-encrypted');
+      return reports;
+    } catch (err) {
+      failed(err);
+      return undefined;
+    }
+  },
+
+  'encryptedLogs.rotation.verify': (ctx) => async (files?: FileArg, primary?: string): Promise<boolean | undefined> => {
+    const list = await pickFiles(files, 'Verify these logs');
+    if (!list.length) return undefined;
+    const ref = await pickRef(ctx.engines, primary, 'Every entry should be on the primary version of which source?');
+    if (!ref) return undefined;
+    try {
+      const v = await progressRunner('Verifying logs', (signal, report) =>
+        withKeys(ctx, [ref], (keys) => verifyFiles(list, ref, keys, { signal, onProgress: (p) => report(`${p.entriesDone} entries`, p.bytesTotal ? (p.bytesDone / p.bytesTotal) * 100 : 100) })),
+      );
+      const msg = v.files.map((f) => `${f.path.split(/[\\/]/).pop()}: ${f.ok ? 'OK' : `NOT OK (${f.onPrimary}/${f.fields} on ${v.primary.label}, ${f.failures.length} problem(s))`}`).join('; ');
+      if (v.ok) void vscode.window.showInformationMessage(`Verify: ${msg}`);
+      else void vscode.window.showWarningMessage(`Verify: ${msg}`);
+      return v.ok;
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') failed(err);
+      return undefined;
+    }
+  },
+
+  'encryptedLogs.rotation.retire': (ctx) => async (ref?: string, version?: string, files?: FileArg, opts: { force?: boolean; unretire?: boolean } = {}): Promise<RetireOutcome | undefined> => {
+    const r0 = await pickRef(ctx.engines, ref, 'Retire a version of which source?');
+    if (!r0) return undefined;
+    const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Version of ${r0} to ${opts.unretire ? 'un-retire' : 'retire'}`, prompt: 'e.g. v2, kek-v1, an account name' }));
+    if (!v) return undefined;
+    try {
+      const out = await progressRunner(`${opts.unretire ? 'Un-retiring' : 'Retiring'} ${r0} ${v} (census of the known logs)`, () =>
+        withKeys(ctx, [r0], (keys, vault) =>
+          opts.unretire ? unretireKeyVersion({ ref: r0, version: v }, keys, ctx.rotationState, { vault }) : retireKeyVersion({ ref: r0, version: v, files: paths(files), force: opts.force }, keys, ctx.rotationState, { vault }),
+        ),
+      );
+      if (out.status === 'refused') void vscode.window.showWarningMessage(out.message);
+      else void vscode.window.showInformationMessage(out.message);
+      await ctx.engines.reset('key version retired');
+      return out;
+    } catch (err) {
+      failed(err);
+      return undefined;
+    }
+  },
+
+  'encryptedLogs.rotation.purge': (ctx) => async (ref?: string, version?: string, confirmed?: boolean): Promise<RetireOutcome | undefined> => {
+    const r0 = await pickRef(ctx.engines, ref, 'Purge a retired version of which source?');
+    if (!r0) return undefined;
+    const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Retired version of ${r0} to purge` }));
+    if (!v) return undefined;
+    if (confirmed !== true) {
+      const first = await vscode.window.showWarningMessage(`Purge ${r0} ${v}? Logs still encrypted with it can never be read again.`, { modal: true }, 'Continue…');
+      if (first !== 'Continue…') return undefined;
+      const second = await vscode.window.showWarningMessage(`This is irreversible. Really destroy ${r0} ${v}?`, { modal: true, detail: 'Second confirmation: the key material is deleted from its source where the source allows it.' }, 'Purge Permanently');
+      if (second !== 'Purge Permanently') return undefined;
+    }
+    try {
+      const out = await progressRunner(`Purging ${r0} ${v}`, () => withKeys(ctx, [r0], (keys, vault) => purgeKeyVersion({ ref: r0, version: v, confirmed: true }, keys, ctx.rotationState, { vault })));
+      if (out.status === 'refused') void vscode.window.showWarningMessage(out.message);
+      else void vscode.window.showInformationMessage(out.message);
+      await ctx.engines.reset('key version purged');
+      return out;
+    } catch (err) {
+      failed(err);
+      return undefined;
+    }
+  },
+};

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { parseJsonc } from '../core/json/jsonc';
 import type { Audit } from './audit';
+import type { CommandFactory } from './commandRegistry';
 import { SECTION, USER_ONLY_VAULT_SETTINGS } from './config';
 import { setConsentedVaultAddress } from './vaultAddressInEffect';
 
@@ -36,6 +37,14 @@ export interface AddressNotice {
 export const ALLOW_ACTION = 'Allow for this workspace';
 export const FORGET_CONSENT_COMMAND = 'encryptedLogs.forgetVaultAddressConsent';
 
+/** "Forget the Vault Address Allowed for This Workspace", registered with every other command (commandRegistry.ts). */
+export const VAULT_CONSENT_COMMANDS: Record<string, CommandFactory> = {
+  [FORGET_CONSENT_COMMAND]:
+    ({ vaultConsent }) =>
+    () =>
+      vaultConsent.forget(),
+};
+
 /**
  * A Vault address named by the workspace's own settings (`.vscode/settings.json` of a folder, the
  * `.code-workspace` file) is never used on the workspace's word: the token would go wherever a cloned
@@ -69,7 +78,6 @@ export class VaultAddressConsent implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(recheck),
       vscode.workspace.onDidGrantWorkspaceTrust(recheck),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs.vault') && recheck()),
-      vscode.commands.registerCommand(FORGET_CONSENT_COMMAND, () => this.forget()),
       this.changeEmitter,
     );
   }

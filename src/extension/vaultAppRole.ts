@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { vaultAuthSettings, vaultSettings, VAULT_APPROLE_SECRET } from './config';
+import { VAULT_APPROLE_SECRET, type ExtensionSettings } from './config';
 import { approleLogin } from './core';
 
 /** A token issued by an AppRole login. Lives in memory only (never in settings or SecretStorage). */
@@ -36,6 +36,7 @@ export class VaultAppRoleSession implements vscode.Disposable {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly audit: Audit,
+    private readonly settings: ExtensionSettings,
   ) {}
 
   get issued(): IssuedVaultToken | undefined {
@@ -84,11 +85,11 @@ export class VaultAppRoleSession implements vscode.Disposable {
   }
 
   private async login(afterRejection: boolean): Promise<IssuedVaultToken> {
-    const auth = vaultAuthSettings();
+    const { vaultAuth: auth, vault } = this.settings.current;
     const source = `vault-approle:${auth.approleMount}`;
     try {
       const secretId = (await this.secrets.get(VAULT_APPROLE_SECRET)) ?? '';
-      const res = await approleLogin({ ...vaultSettings(), mount: auth.approleMount, roleId: auth.roleId ?? '', secretId, timeoutMs: 5000 });
+      const res = await approleLogin({ ...vault, mount: auth.approleMount, roleId: auth.roleId ?? '', secretId, timeoutMs: 5000 });
       this.audit.record({
         action: 'key-access',
         source,

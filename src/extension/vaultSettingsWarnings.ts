@@ -1,16 +1,17 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { SECTION, vaultSettings } from './config';
+import type { ExtensionSettings } from './config';
 import { plainHttpWarning } from './core';
 
 /**
  * Says, visibly, when the Vault address in use is plain http to a non-loopback host. Checked at
- * activation, on every settings change and when an allowed workspace address comes into effect. (What a workspace's settings name is VaultAddressConsent's.)
+ * activation, on every settings change and when an allowed workspace address comes into effect.
+ * (What a workspace's settings name is VaultAddressConsent's.)
  */
-export function warnAboutVaultSettings(audit: Audit, onDidChangeAddress?: vscode.Event<void>): vscode.Disposable {
+export function warnAboutVaultSettings(audit: Audit, settings: ExtensionSettings): vscode.Disposable {
   const said = new Set<string>();
   const check = (): void => {
-    const endpoint = vaultSettings().endpoint ?? process.env.VAULT_ADDR;
+    const endpoint = settings.current.vault.endpoint ?? process.env.VAULT_ADDR;
     const plain = endpoint ? plainHttpWarning(endpoint) : undefined;
     if (plain && !said.has(plain)) {
       said.add(plain);
@@ -19,8 +20,6 @@ export function warnAboutVaultSettings(audit: Audit, onDidChangeAddress?: vscode
     }
   };
   check();
-  return vscode.Disposable.from(
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.vault`) && check()),
-    ...(onDidChangeAddress ? [onDidChangeAddress(check)] : []),
-  );
+  // the consented workspace address counts as a change of `vault` (main.ts: consent -> settings.refresh())
+  return settings.onDidChange((e) => e.affects('vault') && check());
 }

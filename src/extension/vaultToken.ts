@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Audit } from './audit';
-import { keySources, vaultAuthSettings, vaultSettings, VAULT_TOKEN_SECRET } from './config';
-import { VaultClient } from './core';
+import { VAULT_TOKEN_SECRET, type ExtensionSettings } from './config';
+import { isTokenRejected, KeySourceError, VaultClient } from './core';
 import type { EngineHost } from './engineHost';
 
 /**
@@ -14,16 +14,16 @@ import type { EngineHost } from './engineHost';
 export class VaultTokenRenewer implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  lastRenewal: { ok: boolean; ttl?: number; error?: string; at: string } | undefined;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly audit: Audit,
+    private readonly settings: ExtensionSettings,
     private readonly engines?: EngineHost,
   ) {
     this.disposables.push(
       secrets.onDidChange((e) => e.key === VAULT_TOKEN_SECRET && this.active() && this.schedule(5_000)),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('encryptedLogs') && this.active() && this.schedule(5_000)),
+      settings.onDidChange((e) => (e.affects('keySources') || e.affects('vault') || e.affects('vaultAuth')) && this.active() && this.schedule(5_000)),
     );
     // Nothing before something needs keys: the first renewal comes after the first engine is created.
     if (engines) {
@@ -47,20 +47,19 @@ export class VaultTokenRenewer implements vscode.Disposable {
 
   /** Renews once; returns the new TTL in seconds, or undefined when there is nothing to renew / it failed. */
   async renewNow(): Promise<number | undefined> {
-    const usesVault = keySources().some((r) => r.startsWith('vault-'));
-    if (!usesVault) return undefined;
-    const approle = vaultAuthSettings().method === 'approle' && this.engines ? this.engines.approle : undefined;
+    const { keySources, vaultAuth, vault } = this.settings.current;
+    if (!keySources.some((r) => r.startsWith('vault-'))) return undefined;
+    const approle = vaultAuth.method === 'approle' && this.engines ? this.engines.approle : undefined;
     // AppRole: renew the issued token; none yet means no login happened yet (it is lazy): nothing to do.
     const issued = approle?.issued;
     const token = approle ? issued?.token : await this.secrets.get(VAULT_TOKEN_SECRET);
     if (!token) return undefined;
     const what = approle ? 'vault approle token' : 'vault token';
     try {
-      const client = new VaultClient('vault-token', { ...vaultSettings(), token, timeoutMs: 5000 });
+      const client = new VaultClient('vault-token', { ...vault, token, timeoutMs: 5000 });
       const res = (await client.write('auth/token/renew-self', {})) as { auth?: { lease_duration?: number; renewable?: boolean } };
       const ttl = Number(res.auth?.lease_duration ?? 0);
       const renewable = res.auth?.renewable !== false;
-      this.lastRenewal = { ok: true, ttl, at: new Date().toISOString() };
       this.audit.record({ action: 'key-access', source: 'vault', detail: `${what} renewed (ttl ${ttl} s${issued?.accessor ? `, accessor ${issued.accessor}` : ''})` });
       if (approle) {
         approle.renewed(token, ttl, renewable);
@@ -71,9 +70,8 @@ export class VaultTokenRenewer implements vscode.Disposable {
       return ttl;
     } catch (e) {
       const msg = (e as Error).message;
-      this.lastRenewal = { ok: false, error: msg, at: new Date().toISOString() };
       this.audit.record({ action: 'key-source-error', source: 'vault', detail: `${what} renewal failed: ${msg}` });
-      if (approle && this.engines && /\(403\)|permission denied/i.test(msg)) {
+      if (approle && this.engines && e instanceof KeySourceError && isTokenRejected(e)) {
         // expired or revoked: a new login (the engine is recreated with the new token)
         await this.engines.reloginNow(`${what} renewal was denied`);
         return undefined;

@@ -26,10 +26,10 @@ import {
 } from '../core/view';
 import type { Audit } from './audit';
 import { defaultMaskOptions, maskedEntryJson, type KeyVersionInfo, type LogRecord, type MaskOptions } from './core';
+import { signalFor } from './cancellation';
 import type { EngineHost } from './engineHost';
 import { viewerHtml } from './html';
 import { LogDocument, type DocumentChange } from './logDocument';
-import { trustedSetting } from './trustedSettings';
 
 export const VIEW_TYPE = 'encryptedLogs.viewer';
 const LAYOUT_KEY = 'encryptedLogs.viewerLayout';
@@ -60,11 +60,6 @@ export class ViewerPanel implements vscode.Disposable {
   private ready = false;
   private readonly router: RequestRouter<Requests>;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Test hooks: every message posted to / received from the webview (bounded). */
-  readonly posted: HostMessage[] = [];
-  readonly received: WebviewMessage[] = [];
-  firstDecryptedRowsAt: number | undefined;
-  readonly createdAt = Date.now();
 
   constructor(
     readonly doc: LogDocument,
@@ -109,8 +104,6 @@ export class ViewerPanel implements vscode.Disposable {
   }
 
   post(m: HostMessage): void {
-    this.posted.push(m);
-    if (this.posted.length > 1000) this.posted.splice(0, this.posted.length - 1000);
     void this.panel.webview.postMessage(m);
   }
 
@@ -203,8 +196,6 @@ export class ViewerPanel implements vscode.Disposable {
   /** Entry point for webview messages (also used by the host tests to drive the protocol). */
   async handle(m: WebviewMessage): Promise<void> {
     this.engines.touch();
-    this.received.push(m);
-    if (this.received.length > 1000) this.received.splice(0, this.received.length - 1000);
     try {
       switch (m.type) {
         case 'request':
@@ -272,7 +263,6 @@ export class ViewerPanel implements vscode.Disposable {
     // Decrypt what is visible and not at hand (unknown, or known but its previews evicted), after the reply.
     const need = rows.filter((r) => !recs.get(r.index)?.parseError && (r.status === 'pending' || !this.contents.get(r.index))).map((r) => r.index);
     if (need.length) setImmediate(() => void this.decryptVisible(view, need, recs, posOf, ctl.signal).catch(() => undefined));
-    else this.markFirstRows(rows);
     return { rows, viewCount: n };
   }
 
@@ -284,13 +274,8 @@ export class ViewerPanel implements vscode.Disposable {
         if (signal.aborted) return;
         const upd = entries.map((e) => this.row(view, recs.get(e.index) ?? e.record, posOf.get(e.index) ?? 0));
         this.post({ type: 'rowsUpdate', rows: upd });
-        this.markFirstRows(upd);
       },
     });
-  }
-
-  private markFirstRows(rows: RowSummary[]): void {
-    if (this.firstDecryptedRowsAt === undefined && rows.some((r) => r.status !== 'pending')) this.firstDecryptedRowsAt = Date.now();
   }
 
   // ------------------------------------------------------------------ detail, reveal, masking
@@ -480,8 +465,7 @@ export class ViewerPanel implements vscode.Disposable {
     const opts = defaultMaskOptions();
     const total = this.viewCount;
     const out = fs.createWriteStream(target.fsPath, { mode: 0o600 });
-    const ctl = new AbortController();
-    const sub = token?.onCancellationRequested(() => ctl.abort());
+    const ctl = signalFor(token);
     let written = 0;
     const step = Math.max((view?.chunkSize ?? 4) * 8, 32);
     try {
@@ -492,7 +476,7 @@ export class ViewerPanel implements vscode.Disposable {
         }
       }
     } finally {
-      sub?.dispose();
+      ctl.dispose();
       await new Promise<void>((r) => out.end(() => r()));
     }
     this.audit.record({ action: 'export', detail: `${written} masked entries of ${this.doc.uri.fsPath} -> ${target.fsPath}${ctl.signal.aborted ? ' (cancelled)' : ''}` });
@@ -524,6 +508,8 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
     private readonly engines: EngineHost,
     /** Where column layout and sort are remembered (the workspace's state). */
     private readonly layoutStore?: vscode.Memento,
+    /** Wraps each panel before use (the test API records its messages); identity otherwise. */
+    private readonly observe: (panel: vscode.WebviewPanel) => vscode.WebviewPanel = (panel) => panel,
   ) {
     this.changed.event(() => (this.counts = undefined));
     engines.onDidReset(() => {
@@ -554,14 +540,14 @@ export class LogViewerProvider implements vscode.CustomReadonlyEditorProvider<Lo
         }, 1000);
       }
     });
-    const max = trustedSetting<number>('encryptedLogs', 'autoCensusMaxEntries') ?? 20000;
+    const max = this.engines.settings.current.autoCensusMaxEntries;
     if (doc.entryCount <= max) setTimeout(() => void doc.runCensus(), 1500);
     this.changed.fire();
     return doc;
   }
 
   async resolveCustomEditor(doc: LogDocument, panel: vscode.WebviewPanel): Promise<void> {
-    const p = new ViewerPanel(doc, panel, this.extensionUri, this.audit, this.engines, this.layoutStore);
+    const p = new ViewerPanel(doc, this.observe(panel), this.extensionUri, this.audit, this.engines, this.layoutStore);
     this.panels.add(p);
     this.active = p;
     panel.onDidChangeViewState(() => {

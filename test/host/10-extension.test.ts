@@ -11,13 +11,14 @@ import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension/main';
 import type { ViewerPanel } from '../../src/extension/viewer';
 import type { HostMessage } from '../../src/shared/protocol';
-import { ask, lastOf, rowsSeen } from './protocol';
+import { ask, lastOf, rowsSeen, trace } from './protocol';
 import type { KeyTreeNode } from '../../src/extension/keyTree';
 import { sealEnvelope } from '../../src/core/crypto';
 import type { FixtureWorkspace } from './workspace';
 import { startVaultDouble } from '../support/vault-double';
 import { startRecorder } from '../support/token-recorder';
-import { keyLineageOverrides, keySources } from '../../src/extension/config';
+import { readSettings } from '../../src/extension/config';
+import { keyLineageOverrides } from '../../src/extension/config';
 import { policySettings } from '../../src/extension/policySettings';
 import { RESTRICTED_SETTINGS, trustedSetting } from '../../src/extension/trustedSettings';
 
@@ -93,7 +94,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('opens in the custom editor and the webview completes the ready handshake', async () => {
-      await waitFor('ready from the webview', () => p.received.some((m) => m.type === 'ready'));
+      await waitFor('ready from the webview', () => trace(p).received.some((m) => m.type === 'ready'));
       const init = await waitFor('init', () => lastOf(p, 'init'));
       assert.strictEqual(init.format, 'envelope');
       assert.strictEqual(init.entryCount, fixture().expect.envelope.entries);
@@ -101,7 +102,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
     });
 
     it('decrypted rows reach the webview protocol (pulled by the real webview)', async () => {
-      await waitFor('getRows from the webview', () => p.received.some((m) => m.type === 'request' && m.method === 'getRows'));
+      await waitFor('getRows from the webview', () => trace(p).received.some((m) => m.type === 'request' && m.method === 'getRows'));
       const rows = await waitFor('decrypted rows', () => {
         const m = rowsSeen(p);
         return [...m.values()].filter((r) => r.status === 'ok').length >= 10 ? m : undefined;
@@ -184,7 +185,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       assert.ok(r7.keyText && r7.keyText !== 'kek-v1' && r7.keyText !== 'kek-v2', `the unknown key id the entry records: ${r7.keyText}`);
       // the real webview selected the first entry and asked for its detail without a click
       await waitFor('select(0) and its detail from the webview', () =>
-        p.received.some((m) => m.type === 'select' && m.index === 0) && p.received.some((m) => m.type === 'request' && m.method === 'getDetail' && m.params.index === 0));
+        trace(p).received.some((m) => m.type === 'select' && m.index === 0) && trace(p).received.some((m) => m.type === 'request' && m.method === 'getDetail' && m.params.index === 0));
     });
 
     it('conversation view: the session of an entry as a transcript in time order, masked', async () => {
@@ -256,7 +257,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const fx = fixture();
       const n = await p.applyFilters(77, { text: fx.expect.searchWord });
       assert.strictEqual(n, fx.expect.envelopeSearchHits);
-      const prog = p.posted.filter((m) => m.type === 'scanProgress' && m.reqId === 77);
+      const prog = trace(p).posted.filter((m) => m.type === 'scanProgress' && m.reqId === 77);
       assert.ok(prog.length >= 1);
       const last = prog[prog.length - 1] as Extract<HostMessage, { type: 'scanProgress' }>;
       assert.ok(last.finished && last.matches === n);
@@ -309,7 +310,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const before = p.doc.entryCount;
       fs.appendFileSync(fx.envelopeLog, JSON.stringify(entry) + '\n');
       await waitFor('the appended entry', () => p.doc.entryCount === before + 1, 20_000);
-      const vc = await waitFor('viewChanged(tail)', () => p.posted.some((m) => m.type === 'viewChanged' && m.reason === 'tail' && m.entryCount === before + 1));
+      const vc = await waitFor('viewChanged(tail)', () => trace(p).posted.some((m) => m.type === 'viewChanged' && m.reason === 'tail' && m.entryCount === before + 1));
       assert.ok(vc);
       const d = (await ask(p, 'getDetail', { index: before }))!;
       assert.strictEqual(d.status, 'ok');
@@ -469,7 +470,7 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       await cfg.update('keySources', [], vscode.ConfigurationTarget.Workspace);
       try {
         // (a re-shown tab may also post an init of its own: wait for the one that says "no keys")
-        await waitFor('init with noKeySources', () => p.posted.slice(-200).some((m) => m.type === 'init' && m.noKeySources), 30_000);
+        await waitFor('init with noKeySources', () => trace(p).posted.slice(-200).some((m) => m.type === 'init' && m.noKeySources), 30_000);
         await waitFor('the reopened session', () => p.doc.session && api.engines.refs.length === 0, 30_000);
         const d = (await ask(p, 'getDetail', { index: 0 }))!;
         assert.strictEqual(d.status, 'error', 'nothing decrypts without keys');
@@ -526,12 +527,12 @@ describe('Encrypted Log Inspector in a real extension host', function () {
   describe('secrets go only where the user sent them', () => {
     it('Restricted Mode: no workspace-defined key source is used (the trust gate of keySources)', async () => {
       const fx = fixture();
-      assert.deepStrictEqual(keySources(true), fx.keyRefs, 'trusted: the workspace settings apply');
-      assert.deepStrictEqual(keySources(false), [], 'restricted: only user settings, and the user has none');
+      assert.deepStrictEqual(readSettings(true).keySources, fx.keyRefs, 'trusted: the workspace settings apply');
+      assert.deepStrictEqual(readSettings(false).keySources, [], 'restricted: only user settings, and the user has none');
       const cfg = vscode.workspace.getConfiguration('encryptedLogs');
       await cfg.update('keySources', ['env:USER_LEVEL_KEY'], vscode.ConfigurationTarget.Global);
       try {
-        assert.deepStrictEqual(keySources(false), ['env:USER_LEVEL_KEY']);
+        assert.deepStrictEqual(readSettings(false).keySources, ['env:USER_LEVEL_KEY']);
       } finally {
         await cfg.update('keySources', undefined, vscode.ConfigurationTarget.Global);
       }

@@ -12,7 +12,7 @@ import { inlineDeriver } from '../../src/core/crypto/argon2';
 import { sealSymbiontField } from '../../src/core/crypto/symbiont-cipher';
 import type { ExtensionApi } from '../../src/extension/main';
 import type { ViewerPanel } from '../../src/extension/viewer';
-import { ask, lastOf } from './protocol';
+import { ask, lastOf, trace } from './protocol';
 import type { FixtureWorkspace } from './workspace';
 
 const ARGS = '{"account_id":12345678901234567,"max":18446744073709551615,"ratio":1.0,"huge":1.5e300,"dup":1,"dup":2,"10":"ten","2":"two"}';
@@ -70,7 +70,7 @@ describe('fidelity in a real extension host', function () {
 
   it('the detail protocol carries the decrypted JSON digit for digit (masked and revealed)', async () => {
     const p = await open(exact);
-    await waitFor('ready', () => p.received.some((m) => m.type === 'ready'));
+    await waitFor('ready', () => trace(p).received.some((m) => m.type === 'ready'));
     const d = (await ask(p, 'getDetail', { index: 0 }))!;
     assert.strictEqual(d.status, 'ok', String(d.error));
     assert.strictEqual(d.requestJson, REQUEST);

@@ -26,13 +26,15 @@ const sizes = (process.env.ENCLOG_HOST_PERF ?? '').split(',').map(Number).filter
       const t0 = Date.now();
       await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'encryptedLogs.viewer');
       let panel = api.viewer.panelFor(vscode.Uri.file(file));
-      while (!panel?.firstDecryptedRowsAt) {
+      let trace = panel && api.test?.webview(panel.panel);
+      while (!panel || !trace?.firstDecryptedRowsAt) {
         if (Date.now() - t0 > 600_000) throw new Error('no decrypted rows after 600 s');
         await new Promise((r) => setTimeout(r, 20));
         panel = api.viewer.panelFor(vscode.Uri.file(file));
+        trace = panel && api.test?.webview(panel.panel);
       }
-      const firstScreen = panel.firstDecryptedRowsAt - t0;
-      const panelToRows = panel.firstDecryptedRowsAt - panel.createdAt;
+      const firstScreen = trace.firstDecryptedRowsAt - t0;
+      const panelToRows = trace.firstDecryptedRowsAt - trace.createdAt;
       // the viewer opens progressively: the first screen comes before the whole file is indexed
       const tIndex = Date.now();
       while (panel.doc.entryCount < n && Date.now() - tIndex < 120_000) await new Promise((r) => setTimeout(r, 20));

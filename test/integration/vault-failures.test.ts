@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createKeySource } from '../../src/core/keys/sources';
-import { KeySourceError } from '../../src/core/keys/types';
+import { isTokenRejected, KeySourceError, type AuditEvent } from '../../src/core/keys/types';
+import { approleLogin } from '../../src/core/keys/vault-approle';
+import { createEngine } from '../../src/core/engine';
 import { VaultTransitKeySource } from '../../src/core/keys/vault-transit-source';
 import { startVaultDouble, type VaultDouble } from '../support/vault-double';
 import { freePort } from '../support/free-port';
@@ -39,6 +41,30 @@ describe('Vault failures become clear KeySourceErrors within 2 s', () => {
   it('permission denied (403) for a bad token; no token at all', async () => {
     for (const ref of refs) await failsWithin(createKeySource(ref, { endpoint: vault.url, token: 'hvs.wrong' }).load(), 'denied', /permission denied.*403/);
     await failsWithin(createKeySource(refs[0], { endpoint: vault.url, env: {} }).load(), 'denied', /no Vault token: set VAULT_TOKEN/);
+  });
+
+  it('a rejected token is known by its code and HTTP status, not by the message (also in the audit event)', async () => {
+    for (const ref of refs) {
+      const err = await createKeySource(ref, { endpoint: vault.url, token: 'hvs.wrong' }).load().then(() => undefined, (e: unknown) => e as KeySourceError);
+      assert.ok(err instanceof KeySourceError);
+      assert.deepEqual([err.code, err.status, isTokenRejected(err)], ['denied', 403, true]);
+    }
+    // denied, but not a token Vault rejected: no token at all, and a refused login
+    const none = await createKeySource(refs[0], { endpoint: vault.url, env: {} }).load().then(() => undefined, (e: unknown) => e as KeySourceError);
+    assert.equal(isTokenRejected(none), false);
+    const login = await approleLogin({ endpoint: vault.url, mount: 'approle', roleId: 'no-such-role', secretId: 'x', timeoutMs: 2000 }).then(() => undefined, (e: unknown) => e as KeySourceError);
+    assert.ok(login instanceof KeySourceError && login.code === 'denied', String(login));
+    assert.equal(isTokenRejected(login), false, 'a refused login is not a rejected token');
+
+    const events: AuditEvent[] = [];
+    const engine = createEngine({ keyRefs: refs, vault: { endpoint: vault.url, token: 'hvs.wrong' }, audit: (e) => events.push(e) });
+    try {
+      await engine.versions();
+      const errs = events.filter((e) => e.action === 'key-source-error');
+      assert.deepEqual(errs.map((e) => [e.source, e.code, e.status]).sort(), refs.map((r) => [r, 'denied', 403]).sort());
+    } finally {
+      await engine.dispose();
+    }
   });
 
   it('connection refused', async () => {

@@ -79,7 +79,7 @@ export class KeyResolver implements FieldOpener {
     const { perSource, errors } = await settleSources(this.sources, (s) => s.list());
     const keys = perSource.flat();
     errors.push(...duplicateKekErrors(keys));
-    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
     return { keys, errors };
   }
 
@@ -93,7 +93,7 @@ export class KeyResolver implements FieldOpener {
       if (m.readSecrets) this.audit('key-access', s.ref, undefined, 'read to list its versions (this keychain cannot list without reading); not kept');
       return m.versions;
     });
-    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+    for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
     return { keys: perSource.flat(), errors };
   }
 
@@ -210,7 +210,7 @@ export class KeyResolver implements FieldOpener {
       const { perSource, errors: sourceErrors } = this.parent ? await this.loadForked(this.parent) : await settleSources(this.sources, (s) => s.load());
       const errors = [...sourceErrors];
       errors.push(...duplicateKekErrors(perSource.flat().map((k) => k.info)));
-      for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message);
+      for (const e of errors) this.audit('key-source-error', e.ref, undefined, e.message, e);
       return { index: buildKeyIndex(perSource), errors, perSource, sourceErrors };
     })();
     return this.loaded;
@@ -236,12 +236,14 @@ export class KeyResolver implements FieldOpener {
     this.audit('key-access', key.sourceRef, key.version);
   }
 
-  private audit(action: 'key-access' | 'key-source-error' | 'cache-cleared', source?: string, version?: string, detail?: string): void {
+  private audit(action: 'key-access' | 'key-source-error' | 'cache-cleared', source?: string, version?: string, detail?: string, error?: KeySourceError): void {
     if (!this.deps.audit) return;
     const event: Parameters<AuditSink>[0] = { time: (this.deps.now?.() ?? new Date()).toISOString(), action };
     if (source !== undefined) event.source = source;
     if (version !== undefined) event.version = version;
     if (detail !== undefined) event.detail = detail;
+    if (error) event.code = error.code;
+    if (error?.status !== undefined) event.status = error.status;
     try {
       this.deps.audit(event);
     } catch {

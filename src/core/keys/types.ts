@@ -28,15 +28,24 @@ export interface KeySource {
   load(): Promise<LoadedKey[]>;
 }
 
+export type KeySourceErrorCode = 'unavailable' | 'locked' | 'denied' | 'not-found' | 'timeout' | 'invalid' | 'sealed';
+
 export class KeySourceError extends Error {
   constructor(
     readonly ref: string,
     message: string,
-    readonly code: 'unavailable' | 'locked' | 'denied' | 'not-found' | 'timeout' | 'invalid' | 'sealed' = 'unavailable',
+    readonly code: KeySourceErrorCode = 'unavailable',
+    /** The HTTP status of the server's answer, when the source is a server (Vault) and it answered. */
+    readonly status?: number,
   ) {
     super(`${ref}: ${message}`);
     this.name = 'KeySourceError';
   }
+}
+
+/** What decides "Vault rejected the token" (expired, revoked, or lacking the policy): a 403 to an authenticated request. */
+export function isTokenRejected(e: { code?: string; status?: number } | undefined): boolean {
+  return e?.code === 'denied' && e.status === 403;
 }
 
 export interface TransitItemResult {
@@ -65,6 +74,9 @@ export interface AuditEvent {
   source?: string;
   version?: string;
   detail?: string;
+  /** key-source-error: the KeySourceError's code and HTTP status, so that no one reads them out of `detail`. */
+  code?: KeySourceErrorCode;
+  status?: number;
 }
 export type AuditSink = (event: AuditEvent) => void;
 

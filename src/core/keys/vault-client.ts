@@ -129,7 +129,7 @@ export class VaultClient {
     }
     if (status === 503) return new KeySourceError(this.ref, `Vault at ${this.endpoint} is sealed or unavailable (503${detail ? `: ${detail}` : ''})`, 'sealed');
     if (status === 403) {
-      return new KeySourceError(this.ref, `permission denied by Vault for ${where} (403): check the token and its policy`, 'denied');
+      return new KeySourceError(this.ref, `permission denied by Vault for ${where} (403): check the token and its policy`, 'denied', 403);
     }
     if (status === 404) return new KeySourceError(this.ref, `not found in Vault: ${where} (404)`, 'not-found');
     if (status === 400) return new KeySourceError(this.ref, `Vault rejected ${where} (400${detail ? `: ${detail}` : ''})`, 'invalid');
