@@ -434,6 +434,25 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         assert.ok(mio, `roots: ${roots.map((r) => (r.kind === 'lineage' ? r.lineage.name : r.kind)).join(', ')}`);
         assert.strictEqual(mio.lineage.primary, sym2024, 'the pin wins over the newest');
         assert.strictEqual(mio.ref, sym2024, 'new version acts where the primary lives');
+        // New Key Version on that lineage asks first, naming the source, whose settings name it and the workspace's pin.
+        const asked: { message: string; detail?: string }[] = [];
+        const window = vscode.window as { showWarningMessage: unknown };
+        const original = window.showWarningMessage;
+        window.showWarningMessage = async (message: string, options?: vscode.MessageOptions) => {
+          asked.push({ message, detail: options?.detail });
+          return undefined; // declined
+        };
+        try {
+          const created = await Promise.race([vscode.commands.executeCommand('encryptedLogs.rotation.newKeyVersion', mio), new Promise((r) => setTimeout(() => r('not asked'), 20_000))]);
+          assert.strictEqual(created, undefined, 'declined: no key version created');
+        } finally {
+          window.showWarningMessage = original;
+        }
+        assert.strictEqual(asked.length, 1, 'one confirmation');
+        assert.strictEqual(asked[0]!.message, `Create a new key version in ${sym2024}?`);
+        assert.match(asked[0]!.detail ?? '', /the key source is named in the workspace settings\./);
+        assert.match(asked[0]!.detail ?? '', /not your user settings/);
+        assert.match(asked[0]!.detail ?? '', /The lineage's primary was pinned by the workspace's encryptedLogs\.keyLineages/);
         // Everruns' pair, from the extension host's own environment.
         process.env.ENCLOG_HOST_LINEAGE_KEY = `acme-main:${crypto.randomBytes(32).toString('base64')}`;
         process.env.ENCLOG_HOST_LINEAGE_KEY_PREVIOUS = `acme-old:${crypto.randomBytes(32).toString('base64')}`;
