@@ -125,6 +125,17 @@ describe('rotation target: a hostile .enclog.json never chooses it', function ()
       assert.ok(writes() > before);
     });
 
+    it('a Vault namespace the repository names does not choose where rotate writes under the user\'s own VAULT_ADDR', async () => {
+      const nsRepo = join(dir(), 'namespace-repo');
+      mkdirSync(nsRepo);
+      writeFileSync(join(nsRepo, '.enclog.json'), JSON.stringify({ keys: [KV], vault: { namespace: 'their-team' } }));
+      const before = writes();
+      const run = await runCli(['rotate', '--source', KV], { cwd: nsRepo, env: { ...env(), VAULT_ADDR: vault.url } });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /the Vault namespace "their-team" comes from .*\.enclog\.json.*set VAULT_NAMESPACE=their-team/);
+      assert.equal(writes(), before);
+    });
+
     it('reencrypt --to vault-kv:… does not wrap the log\'s keys under a key fetched from it; plan says where it came from', async () => {
       const keyArgs = log.keySpecs.map((s, i) => {
         const p = join(vrepo, `k${i}.key`);
