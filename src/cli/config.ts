@@ -20,6 +20,12 @@ export interface CliConfig {
   fileVaultAddress?: string;
   /** Said on stderr before anything runs (an ignored or consented Vault address). */
   warnings: string[];
+  /**
+   * Set when the Vault address or namespace in effect is the directory's (`.enclog.json`, the address
+   * with the user's consent) rather than the user's own (VAULT_ADDR / VAULT_NAMESPACE): good for reading
+   * keys, never for choosing where a rotation writes one (see target-origin.ts).
+   */
+  vaultFromDirectory?: { address?: string; namespace?: string; why: string };
 }
 
 export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -43,12 +49,15 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
   }
   const vault = vaultFromEnv(env);
   const warnings: string[] = [];
+  const directoryVault: { address?: string; namespace?: string; why: string } = { why: path };
   const address = obj.vault?.address;
   if (typeof address === 'string' && address.trim() && vault.endpoint === undefined) {
     // A repository's file must not choose where the user's token goes: only with the user's recorded consent.
     const consent = consentedAddress(cwd, address.trim(), env);
     if (consent) {
       vault.endpoint = address.trim();
+      directoryVault.address = address.trim();
+      directoryVault.why = `${path} (allowed for this directory on ${consent.at} with 'enclog allow-vault-address')`;
       warnings.push(`using the Vault address ${address.trim()} from ${path} (allowed for this directory on ${consent.at} with 'enclog allow-vault-address')`);
     } else {
       warnings.push(`ignoring the Vault address ${JSON.stringify(address)} in ${path}: a directory's config file does not choose where your Vault token goes. Set VAULT_ADDR, or run 'enclog allow-vault-address ${JSON.stringify(address)}' here to allow it for this directory`);
@@ -56,7 +65,10 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
   } else if (typeof address === 'string' && address.trim() && address.trim() !== vault.endpoint) {
     warnings.push(`ignoring the Vault address ${JSON.stringify(address)} in ${path}: VAULT_ADDR is set`);
   }
-  if (typeof obj.vault?.namespace === 'string' && vault.namespace === undefined) vault.namespace = obj.vault.namespace;
+  if (typeof obj.vault?.namespace === 'string' && vault.namespace === undefined) {
+    vault.namespace = obj.vault.namespace;
+    directoryVault.namespace = obj.vault.namespace;
+  }
   const fileVaultAddress = typeof address === 'string' && address.trim() ? address.trim() : undefined;
   let lineages: LineageOverride[];
   try {
@@ -64,7 +76,7 @@ export function loadConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): C
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return { keys: (obj.keys as string[] | undefined) ?? [], vault, lineages, policyRaw: obj.policy, path, warnings, ...(fileVaultAddress ? { fileVaultAddress } : {}) };
+  return { keys: (obj.keys as string[] | undefined) ?? [], vault, lineages, policyRaw: obj.policy, path, warnings, ...(fileVaultAddress ? { fileVaultAddress } : {}), ...(directoryVault.address || directoryVault.namespace ? { vaultFromDirectory: directoryVault } : {}) };
 }
 
 /** The encryption-at-rest policy of a config (`"policy": {...}` over the defaults); UsageError when invalid. */

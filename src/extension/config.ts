@@ -101,20 +101,37 @@ export function readSettings(trusted: boolean = vscode.workspace.isTrusted): Set
  * De-duplicated, in that order.
  */
 export function keySources(trusted: boolean = vscode.workspace.isTrusted): string[] {
-  const cfg = vscode.workspace.getConfiguration(SECTION);
-  const inspect = cfg.inspect<string[]>('keySources');
-  const all: string[] = [];
-  const add = (v: unknown): void => {
-    if (Array.isArray(v)) for (const r of v) if (typeof r === 'string' && r.trim() && !all.includes(r.trim())) all.push(r.trim());
+  return [...keySourceOrigins(trusted).keys()];
+}
+
+export const USER_SETTINGS = 'your user settings';
+
+/**
+ * Each key ref with the settings that name it first: `your user settings`, `the workspace settings`,
+ * or `the settings of folder NAME` (those only in a trusted workspace). Rotation's confirmations say it:
+ * a workspace may name keys to read with, it never chooses where a rotation writes without the user's word.
+ */
+export function keySourceOrigins(trusted: boolean = vscode.workspace.isTrusted): Map<string, string> {
+  const inspect = vscode.workspace.getConfiguration(SECTION).inspect<string[]>('keySources');
+  const all = new Map<string, string>();
+  const add = (v: unknown, origin: string): void => {
+    if (Array.isArray(v)) for (const r of v) if (typeof r === 'string' && r.trim() && !all.has(r.trim())) all.set(r.trim(), origin);
   };
-  add(inspect?.globalValue);
+  add(inspect?.globalValue, USER_SETTINGS);
   if (!trusted) return all;
-  add(inspect?.workspaceValue);
-  add(inspect?.workspaceFolderValue);
+  add(inspect?.workspaceValue, 'the workspace settings');
+  add(inspect?.workspaceFolderValue, 'the workspace folder settings');
   for (const f of vscode.workspace.workspaceFolders ?? []) {
-    add(vscode.workspace.getConfiguration(SECTION, f.uri).inspect<string[]>('keySources')?.workspaceFolderValue);
+    add(vscode.workspace.getConfiguration(SECTION, f.uri).inspect<string[]>('keySources')?.workspaceFolderValue, `the settings of folder ${f.name}`);
   }
   return all;
+}
+
+/** True when the `keyLineages` in effect are a workspace's (trusted workspace, a workspace or folder value set). */
+export function keyLineagesFromWorkspace(trusted: boolean = vscode.workspace.isTrusted): boolean {
+  if (!trusted) return false;
+  const i = vscode.workspace.getConfiguration(SECTION).inspect<unknown>('keyLineages');
+  return i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined;
 }
 
 /** Vault settings a workspace may not choose (they decide where the token goes or how it is obtained). */

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { withSignal } from './cancellation';
-import type { EngineHost } from './engineHost';
 import type { CommandContext, CommandFactory } from './commandRegistry';
 import {
   createKeyVersion,
@@ -16,6 +15,9 @@ import {
   type RetireOutcome,
 } from '../core/rotation';
 import type { NewVersionResult } from '../core/keys/rotatable';
+import { rotationConfirmation, type TargetOrigin } from '../core/rotation/target-origin';
+import { keyLineagesFromWorkspace, keySourceOrigins, USER_SETTINGS, userVaultAddress, vaultSettings } from './config';
+import { consentedVaultAddress } from './vaultAddressInEffect';
 
 type FileArg = vscode.Uri | string | Array<vscode.Uri | string> | undefined;
 
@@ -41,16 +43,56 @@ function fromTreeNode(arg: unknown): { ref?: string; version?: string } {
   return {};
 }
 
-async function pickRef(engines: EngineHost, given: unknown, title: string): Promise<string | undefined> {
-  if (typeof given === 'string' && given) return given;
+/** How the ref was chosen: given by the caller (a string argument), a Key Versions node, or a quick pick. */
+type Chosen = { ref: string; by: 'caller' | 'tree' | 'pick'; lineageNode: boolean };
+
+async function chooseRef(given: unknown, title: string): Promise<Chosen | undefined> {
+  if (typeof given === 'string' && given) return { ref: given, by: 'caller', lineageNode: false };
   const fromTree = fromTreeNode(given).ref;
-  if (fromTree) return fromTree;
-  const refs = engines.refs;
-  if (!refs.length) {
+  if (fromTree) return { ref: fromTree, by: 'tree', lineageNode: (given as { kind?: string }).kind === 'lineage' };
+  const origins = keySourceOrigins();
+  if (!origins.size) {
     void vscode.window.showInformationMessage('No key source is configured (Encrypted Logs: Add Key Source).');
     return undefined;
   }
-  return vscode.window.showQuickPick(refs, { title });
+  // Each source says whose settings name it: a workspace's key is not the user's word.
+  const picked = await vscode.window.showQuickPick([...origins].map(([ref, origin]) => ({ label: ref, description: origin })), { title });
+  return picked ? { ref: picked.label, by: 'pick', lineageNode: false } : undefined;
+}
+
+async function pickRef(given: unknown, title: string): Promise<string | undefined> {
+  return (await chooseRef(given, title))?.ref;
+}
+
+/**
+ * Where a rotation target the user picked came from: the settings naming its source (user, workspace,
+ * folder), a workspace lineage pin behind a Key Versions lineage node, a workspace's Vault address.
+ */
+function targetOrigin(chosen: Chosen, vaultEndpoint: string | undefined): TargetOrigin {
+  const listedIn = keySourceOrigins().get(chosen.ref);
+  const origin: TargetOrigin = {
+    ref: chosen.ref,
+    namedBy: chosen.by === 'tree' ? (chosen.lineageNode ? "the Key Versions view (the lineage's primary lives there)" : 'the Key Versions view') : chosen.by === 'pick' ? 'your pick' : 'the caller',
+    warnings: [],
+    ...(listedIn ? { listedIn } : {}),
+  };
+  if (listedIn && listedIn !== USER_SETTINGS) origin.warnings.push(`This key source comes from ${listedIn}, not your user settings: a workspace's files can name a key its author knows.`);
+  if (chosen.lineageNode && keyLineagesFromWorkspace()) origin.warnings.push("The lineage's primary was pinned by the workspace's encryptedLogs.keyLineages, not by you.");
+  if (/^vault-(kv|transit):/.test(chosen.ref.trim())) {
+    origin.vaultAddress = vaultEndpoint ?? 'http://127.0.0.1:8200';
+    const fromWorkspace = vaultEndpoint !== undefined && vaultEndpoint === consentedVaultAddress() && !userVaultAddress() && !process.env.VAULT_ADDR?.trim();
+    origin.vaultAddressFrom = fromWorkspace ? "the workspace's settings, allowed for this workspace" : vaultEndpoint ? 'your settings or VAULT_ADDR' : 'the default address';
+    if (fromWorkspace) origin.warnings.push('The Vault address comes from the workspace: you allowed it for reading keys; a rotation would write there.');
+  }
+  return origin;
+}
+
+/** A modal naming the target and its origin; true to go on. Only for targets picked in the UI (a caller's string is its own word). */
+async function confirmTarget(action: 'new-version' | 'reencrypt', chosen: Chosen, files = 0): Promise<boolean> {
+  if (chosen.by === 'caller') return true;
+  const { message, detail } = rotationConfirmation(action, targetOrigin(chosen, vaultSettings().endpoint), files);
+  const go = action === 'new-version' ? 'Create Key Version' : 'Re-encrypt';
+  return (await vscode.window.showWarningMessage(message, { modal: true, detail }, go)) === go;
 }
 
 async function withKeys<T>(ctx: CommandContext, extra: string[], body: (keys: RotationKeys, vault: { endpoint?: string; namespace?: string; token?: string }) => Promise<T>): Promise<T> {
@@ -94,8 +136,9 @@ const failed = (err: unknown) => void vscode.window.showErrorMessage(`${TITLE}: 
  */
 export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
   'encryptedLogs.rotation.newKeyVersion': (ctx) => async (ref?: string, kind?: 'kek' | 'symbiont'): Promise<NewVersionResult | undefined> => {
-    const r0 = await pickRef(ctx.engines, ref, 'Create a new key version in which source?');
-    if (!r0) return undefined;
+    const chosen = await chooseRef(ref, 'Create a new key version in which source?');
+    if (!chosen || !(await confirmTarget('new-version', chosen))) return undefined;
+    const r0 = chosen.ref;
     try {
       const result = await withKeys(ctx, [r0], (keys, vault) => createKeyVersion(r0, keys, { vault, lineages: ctx.settings.current.keyLineages.overrides, ...(kind ? { kind } : {}) }));
       if (result.operatorValue !== undefined) {
@@ -119,7 +162,7 @@ export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
   'encryptedLogs.rotation.plan': (ctx) => async (files?: FileArg, to?: string): Promise<Plan | undefined> => {
     const list = await pickFiles(files, 'Plan rotation of these logs');
     if (!list.length) return undefined;
-    const target = to ?? (await pickRef(ctx.engines, undefined, 'Target key source (its primary version)'));
+    const target = to ?? (await pickRef(undefined, 'Target key source (its primary version)'));
     try {
       const plan = await progressRunner('Planning key rotation (dry run)', (signal, report) =>
         withKeys(ctx, target ? [target] : [], (keys) =>
@@ -140,8 +183,9 @@ export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
   'encryptedLogs.rotation.reencrypt': (ctx) => async (files?: FileArg, to?: string, options: { backup?: boolean; dryRun?: boolean; kdf?: string; batchSize?: number } = {}): Promise<FileReport[] | undefined> => {
     const list = await pickFiles(files, 'Re-encrypt these logs');
     if (!list.length) return undefined;
-    const target = await pickRef(ctx.engines, to, 'Re-encrypt to which key source (its primary version)?');
-    if (!target) return undefined;
+    const chosen = await chooseRef(to, 'Re-encrypt to which key source (its primary version)?');
+    if (!chosen || (!options.dryRun && !(await confirmTarget('reencrypt', chosen, list.length)))) return undefined;
+    const target = chosen.ref;
     try {
       const reports = await progressRunner(`${options.dryRun ? 'Dry run: ' : ''}Re-encrypting ${list.length} log(s)`, (signal, report) =>
         withKeys(ctx, [target], (keys) =>
@@ -175,7 +219,7 @@ export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
   'encryptedLogs.rotation.verify': (ctx) => async (files?: FileArg, primary?: string): Promise<boolean | undefined> => {
     const list = await pickFiles(files, 'Verify these logs');
     if (!list.length) return undefined;
-    const ref = await pickRef(ctx.engines, primary, 'Every entry should be on the primary version of which source?');
+    const ref = await pickRef(primary, 'Every entry should be on the primary version of which source?');
     if (!ref) return undefined;
     try {
       const v = await progressRunner('Verifying logs', (signal, report) =>
@@ -192,7 +236,7 @@ export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
   },
 
   'encryptedLogs.rotation.retire': (ctx) => async (ref?: string, version?: string, files?: FileArg, opts: { force?: boolean; unretire?: boolean } = {}): Promise<RetireOutcome | undefined> => {
-    const r0 = await pickRef(ctx.engines, ref, 'Retire a version of which source?');
+    const r0 = await pickRef(ref, 'Retire a version of which source?');
     if (!r0) return undefined;
     const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Version of ${r0} to ${opts.unretire ? 'un-retire' : 'retire'}`, prompt: 'e.g. v2, kek-v1, an account name' }));
     if (!v) return undefined;
@@ -213,7 +257,7 @@ export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
   },
 
   'encryptedLogs.rotation.purge': (ctx) => async (ref?: string, version?: string, confirmed?: boolean): Promise<RetireOutcome | undefined> => {
-    const r0 = await pickRef(ctx.engines, ref, 'Purge a retired version of which source?');
+    const r0 = await pickRef(ref, 'Purge a retired version of which source?');
     if (!r0) return undefined;
     const v = version ?? fromTreeNode(ref).version ?? (await vscode.window.showInputBox({ title: `Retired version of ${r0} to purge` }));
     if (!v) return undefined;

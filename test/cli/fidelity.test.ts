@@ -46,7 +46,12 @@ describe('enclog decrypt: values come out exactly as written', function () {
 });
 
 describe('enclog decrypt: any nesting depth', function () {
+  // Work, not speed: masking each entry has a wall-clock budget (2 s by default) after which values are
+  // withheld; on a loaded machine the deep entry could run past it. The runs below lift the budget
+  // (--mask-budget) so they check what masking produces however slow the machine is; mocha's limit
+  // only catches a hang (the work is linear in the depth: ~0.2 s to mask 100,000 levels on a quiet core).
   this.timeout(120000);
+  const NO_BUDGET = ['--mask-budget', String(10 * 60 * 1000)];
   const dir = useTmpDir('cli-depth');
   const DEPTH = 100_000;
   let fx: SymbiontFixture;
@@ -58,10 +63,11 @@ describe('enclog decrypt: any nesting depth', function () {
 
   for (const mask of [[], ['--no-mask']]) {
     it(`a value nested ${DEPTH} levels decrypts with the entries around it ${mask.length ? '(--no-mask)' : '(masked)'}`, async () => {
-      const run = await runCli(['decrypt', fx.path, '--json', ...mask, '--key', 'env:K_A', '--key', 'env:K_B'], { env: { K_A: fx.keyA, K_B: fx.keyB } });
+      const run = await runCli(['decrypt', fx.path, '--json', ...mask, ...NO_BUDGET, '--key', 'env:K_A', '--key', 'env:K_B'], { env: { K_A: fx.keyA, K_B: fx.keyB } });
       assert.equal(run.code, 0, run.stderr);
       const lines = run.stdout.split('\n').filter(Boolean);
       assert.equal(lines.length, 3);
+      assert.ok(!lines[1]!.includes('WITHHELD'), 'masked in full, nothing withheld');
       const deep = lines[1]!;
       const leaf = mask.length ? '"a@b.io"' : '"[EMAIL]"';
       assert.ok(deep.includes('[['.repeat(10) + leaf + ']]'.repeat(10)));
@@ -69,5 +75,13 @@ describe('enclog decrypt: any nesting depth', function () {
       assert.equal(JSON.parse(lines[2]!).status, 'ok');
     });
   }
-});
 
+  it('a spent budget (--mask-budget 0) withholds the deep value and says so, never printing it unmasked', async () => {
+    const run = await runCli(['decrypt', fx.path, '--json', '--mask-budget', '0', '--key', 'env:K_A', '--key', 'env:K_B'], { env: { K_A: fx.keyA, K_B: fx.keyB } });
+    assert.equal(run.code, 0, run.stderr);
+    const deep = run.stdout.split('\n').filter(Boolean)[1]!;
+    assert.ok(!deep.includes('a@b.io'));
+    assert.ok(deep.includes('"[WITHHELD]"'));
+    assert.ok(deep.endsWith(',"masking":"over-budget: values not scanned in time are [WITHHELD]"}'), 'the entry says its masking ran out of time');
+  });
+});

@@ -434,6 +434,41 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         assert.ok(mio, `roots: ${roots.map((r) => (r.kind === 'lineage' ? r.lineage.name : r.kind)).join(', ')}`);
         assert.strictEqual(mio.lineage.primary, sym2024, 'the pin wins over the newest');
         assert.strictEqual(mio.ref, sym2024, 'new version acts where the primary lives');
+        // New Key Version on that lineage asks first, naming the source, whose settings name it and the workspace's pin.
+        // Re-encrypt to a source picked in the UI: the pick says whose settings name each source, and the
+        // confirmation names the target and them.
+        const asked: { message: string; detail?: string }[] = [];
+        const picks: { label: string; description?: string }[][] = [];
+        const window = vscode.window as { showWarningMessage: unknown; showQuickPick: unknown };
+        const original = { warn: window.showWarningMessage, pick: window.showQuickPick };
+        window.showWarningMessage = async (message: string, options?: vscode.MessageOptions) => {
+          asked.push({ message, detail: options?.detail });
+          return undefined; // declined
+        };
+        window.showQuickPick = async (items: { label: string; description?: string }[]) => {
+          picks.push(items);
+          return items.find((i) => i.label === sym2024);
+        };
+        const logBefore = fs.readFileSync(fx.envelopeLog);
+        try {
+          const notAsked = (): Promise<string> => new Promise((r) => setTimeout(() => r('not asked'), 20_000));
+          const created = await Promise.race([vscode.commands.executeCommand('encryptedLogs.rotation.newKeyVersion', mio), notAsked()]);
+          assert.strictEqual(created, undefined, 'declined: no key version created');
+          const rotated = await Promise.race([vscode.commands.executeCommand('encryptedLogs.rotation.reencrypt', [fx.envelopeLog]), notAsked()]);
+          assert.strictEqual(rotated, undefined, 'declined: nothing re-encrypted');
+        } finally {
+          window.showWarningMessage = original.warn;
+          window.showQuickPick = original.pick;
+        }
+        assert.strictEqual(asked.length, 2, 'one confirmation each');
+        assert.strictEqual(asked[0]!.message, `Create a new key version in ${sym2024}?`);
+        assert.match(asked[0]!.detail ?? '', /the key source is named in the workspace settings\./);
+        assert.match(asked[0]!.detail ?? '', /not your user settings/);
+        assert.match(asked[0]!.detail ?? '', /The lineage's primary was pinned by the workspace's encryptedLogs\.keyLineages/);
+        assert.deepStrictEqual(picks[0]!.find((i) => i.label === sym2024)?.description, 'the workspace settings');
+        assert.strictEqual(asked[1]!.message, `Re-encrypt 1 log(s) to ${sym2024} (its primary version)?`);
+        assert.match(asked[1]!.detail ?? '', /chosen by your pick; the key source is named in the workspace settings\./);
+        assert.deepStrictEqual(fs.readFileSync(fx.envelopeLog), logBefore, 'the log is untouched');
         // Everruns' pair, from the extension host's own environment.
         process.env.ENCLOG_HOST_LINEAGE_KEY = `acme-main:${crypto.randomBytes(32).toString('base64')}`;
         process.env.ENCLOG_HOST_LINEAGE_KEY_PREVIOUS = `acme-old:${crypto.randomBytes(32).toString('base64')}`;

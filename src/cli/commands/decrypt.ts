@@ -1,13 +1,13 @@
 import { maskedEntryJson, maskEntry, type MaskedEntry } from '../../core/entry-json';
 import { stringifyJson } from '../../core/json';
-import { defaultMaskOptions, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
+import { DEFAULT_MASK_BUDGET_MS, defaultMaskOptions, maskBudget, optionsForCategories, parseCategoryList, unmaskedOptions, type MaskOptions } from '../../core/masking';
 import type { DecryptedEntry } from '../../core/model';
 import { orderedEntries, sessionSource, ViewOrder } from '../../core/view';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { formatOption, onePositional, withEngine } from '../context';
 import { terminalSafeValue as v, type Output } from '../output';
 
-export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--format symbiont|envelope|transit] [--max-trials N] [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N]';
+export const DECRYPT_USAGE = 'enclog decrypt FILE [--key REF]... [--format symbiont|envelope|transit] [--max-trials N] [--json] [--no-mask | --mask CATEGORIES] [--from I] [--count N] [--batch-size N] [--mask-budget MS]';
 
 export function maskOptionsFrom(args: ParsedArgs): MaskOptions {
   if (args.flags.has('no-mask') && args.values.has('mask')) throw new UsageError('--no-mask and --mask exclude each other');
@@ -28,10 +28,12 @@ function entryText(e: DecryptedEntry, m: MaskedEntry): string {
 }
 
 export function decryptCommand(argv: string[], out: Output): Promise<number> {
-  const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format', 'max-trials'], booleans: ['no-mask'] };
+  const spec = { values: ['from', 'count', 'mask', 'batch-size', 'format', 'max-trials', 'mask-budget'], booleans: ['no-mask'] };
   return withEngine(argv, spec, out, async (engine, args, audit) => {
     const file = onePositional(args, 'FILE');
     const mask = maskOptionsFrom(args);
+    // Each entry's masking time (wall clock): what is not scanned in time is withheld, never shown unmasked.
+    const budgetMs = intOption(args, 'mask-budget', DEFAULT_MASK_BUDGET_MS);
     const session = await engine.open(file, { format: formatOption(args) });
     try {
       const total = session.entryCount();
@@ -46,9 +48,9 @@ export function decryptCommand(argv: string[], out: Output): Promise<number> {
       const range = ViewOrder.range(from, end - from, total);
       for await (const e of orderedEntries(sessionSource(session), range, batch)) {
         if (e.status === 'error') failed++;
-        if (args.flags.has('json')) await out.jsonText(maskedEntryJson(e, mask));
+        if (args.flags.has('json')) await out.jsonText(maskedEntryJson(e, mask, maskBudget(budgetMs)));
         else {
-          const m = maskEntry(e, mask);
+          const m = maskEntry(e, mask, maskBudget(budgetMs));
           if (e.status === 'error') out.warn(`entry ${e.index} (line ${e.line + 1}): ${v(m.plain.error ?? '')}`);
           await out.line(entryText(e, m));
         }

@@ -37,6 +37,9 @@ function lineageJson(l: KeyLineage): object {
     kind: l.kind,
     rule: l.rule,
     primary: l.primary ?? null,
+    // A pin is the directory's word (the CLI's overrides come from .enclog.json only): it orders what is read,
+    // it never chooses a rotation's target (reencrypt --to, rotate --source do).
+    pinnedBy: l.pinned ? PIN_SOURCE : null,
     warnings: l.warnings,
     versions: l.versions.map((v) => ({
       version: v.version,
@@ -48,6 +51,8 @@ function lineageJson(l: KeyLineage): object {
     })),
   };
 }
+
+const PIN_SOURCE = '.enclog.json';
 
 const RULE_TEXT: Record<KeyLineage['rule'], string> = {
   override: 'as configured in "lineages"',
@@ -62,7 +67,8 @@ function lineageLines(l: KeyLineage): string[] {
   const lines = [`${l.name}\t(${l.kind}, ${RULE_TEXT[l.rule]})`];
   for (const v of [...l.versions].reverse()) {
     const id = v.info.keyId && v.info.keyId !== v.version ? ` (${v.info.keyId})` : '';
-    lines.push(`  ${v.version}\t${v.role}\t${v.info.label}${id}${v.info.createdTime ? `\tcreated ${v.info.createdTime}` : ''}`);
+    const role = v.role === 'primary' && l.pinned ? `primary (pinned by ${PIN_SOURCE})` : v.role;
+    lines.push(`  ${v.version}\t${role}\t${v.info.label}${id}${v.info.createdTime ? `\tcreated ${v.info.createdTime}` : ''}`);
   }
   for (const w of l.warnings) lines.push(`  warning: ${w}`);
   return lines;

@@ -1,4 +1,5 @@
 import { planRotation } from '../../core/rotation';
+import { targetOriginText } from '../../core/rotation/target-origin';
 import { UsageError } from '../args';
 import { lineageNotes, withLineage } from '../lineage-text';
 import type { Output } from '../output';
@@ -9,14 +10,18 @@ export const PLAN_USAGE = 'enclog plan FILE... [--key REF]... [--to REF] [--kdf 
 const fmt = (s: number | null) => (s === null ? '-' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
 
 export function planCommand(argv: string[], out: Output): Promise<number> {
-  return withRotation(argv, { values: ['to', 'kdf'] }, out, (a) => (a.values.get('to') ? [a.values.get('to') as string] : []), async ({ keys, args, store, lineages }) => {
+  return withRotation(argv, { values: ['to', 'kdf'] }, out, (a) => (a.values.get('to') ? [a.values.get('to') as string] : []), async ({ keys, args, store, lineages, origin }) => {
     if (args.positional.length === 0) throw new UsageError('expected at least one FILE');
-    const plan = await planRotation(args.positional, keys, { to: args.values.get('to'), kdf: args.values.get('kdf') });
+    const to = args.values.get('to');
+    const plan = await planRotation(args.positional, keys, { to, kdf: args.values.get('kdf') });
+    const targetOrigin = to && plan.target ? { ...origin(to, '--to'), label: plan.target.label, version: plan.target.version } : null;
+    for (const w of targetOrigin?.warnings ?? []) out.warn(`enclog: warning: ${w}`);
     store.rememberLogs(plan.files.filter((f) => !f.error).map((f) => f.path));
     keys.audit({ action: 'rotation', detail: `plan of ${plan.files.length} file(s)${plan.target ? ` to ${plan.target.label}` : ''}: ${plan.files.map((f) => `${f.path} ${JSON.stringify(f.fieldsByKey)}`).join('; ')}` });
     const notes = await lineageNotes(() => keys.resolver.versions(), lineages);
-    if (args.flags.has('json')) await out.json({ ...plan, lineages: Object.fromEntries(notes) });
+    if (args.flags.has('json')) await out.json({ ...plan, targetOrigin, lineages: Object.fromEntries(notes) });
     else {
+      if (targetOrigin) await out.line(targetOriginText(targetOrigin));
       for (const f of plan.files) {
         if (f.error) {
           await out.line(`${f.path}: ERROR ${f.error}`);

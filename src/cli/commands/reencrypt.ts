@@ -1,6 +1,8 @@
 import { reencryptFiles, type RotationPhase, type RotationProgress } from '../../core/rotation';
 import { intOption, UsageError } from '../args';
 import type { Output } from '../output';
+import { targetOriginText } from '../../core/rotation/target-origin';
+import { refuseDirectoryVaultTarget } from '../target-origin';
 import { required, withRotation } from './rotate';
 
 export const REENCRYPT_USAGE = 'enclog reencrypt FILE... --to REF [--key REF]... [--dry-run] [--batch-size N] [--backup] [--kdf LABEL] [--json] [--quiet]';
@@ -20,8 +22,13 @@ function testHooks(env: NodeJS.ProcessEnv): ((phase: RotationPhase) => Promise<v
 
 export function reencryptCommand(argv: string[], out: Output): Promise<number> {
   const spec = { values: ['to', 'batch-size', 'kdf'], booleans: ['dry-run', 'backup', 'quiet'] };
-  return withRotation(argv, spec, out, (a) => [required(a, 'to')], async ({ keys, args, store }) => {
+  return withRotation(argv, spec, out, (a) => [required(a, 'to')], async ({ keys, args, store, config, origin }) => {
     if (args.positional.length === 0) throw new UsageError('expected at least one FILE');
+    const dry = args.flags.has('dry-run');
+    if (!dry) refuseDirectoryVaultTarget(required(args, 'to'), config, 're-encrypt to');
+    const { info } = await keys.primary(required(args, 'to'));
+    const targetOrigin = { ...origin(required(args, 'to'), '--to'), label: info.label, version: info.version };
+    for (const w of targetOrigin.warnings) out.warn(`enclog: warning: ${w}`);
     const ac = new AbortController();
     const onSigint = () => {
       out.warn('enclog: cancelling (the original files stay as they are)…');
@@ -50,9 +57,9 @@ export function reencryptCommand(argv: string[], out: Output): Promise<number> {
         onPhase: testHooks(process.env),
       });
       store.rememberLogs(reports.filter((r) => r.format !== null).map((r) => r.path));
-      const dry = args.flags.has('dry-run');
-      if (args.flags.has('json')) for (const r of reports) await out.json(r);
+      if (args.flags.has('json')) for (const r of reports) await out.json({ ...r, targetOrigin });
       else {
+        await out.line(targetOriginText(targetOrigin));
         for (const r of reports) {
           if (r.recovered) await out.line(`${r.path}: ${r.recovered}`);
           const head = `${r.path}: ${r.status}`;

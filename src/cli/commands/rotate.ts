@@ -2,9 +2,12 @@ import type { LineageOverride } from '../../core/keys/lineage';
 import { RotationKeys, StateStore, createKeyVersion } from '../../core/rotation';
 import { engineRotationKeys } from '../../core/engine';
 import type { VaultOptions } from '../../core/keys/vault-client';
+import type { TargetOrigin } from '../../core/rotation/target-origin';
 import { UsageError, type FlagSpec, type ParsedArgs } from '../args';
+import type { CliConfig } from '../config';
 import { commandSetup } from '../context';
 import type { Output } from '../output';
+import { cliTargetOrigin, refuseDirectoryVaultTarget } from '../target-origin';
 
 export const ROTATE_USAGE = 'enclog rotate --source REF [--kind kek|symbiont] [--json]';
 
@@ -17,6 +20,9 @@ export interface RotationCli {
   keyRefs: string[];
   /** `.enclog.json` "lineages". */
   lineages: LineageOverride[];
+  config: CliConfig;
+  /** Where the target named by `flag` came from (said by plan, dry run, reencrypt and rotate). */
+  origin(ref: string, flag: string): TargetOrigin;
 }
 
 /**
@@ -28,7 +34,9 @@ export async function withRotation(argv: string[], spec: FlagSpec, out: Output, 
   const { args, config, keyRefs, audit, store } = commandSetup(argv, spec, out);
   const keys = engineRotationKeys({ keyRefs: [...lead(args), ...keyRefs], vault: config.vault, audit, retired: store.retiredLabels() });
   try {
-    return await body({ keys, args, store, vault: config.vault, keyRefs, lineages: config.lineages });
+    const usesConfigKeys = !args.lists.has('key');
+    const origin = (ref: string, flag: string) => cliTargetOrigin(ref, flag, config, usesConfigKeys);
+    return await body({ keys, args, store, vault: config.vault, keyRefs, lineages: config.lineages, config, origin });
   } finally {
     await keys.dispose();
   }
@@ -41,11 +49,14 @@ export function required(args: ParsedArgs, name: string): string {
 }
 
 export function rotateCommand(argv: string[], out: Output): Promise<number> {
-  return withRotation(argv, { values: ['source', 'kind'] }, out, (a) => [required(a, 'source')], async ({ keys, args, vault, lineages }) => {
+  return withRotation(argv, { values: ['source', 'kind'] }, out, (a) => [required(a, 'source')], async ({ keys, args, vault, lineages, config, origin }) => {
     if (args.positional.length) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     const kind = args.values.get('kind');
     if (kind !== undefined && kind !== 'kek' && kind !== 'symbiont') throw new UsageError('--kind takes kek or symbiont');
-    const r = await createKeyVersion(required(args, 'source'), keys, { vault, lineages, kind: kind as 'kek' | 'symbiont' | undefined });
+    const source = required(args, 'source');
+    refuseDirectoryVaultTarget(source, config, 'create a new key version in');
+    for (const w of origin(source, '--source').warnings) out.warn(`enclog: warning: ${w}`);
+    const r = await createKeyVersion(source, keys, { vault, lineages, kind: kind as 'kek' | 'symbiont' | undefined });
     if (args.flags.has('json')) await out.json(r);
     else {
       await out.line(`${r.ref}: new ${r.kind} version ${r.version}${r.keyId ? ` (key id ${r.keyId})` : ''}`);

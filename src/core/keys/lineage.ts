@@ -44,6 +44,8 @@ export interface KeyLineage {
   versions: LineageVersion[];
   /** Label of the primary version, when one is usable. */
   primary?: string;
+  /** The primary was pinned by an override (whose word that is, the caller knows: `.enclog.json`, settings). */
+  pinned?: boolean;
   warnings: string[];
 }
 
@@ -253,7 +255,7 @@ function assemble(name: string, rule: LineageRule, group: Candidate[], pinned: s
     version: c.version,
     role: c.info.role === 'retired' ? 'retired' : c === primary ? 'primary' : 'decrypt-only',
   }));
-  return { name, kind: sorted[0].info.kind, rule, versions, ...(primary ? { primary: primary.info.label } : {}), warnings };
+  return { name, kind: sorted[0].info.kind, rule, versions, ...(primary ? { primary: primary.info.label } : {}), ...(primary && primary === pin ? { pinned: true } : {}), warnings };
 }
 
 class UnionFind {

@@ -43,17 +43,28 @@ const DIGIT_GROUP = /^\d{1,6}$/;
  * of such a number, else null. Linear in the total length.
  */
 export function maskSplitNumber(parts: ReadonlyArray<string | null>, opts: MaskOptions, budget?: MaskBudget, stats?: MaskStats): Array<string | null> {
-  const out: Array<string | null> = parts.map(() => null);
-  const enabled = SPLIT_CATEGORIES.filter((c) => opts.enabled[c]);
-  if (enabled.length === 0) return out;
-  const only: MaskOptions = { enabled: Object.fromEntries(Object.keys(opts.enabled).map((c) => [c, enabled.includes(c as MaskCategory)])) as MaskOptions['enabled'], custom: [] };
+  const out: Array<string | null> = new Array<string | null>(parts.length).fill(null);
+  // Most arrays hold no run of two digit groups (every level of a deeply nested value is such an
+  // array): the split-number options are built only once a run is found.
+  let only: MaskOptions | null | undefined;
   for (let i = 0; i < parts.length; ) {
     let j = i;
     while (j < parts.length && DIGIT_GROUP.test(parts[j] ?? '')) j++;
-    if (j - i >= 2) maskRun(parts as string[], i, j, only, budget, stats, out);
+    if (j - i >= 2) {
+      only ??= splitOnlyOptions(opts);
+      if (only === null) return out;
+      maskRun(parts as string[], i, j, only, budget, stats, out);
+    }
     i = Math.max(j, i + 1);
   }
   return out;
+}
+
+/** `opts` with only the categories a split number can be (null when none of them is enabled). */
+function splitOnlyOptions(opts: MaskOptions): MaskOptions | null {
+  const enabled = SPLIT_CATEGORIES.filter((c) => opts.enabled[c]);
+  if (enabled.length === 0) return null;
+  return { enabled: Object.fromEntries(Object.keys(opts.enabled).map((c) => [c, enabled.includes(c as MaskCategory)])) as MaskOptions['enabled'], custom: [] };
 }
 
 function maskRun(parts: readonly string[], from: number, to: number, opts: MaskOptions, budget: MaskBudget | undefined, stats: MaskStats | undefined, out: Array<string | null>): void {

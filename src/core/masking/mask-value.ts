@@ -48,9 +48,13 @@ export function maskValue(value: unknown, opts: MaskOptions, budget: MaskBudget 
   return { value: new Walker(opts, stats, budget).run(value), stats };
 }
 
+/** An array element's text as a part of a number split across elements (null: not a string or number). */
+const splitPart = (x: unknown): string | null => (typeof x === 'string' ? x : x instanceof JsonNumber ? x.text : typeof x === 'number' ? String(x) : null);
+const NO_SPLIT: ReadonlyArray<string | null> = [];
+
 /** An output container being filled from its source, member by member. */
 type Frame =
-  | { kind: 'array'; src: readonly unknown[]; split: Array<string | null>; out: unknown[]; at: number }
+  | { kind: 'array'; src: readonly unknown[]; split: ReadonlyArray<string | null>; out: unknown[]; at: number }
   | { kind: 'members'; src: JsonObject; out: JsonObject; at: number }
   | { kind: 'plain'; src: Record<string, unknown>; keys: string[]; out: Record<string, unknown>; at: number };
 
@@ -119,8 +123,10 @@ class Walker {
     }
     if (Array.isArray(v)) {
       const out: unknown[] = [];
-      const parts = v.map((x) => (typeof x === 'string' ? x : x instanceof JsonNumber ? x.text : typeof x === 'number' ? String(x) : null));
-      this.stack.push({ kind: 'array', src: v, split: maskSplitWithin(parts, this.opts, this.budget, this.stats), out, at: 0 });
+      // A split number needs two elements or more: a one-element array (each level of a deeply nested
+      // value) allocates nothing more.
+      const split = v.length < 2 ? NO_SPLIT : maskSplitWithin(v.map(splitPart), this.opts, this.budget, this.stats);
+      this.stack.push({ kind: 'array', src: v, split, out, at: 0 });
       return out;
     }
     if (v instanceof JsonObject) {
