@@ -44,6 +44,8 @@ export interface NewVersionOptions {
   kind?: 'kek' | 'symbiont';
   /** KEK ids of the other versions of the key's lineage, so the new id continues the lineage (`kek-v3` after `kek-v2` elsewhere). */
   lineageKeyIds?: string[];
+  /** KEK ids every configured key source holds: the new id is none of them (a repository-supplied key may hold the next id in line). */
+  takenKeyIds?: string[];
 }
 
 export interface RotatableOptions {
@@ -59,17 +61,18 @@ export function randomKeyString(): string {
 }
 
 /** `kek-v1` -> `kek-v2` (the highest number among ids with that stem, plus one); `app` -> `app-v2`. */
-export function nextVersionName(existing: string[], fallbackStem: string): string {
+export function nextVersionName(existing: string[], fallbackStem: string, taken: readonly string[] = []): string {
+  const used = (name: string): boolean => existing.includes(name) || taken.includes(name);
   const newest = existing[existing.length - 1];
   const m = newest ? /^(.*?)(\d+)$/.exec(newest) : null;
-  let name: string;
-  if (!newest) name = `${fallbackStem}-v1`;
-  else if (m) {
+  if (newest && m) {
     const stem = m[1];
-    const max = Math.max(...existing.map((e) => (e.startsWith(stem) && /^\d+$/.test(e.slice(stem.length)) ? Number(e.slice(stem.length)) : 0)));
-    name = `${stem}${max + 1}`;
-  } else name = `${newest}-v2`;
-  while (existing.includes(name)) name += 'x';
+    let n = Math.max(...existing.map((e) => (e.startsWith(stem) && /^\d+$/.test(e.slice(stem.length)) ? Number(e.slice(stem.length)) : 0))) + 1;
+    while (used(`${stem}${n}`)) n++;
+    return `${stem}${n}`;
+  }
+  let name = newest ? `${newest}-v2` : `${fallbackStem}-v1`;
+  while (used(name)) name += 'x';
   return name;
 }
 
@@ -91,9 +94,9 @@ export function nextVersionPath(path: string, currentKeyId: string | undefined, 
   return m ? `${dir}${m[1]}${Number(m[2]) + 1}${m[3] ?? ''}` : undefined;
 }
 
-function newValue(kind: 'kek' | 'symbiont', keyIds: string[]): { value: string; keyId?: string } {
+function newValue(kind: 'kek' | 'symbiont', keyIds: string[], taken: readonly string[] = []): { value: string; keyId?: string } {
   if (kind === 'symbiont') return { value: randomKeyString() };
-  const keyId = nextVersionName(keyIds, 'kek');
+  const keyId = nextVersionName(keyIds, 'kek', taken);
   return { value: `${keyId}:${randomKeyString()}`, keyId };
 }
 
@@ -130,7 +133,7 @@ class KeychainRotatable implements Rotatable {
     if (!kind) throw new KeySourceError(this.ref, 'the service has no account yet: say which kind of key to create (--kind kek|symbiont)', 'invalid');
     const accounts = keys.map((k) => k.info.version);
     const account = nextVersionName(accounts, this.r.service);
-    const { value, keyId } = newValue(kind, keys.map((k) => k.info.keyId ?? '').filter(Boolean));
+    const { value, keyId } = newValue(kind, keys.map((k) => k.info.keyId ?? '').filter(Boolean), o.takenKeyIds);
     await storeKeychainItem(this.ref, this.r.service, account, value, this.keychainOptions);
     const result: NewVersionResult = { ref: this.ref, version: account, kind };
     if (keyId) result.keyId = keyId;
@@ -189,7 +192,7 @@ class VaultKvRotatable implements Rotatable {
       }
     }
     if (!kind) throw new KeySourceError(this.ref, 'the secret has no current value: say which kind of key to create (--kind kek|symbiont)', 'invalid');
-    const { value, keyId } = newValue(kind, keyIds);
+    const { value, keyId } = newValue(kind, keyIds, o.takenKeyIds);
     fields[this.r.field] = value;
     const res = await this.vault.write(`${this.r.mount}/data/${this.r.path}`, { data: fields, options: { cas: current } });
     const n = Number(res.data?.version ?? current + 1);
@@ -308,7 +311,7 @@ class ManualRotatable implements Rotatable {
     const currentKeyId = keyIds[0];
     for (const id of o.lineageKeyIds ?? []) if (!keyIds.includes(id)) keyIds.push(id);
     keyIds.sort((a, b) => trailingNumber(a) - trailingNumber(b));
-    const { value, keyId } = newValue(kind, keyIds);
+    const { value, keyId } = newValue(kind, keyIds, o.takenKeyIds);
     const nextPath = this.r.type === 'file' ? nextVersionPath(this.r.path, currentKeyId, keyId) : undefined;
     const where =
       this.r.type === 'env'

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseKeyRef } from '../keys/key-ref';
 import { buildLineages, lineageOf, type LineageOverride } from '../keys/lineage';
 import { rotatableFor, type NewVersionResult, type RotatableOptions } from '../keys/rotatable';
+import type { KeyVersionInfo } from '../model';
 import { KeySourceError, type ListedKeyVersion } from '../keys/types';
 import { censusFiles, type CensusOptions, type FileCensus } from './census';
 import type { RotationKeys } from './rotation-keys';
@@ -18,21 +19,25 @@ export async function createKeyVersion(
   keys: RotationKeys,
   opts: RotatableOptions & { kind?: 'kek' | 'symbiont'; lineages?: LineageOverride[] } = {},
 ): Promise<NewVersionResult> {
-  const lineageKeyIds = await lineageKeyIdsOf(ref, keys, opts.lineages ?? []);
-  const r = await rotatableFor(ref, opts).createVersion({ ...(opts.kind ? { kind: opts.kind } : {}), lineageKeyIds });
+  const { lineageKeyIds, takenKeyIds } = await keyIdsAround(ref, keys, opts.lineages ?? []);
+  const r = await rotatableFor(ref, opts).createVersion({ ...(opts.kind ? { kind: opts.kind } : {}), lineageKeyIds, takenKeyIds });
   keys.audit({ action: 'rotation', source: r.ref, version: r.version, detail: `new key version (${r.kind}${r.keyId ? `, key id ${r.keyId}` : ''})${r.operatorValue ? '; value handed to the operator, not stored' : ''}` });
   return r;
 }
 
-/** KEK ids of every version in the lineage of `ref`'s versions (none when listing fails: the source's own ids still apply). */
-async function lineageKeyIdsOf(ref: string, keys: RotationKeys, overrides: LineageOverride[]): Promise<string[]> {
+/**
+ * KEK ids of every version in the lineage of `ref`'s versions (the new id continues them) and of every configured
+ * version (the new id is none of them). None when listing fails: the source's own ids still apply.
+ */
+async function keyIdsAround(ref: string, keys: RotationKeys, overrides: LineageOverride[]): Promise<{ lineageKeyIds: string[]; takenKeyIds: string[] }> {
+  const kekIds = (vs: readonly KeyVersionInfo[]): string[] => vs.flatMap((v) => (v.kind === 'kek' && v.keyId ? [v.keyId] : []));
   try {
     const { keys: versions } = await keys.resolver.versions();
     const own = versions.find((v) => v.sourceRef === ref);
     const lineage = own ? lineageOf(buildLineages(versions, overrides).lineages, own.label) : undefined;
-    return (lineage?.versions ?? []).flatMap((v) => (v.info.kind === 'kek' && v.info.keyId ? [v.info.keyId] : []));
+    return { lineageKeyIds: kekIds((lineage?.versions ?? []).map((v) => v.info)), takenKeyIds: kekIds(versions) };
   } catch {
-    return [];
+    return { lineageKeyIds: [], takenKeyIds: [] };
   }
 }
 
