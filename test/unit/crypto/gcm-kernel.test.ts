@@ -131,7 +131,7 @@ describe('batch AES-256-GCM kernels (src/core/crypto/gcm-kernel)', () => {
           dst.fill(0xaa);
           const st = k.open(b, dst, dstOff);
           assert.deepEqual([...st], msgs.map((_, i) => (i === msgs.length - 1 ? 1 : 0)), `length ${n}`);
-          msgs.slice(0, -1).forEach((m, i) => assert.ok(dst.subarray(dstOff[i], dstOff[i] + n).every((x) => x === 0), `output of message ${i} wiped`));
+          msgs.slice(0, -1).forEach((_, i) => assert.ok(dst.subarray(dstOff[i], dstOff[i] + n).every((x) => x === 0), `output of message ${i} wiped`));
           assert.deepEqual(dst.subarray(dstOff[msgs.length - 1], dstOff[msgs.length - 1] + n), pt);
           assert.deepEqual([...k.open(b, null, null)], [...st]);
         }
