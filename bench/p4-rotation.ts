@@ -174,13 +174,15 @@ async function kernelFloor(input: EnvelopeInput, from: Kek, to: Kek, sample: num
   const scale = input.entries / n;
   return {
     kernel: `${gcmKernel().name} (${gcmKernel().detail})`,
-    unwrap_wrap_ms: round(k.unwrapWrapMs * scale, 0),
-    data_auth_ms: round(k.dataAuthMs * scale, 0),
-    digest_ms: round(k.digestMs * scale, 0),
-    unwrap_wrap_us_per_value: round((k.unwrapWrapMs * 1000) / values.length, 3),
-    data_auth_us_per_value: round((k.dataAuthMs * 1000) / values.length, 3),
-    digest_us_per_value: round((k.digestMs * 1000) / values.length, 3),
+    ...perUnit('unwrap_wrap', k.unwrapWrapMs, scale, values.length, 'value', 3),
+    ...perUnit('data_auth', k.dataAuthMs, scale, values.length, 'value', 3),
+    ...perUnit('digest', k.digestMs, scale, values.length, 'value', 3),
   };
+}
+
+/** `<name>_ms`: `ms` measured on a sample, times `scale` (to the whole log); `<name>_us_per_<unit>`: per one of the sample's `count` units. */
+function perUnit(name: string, ms: number, scale: number, count: number, unit: 'line' | 'value', digits = 2): Record<string, number> {
+  return { [`${name}_ms`]: round(ms * scale, 0), [`${name}_us_per_${unit}`]: round((ms * 1000) / count, digits) };
 }
 
 /**
@@ -217,12 +219,9 @@ async function lineWorkFloor(input: EnvelopeInput, from: Kek, sample: number): P
   for (const d of deks) d.fill(0);
   const perLine = input.entries / lines.length; // the sample's values per line hold for the whole log
   return {
-    parse_ms: round(parse.ms * perLine, 0),
-    data_auth_ms: round(auth.ms * perLine, 0),
-    digest_ms: round(digest.ms * perLine, 0),
-    parse_us_per_line: round((parse.ms * 1000) / lines.length, 2),
-    data_auth_us_per_value: round((auth.ms * 1000) / values.length, 2),
-    digest_us_per_value: round((digest.ms * 1000) / values.length, 2),
+    ...perUnit('parse', parse.ms, perLine, lines.length, 'line'),
+    ...perUnit('data_auth', auth.ms, perLine, values.length, 'value'),
+    ...perUnit('digest', digest.ms, perLine, values.length, 'value'),
   };
 }
 
