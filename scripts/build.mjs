@@ -5,6 +5,10 @@
 //    external and are resolved from node_modules at run time: @node-rs/argon2 (its platform binding
 //    ships in the VSIX) and keytar (macOS/Windows only; on Linux the keychain is read over D-Bus).
 //  - per-file transpile of src/ and test/ into out/ (same tree) for the mocha tiers.
+//  - the native batch AES-GCM kernel (native/gcm-batch, N-API over the OpenSSL the running Node
+//    exports) into out/native/gcm_batch.node, when a C toolchain and the running Node's headers are
+//    present (offline: node-gyp --nodedir = this Node's prefix). Otherwise one line says so and the
+//    JavaScript kernel is used at run time (src/core/crypto/gcm-kernel.ts).
 //
 //   node scripts/build.mjs               development: bundles with source maps + per-file transpile
 //   node scripts/build.mjs --production  what goes into the VSIX (vscode:prepublish): minified
@@ -15,8 +19,9 @@
 // files that were renamed or deleted would otherwise stay there, and the mocha globs
 // (out/test/**/*.test.js) would keep running tests that no longer exist.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 // usocket and x11 are optional requires inside dbus-next that this project never reaches (see
 // normaliseBusAddress in src/core/keys/secret-service.ts): left as failing requires, not bundled.
@@ -56,4 +61,35 @@ await Promise.all([
     : Promise.resolve(),
   production ? Promise.resolve() : build({ ...common, sourcemap: true, minify: false, entryPoints: [...walk('src'), ...walk('test')], outdir: outRoot, outbase: '.', bundle: false }),
 ]);
+console.log(buildNativeGcm());
 console.log(`built ${bundles.length} bundles${production ? ' (production: minified, no source maps)' : ''}`);
+
+/** Builds out/native/gcm_batch.node (skipped when newer than its sources); returns the one line to print. */
+function buildNativeGcm() {
+  const src = 'native/gcm-batch';
+  const out = join('out', 'native', 'gcm_batch.node');
+  const sources = [join(src, 'gcm_batch.c'), join(src, 'binding.gyp')];
+  if (existsSync(out) && sources.every((f) => statSync(f).mtimeMs <= statSync(out).mtimeMs)) return `native AES-GCM kernel: ${out} (up to date)`;
+  const fallback = 'the JavaScript AES-GCM kernel will be used';
+  const prefix = resolve(process.execPath, '..', '..');
+  const headers = [join(prefix, 'include', 'node', 'node_api.h'), join(prefix, 'include', 'node', 'openssl', 'evp.h')];
+  const noHeaders = headers.filter((h) => !existsSync(h));
+  if (noHeaders.length) return `native AES-GCM kernel not built: the running Node ships no headers (${noHeaders.join(', ')}); ${fallback}`;
+  const tools = ['make', 'cc', 'python3'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  if (tools.length) return `native AES-GCM kernel not built: no ${tools.join(', ')} on PATH; ${fallback}`;
+  const gyp = [
+    process.env.npm_execpath && join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join('node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ].find((p) => p && existsSync(p));
+  if (!gyp) return `native AES-GCM kernel not built: node-gyp not found (npm's bundled one or node_modules); ${fallback}`;
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${prefix}`], { cwd: src, encoding: 'utf8', env: { ...process.env, npm_config_nodedir: prefix } });
+  const built = join(src, 'build', 'Release', 'gcm_batch.node');
+  if (r.status !== 0 || !existsSync(built)) {
+    const why = `${r.stderr ?? ''}${r.stdout ?? ''}`.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ');
+    return `native AES-GCM kernel: build FAILED (node-gyp exit ${r.status}: ${why || 'see node-gyp output'}); ${fallback}`;
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  copyFileSync(built, out);
+  return `native AES-GCM kernel: built ${out} against ${prefix}/include/node`;
+}

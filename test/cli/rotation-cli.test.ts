@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEnvelopeLog, generateSymbiontLog, type EnvelopeFixture } from '../fixtures/generate';
+import { gcmKernel } from '../../src/core/crypto/gcm-kernel';
 import { runCli } from '../support/run-cli';
 import { useTmpDir } from '../support/tmp-dir';
 
@@ -67,6 +68,8 @@ describe('enclog plan / reencrypt / verify / retire on real files', function () 
     const run = await runCli(['reencrypt', fx.path, '--to', newKey, ...keyArgs(), '--batch-size', '8'], { env });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Re-encrypted \d+ of \d+ values in 1 file/);
+    // The bundled CLI finds the same AES-GCM kernel as this process (out/native next to out/cli.js) and names it.
+    assert.match(run.stdout, new RegExp(`\\(AES-GCM kernel ${gcmKernel().name}\\)`));
     const ok = await runCli(['verify', fx.path, '--primary', newKey], { env });
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   });

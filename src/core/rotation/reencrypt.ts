@@ -49,6 +49,7 @@ import type { FormatId } from '../model';
 import type { LoadedKey } from '../keys/types';
 import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
 import { lineFields, replaceFields, type LineFields } from '../formats/line-fields';
+import type { GcmKernelName } from '../crypto/gcm-kernel';
 import { makeRewriter, RotationError, type FieldPlan, type Rewriter } from './rewriters';
 import type { RotationKeys } from './rotation-keys';
 
@@ -115,6 +116,8 @@ export interface FileReport {
   bytesIn: number;
   bytesOut: number;
   seconds: number;
+  /** The batch AES-GCM kernel that did the envelope KEK work (null: none was used, e.g. Symbiont or transit). */
+  kernel: GcmKernelName | null;
   backup: string | null;
   /** The log was switched to the re-encrypted file (true even when finishing afterwards failed). */
   committed: boolean;
@@ -195,7 +198,7 @@ function isAbort(err: unknown): boolean {
 function emptyReport(path: string): FileReport {
   return {
     path, format: null, status: 'failed', target: null, lines: 0, entries: 0, fields: 0, fieldsRewritten: 0, fieldsOnTarget: 0,
-    fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, backup: null,
+    fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, kernel: null, backup: null,
     committed: false, recovered: null, error: null, ioError: false,
   };
 }
@@ -601,6 +604,7 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
     report.format = det.format;
     const real = await fsp.realpath(path);
     const rewriter = makeRewriter(det.format, keys, target, { kdf: opts.kdf ?? CURRENT_SYMBIONT_KDF });
+    report.kernel = rewriter.kernel ?? null;
     rot = new FileRotation(real, det.format, rewriter, opts, report, position);
     try {
       if (!opts.dryRun) {

@@ -20,6 +20,7 @@ import { transitVersionInfo } from '../keys/key-index';
 import { transitCiphertextVersion } from '../keys/transit-version';
 import type { LineFields, LocatedField } from '../formats/line-fields';
 import type { RotationKeys } from './rotation-keys';
+import { gcmKernel, type GcmKernelName } from '../crypto/gcm-kernel';
 import { dekDigest, EnvelopeKernel } from './envelope-kernel';
 import { EnvelopeCryptoWorker, kernelRequest, kernelResults, type WorkerItem, type WorkerResult } from './crypto-worker';
 import { availableParallelism } from 'node:os';
@@ -41,6 +42,8 @@ export interface Rewriter {
   readonly target: LoadedKey;
   /** rewrite()/digests() of consecutive batches may overlap (the caller still consumes results in order). */
   readonly concurrent?: boolean;
+  /** The batch AES-GCM kernel the rewrite uses (envelope with a local KEK target), else undefined. */
+  readonly kernel?: GcmKernelName;
   rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]>;
   /** Digest of every field of the lines as the target key alone sees it (content, or raw bytes when it cannot open it). */
   digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]>;
@@ -224,6 +227,7 @@ class EnvelopeRewriter implements Rewriter {
   private readonly dekDigests: boolean;
   /** Local KEK target: the rewrite is pure computation, batches may overlap. */
   readonly concurrent: boolean;
+  readonly kernel?: GcmKernelName;
   /** The kernels (KEK target): made when first needed; null when not used. */
   private kit: Kernels | null = null;
   private kitMade: Promise<Kernels | null> | undefined;
@@ -241,6 +245,7 @@ class EnvelopeRewriter implements Rewriter {
     this.targetKeyId = id;
     this.dekDigests = !!target.material && !target.transit;
     this.concurrent = this.dekDigests;
+    if (this.dekDigests) this.kernel = gcmKernel().name;
   }
 
   private contentDigest(data: EnvelopeValue, plaintext: Buffer): Buffer {

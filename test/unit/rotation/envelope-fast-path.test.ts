@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DekWrapper, sealEnvelope, unwrapDek } from '../../../src/core/crypto/envelope-cipher';
+import { DekWrapper, openEnvelopeData, sealEnvelope, unwrapDek } from '../../../src/core/crypto/envelope-cipher';
+import { allGcmKernels } from '../../../src/core/crypto/gcm-kernel';
 import type { EnvelopeValue } from '../../../src/core/model';
 import { replaceEnvelopeKey } from '../../../src/core/rotation/rewriters';
 import { EnvelopeCryptoWorker } from '../../../src/core/rotation/crypto-worker';
@@ -92,7 +93,7 @@ describe('rotation: envelope fast path', () => {
   });
   }
 
-  it('the kernel: the same results in-process; dispose wipes its KEK table', () => {
+  it('the kernel: the same results in-process; it copies and wipes the KEK table it is given, and dispose wipes its copy', () => {
     const k1 = randomBytes(32);
     const k2 = randomBytes(32);
     const table = [Buffer.from(k2), Buffer.from(k1)];
@@ -105,8 +106,61 @@ describe('rotation: envelope fast path', () => {
     assert.deepEqual(unwrapDek(k2, r.wr[0] as string), unwrapDek(k1, good.dek_wrapped));
     const dry = kernel.run({ id: 8, verify: false, wrap: false, c: [[1]], w: [good.dek_wrapped], no: [good.nonce], ct: [good.ciphertext] });
     assert.deepEqual([dry.st[0], dry.wr[0]], [1, null]);
-    kernel.dispose();
     assert.ok(table.every((k) => k.every((b) => b === 0)));
+    kernel.dispose();
+    const after = kernel.run({ id: 9, verify: false, wrap: false, c: [[1]], w: [good.dek_wrapped], no: [good.nonce], ct: [good.ciphertext] });
+    assert.equal(after.st[0], 0); // the KEKs are gone: nothing unwraps
+  });
+
+  it('the kernel gives the same results with each batch AES-GCM kernel (native and JavaScript), per value as the per-value code', () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const k3 = randomBytes(32);
+    const vals: Array<{ v: EnvelopeValue; c: number[] }> = [];
+    for (let i = 0; i < 40; i++) vals.push({ v: sealEnvelope(randomBytes(i * 7), i % 2 ? k1 : k3, 'kek-v1'), c: [2, 1] });
+    vals.push({ v: sealEnvelope(Buffer.from('on target'), k2, 'kek-v2'), c: [0] });
+    const tampered = { ...sealEnvelope(Buffer.from('tampered'), k1, 'kek-v1') };
+    const ct = Buffer.from(tampered.ciphertext, 'base64');
+    ct[ct.length - 1] ^= 0x80;
+    tampered.ciphertext = ct.toString('base64');
+    vals.push({ v: tampered, c: [1] });
+    vals.push({ v: { ...vals[1].v, nonce: 7 as unknown as string }, c: [1] }); // not a string
+    vals.push({ v: { ...vals[1].v, ciphertext: vals[1].v.ciphertext.slice(1) }, c: [1] }); // not base64
+    vals.push({ v: vals[1].v, c: [0, 5, -1] }); // no candidate unwraps (and indices out of the table)
+    vals.push({ v: { ...vals[1].v, dek_wrapped: 'x' }, c: [1] });
+    const req = (verify: boolean) => ({ id: 1, verify, wrap: !verify, c: vals.map((x) => x.c), w: vals.map((x) => x.v.dek_wrapped), no: vals.map((x) => x.v.nonce), ct: vals.map((x) => x.v.ciphertext) });
+    const want = vals.map(({ v }, i) => {
+      if (typeof v.nonce !== 'string' || i >= vals.length - 3) return null;
+      for (const [k, idx] of [[k3, 2], [k1, 1], [k2, 0]] as const) {
+        try {
+          if (!vals[i].c.includes(idx)) continue;
+          const dek = unwrapDek(k, v.dek_wrapped);
+          openEnvelopeData(v, dek);
+          return { by: idx, digest: createHash('sha256').update('K').update(dek).update(v.nonce).update('|').update(v.ciphertext).digest() };
+        } catch {
+          continue;
+        }
+      }
+      return null;
+    });
+    assert.equal(want.filter((x) => x).length, 41);
+    for (const gcm of allGcmKernels()) {
+      const kernel = new EnvelopeKernel([Buffer.from(k2), Buffer.from(k1), Buffer.from(k3)], 0, gcm);
+      const r = kernel.run(req(false));
+      want.forEach((w, i) => {
+        assert.equal(r.st[i], w ? 1 : 0, `${gcm.name}: value ${i}`);
+        if (!w) return;
+        assert.equal(r.by[i], w.by, `${gcm.name}: value ${i}`);
+        assert.deepEqual(Buffer.from(r.dg.subarray(i * 32, i * 32 + 32)), w.digest, `${gcm.name}: digest ${i}`);
+        if (w.by === 0) assert.equal(r.wr[i], null);
+        else assert.deepEqual(unwrapDek(k2, r.wr[i] as string), unwrapDek(w.by === 1 ? k1 : k3, vals[i].v.dek_wrapped));
+      });
+      const v = kernel.run({ ...req(true), c: vals.map(() => [0]) });
+      // the read-back tries the target KEK only: just the value on it
+      assert.deepEqual([...v.st].flatMap((x, i) => (x ? [i] : [])), [40]);
+      assert.deepEqual(Buffer.from(v.dg.subarray(40 * 32, 41 * 32)), want[40]?.digest);
+      kernel.dispose();
+    }
   });
 
   it('no code in strings: no eval worker, no Function constructor in src/', () => {

@@ -1,0 +1,260 @@
+/*
+ * Batch AES-256-GCM (12-byte nonce, no AAD) and SHA-256 over the OpenSSL of the running Node
+ * (its exported EVP symbols; headers from Node's include/node/openssl). No cryptography of its own:
+ * every AES, GHASH, tag comparison and digest is an EVP call. What it adds is the batch: many
+ * messages per call through ONE EVP_CIPHER_CTX, the key schedule set up again only when the key
+ * changes from one message to the next (one KEK for a whole batch of DEK wraps), instead of one
+ * Node crypto object per message.
+ *
+ * Inputs are packed: a byte buffer plus Uint32Array offset/length arrays, one entry per message.
+ * Every offset and length is checked against its buffer BEFORE any work (a malformed batch throws,
+ * nothing is read or written out of bounds). Plaintext scratch is OPENSSL_cleanse'd; a message whose
+ * tag does not verify has its output wiped. The contexts are freed (OpenSSL cleanses the key
+ * schedule) before returning.
+ *
+ *   seal(keys, keyOff, nonces, nonceOff, src, srcOff, srcLen, dst, dstOff)
+ *       dst[dstOff[i] ..] = ciphertext (srcLen[i] bytes) || tag (16 bytes)
+ *   open(keys, keyOff, nonces, nonceOff, src, srcOff, srcLen, dst | null, dstOff | null) -> Uint8Array
+ *       src[srcOff[i] .. + srcLen[i]] = ciphertext || tag; status[i] = 1 when the tag verifies.
+ *       dst null: authenticate only (the plaintext goes through a wiped scratch buffer).
+ *   sha256(src, partOff, partLen, partsPer, dst)
+ *       dst[32 i ..] = SHA-256 of the partsPer parts i*partsPer .. of src, concatenated.
+ *   opensslVersion() -> string
+ */
+#include <node_api.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <string.h>
+
+#define KEY_BYTES 32
+#define NONCE_BYTES 12
+#define TAG_BYTES 16
+#define SCRATCH 4096
+#define MAX_UPDATE (1u << 30)
+
+typedef struct {
+  uint8_t *p;
+  size_t n;
+} bytes_t;
+
+typedef struct {
+  uint32_t *p;
+  size_t n;
+} u32s_t;
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_range_error(env, "ERR_GCM_BATCH", msg);
+  return NULL;
+}
+
+static int is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  return t == napi_null || t == napi_undefined;
+}
+
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  bool is = false;
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  napi_value ab;
+  void *p = NULL;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
+  if (napi_get_typedarray_info(env, v, &type, &length, &p, &ab, &offset) != napi_ok || type != want) return 0;
+  *data = length ? p : NULL;
+  *len = length;
+  return 1;
+}
+
+static int get_bytes(napi_env env, napi_value v, bytes_t *b) {
+  return get_typed(env, v, napi_uint8_array, (void **)&b->p, &b->n);
+}
+
+static int get_u32s(napi_env env, napi_value v, u32s_t *u) {
+  return get_typed(env, v, napi_uint32_array, (void **)&u->p, &u->n);
+}
+
+/** off + len <= total, without overflow. */
+static int in_range(size_t off, size_t len, size_t total) {
+  return off <= total && len <= total - off;
+}
+
+typedef struct {
+  bytes_t keys, nonces, src, dst;
+  u32s_t keyOff, nonceOff, srcOff, srcLen, dstOff;
+  size_t n;
+  int hasDst;
+} batch_t;
+
+/** Reads and checks the nine arguments of seal/open; 0 (with an exception pending) when malformed. */
+static int read_batch(napi_env env, napi_callback_info info, batch_t *b, int sealing) {
+  size_t argc = 9;
+  napi_value argv[9];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 9) return fail(env, "gcm batch: 9 arguments expected"), 0;
+  memset(b, 0, sizeof(*b));
+  if (!get_bytes(env, argv[0], &b->keys) || !get_u32s(env, argv[1], &b->keyOff) || !get_bytes(env, argv[2], &b->nonces) ||
+      !get_u32s(env, argv[3], &b->nonceOff) || !get_bytes(env, argv[4], &b->src) || !get_u32s(env, argv[5], &b->srcOff) ||
+      !get_u32s(env, argv[6], &b->srcLen))
+    return fail(env, "gcm batch: keys/nonces/src must be Uint8Arrays, offsets and lengths Uint32Arrays"), 0;
+  b->hasDst = !(is_nullish(env, argv[7]) && is_nullish(env, argv[8]));
+  if (sealing && !b->hasDst) return fail(env, "gcm batch: seal needs an output buffer"), 0;
+  if (b->hasDst && (!get_bytes(env, argv[7], &b->dst) || !get_u32s(env, argv[8], &b->dstOff)))
+    return fail(env, "gcm batch: dst must be a Uint8Array and dstOff a Uint32Array (or both null)"), 0;
+  b->n = b->keyOff.n;
+  if (b->nonceOff.n != b->n || b->srcOff.n != b->n || b->srcLen.n != b->n || (b->hasDst && b->dstOff.n != b->n))
+    return fail(env, "gcm batch: offset and length arrays differ in length"), 0;
+  for (size_t i = 0; i < b->n; i++) {
+    size_t len = b->srcLen.p[i];
+    if (!in_range(b->keyOff.p[i], KEY_BYTES, b->keys.n)) return fail(env, "gcm batch: key offset out of range"), 0;
+    if (!in_range(b->nonceOff.p[i], NONCE_BYTES, b->nonces.n)) return fail(env, "gcm batch: nonce offset out of range"), 0;
+    if (!in_range(b->srcOff.p[i], len, b->src.n)) return fail(env, "gcm batch: source range out of bounds"), 0;
+    if (!sealing && len < TAG_BYTES) return fail(env, "gcm batch: sealed message shorter than the tag"), 0;
+    if (b->hasDst) {
+      size_t outLen = sealing ? len + TAG_BYTES : len - TAG_BYTES;
+      if (!in_range(b->dstOff.p[i], outLen, b->dst.n)) return fail(env, "gcm batch: output range out of bounds"), 0;
+    }
+  }
+  return 1;
+}
+
+/** EVP_*Update over `len` bytes in int-sized pieces; `out` NULL: through a wiped scratch buffer. */
+static int update(EVP_CIPHER_CTX *ctx, int enc, uint8_t *out, const uint8_t *in, size_t len) {
+  uint8_t scratch[SCRATCH];
+  int ok = 1;
+  while (len > 0 && ok) {
+    size_t piece = out ? (len > MAX_UPDATE ? MAX_UPDATE : len) : (len > SCRATCH ? SCRATCH : len);
+    int outl = 0;
+    uint8_t *o = out ? out : scratch;
+    ok = enc ? EVP_EncryptUpdate(ctx, o, &outl, in, (int)piece) : EVP_DecryptUpdate(ctx, o, &outl, in, (int)piece);
+    ok = ok && (size_t)outl == piece;
+    in += piece;
+    if (out) out += piece;
+    len -= piece;
+  }
+  if (!out) OPENSSL_cleanse(scratch, sizeof scratch);
+  return ok;
+}
+
+/** Starts message i: the key only when it differs from the previous message's. */
+static int start(EVP_CIPHER_CTX *ctx, const batch_t *b, size_t i, int enc) {
+  const uint8_t *key = (i == 0 || b->keyOff.p[i] != b->keyOff.p[i - 1]) ? b->keys.p + b->keyOff.p[i] : NULL;
+  const uint8_t *iv = b->nonces.p + b->nonceOff.p[i];
+  return enc ? EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) : EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv);
+}
+
+static EVP_CIPHER_CTX *gcm_ctx(int enc) {
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (!ctx) return NULL;
+  int ok = enc ? EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) : EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL);
+  if (!ok) {
+    EVP_CIPHER_CTX_free(ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+static napi_value Seal(napi_env env, napi_callback_info info) {
+  batch_t b;
+  if (!read_batch(env, info, &b, 1)) return NULL;
+  if (b.n == 0) return NULL;
+  EVP_CIPHER_CTX *ctx = gcm_ctx(1);
+  if (!ctx) return fail(env, "gcm batch: OpenSSL could not set up AES-256-GCM");
+  int ok = 1;
+  for (size_t i = 0; i < b.n && ok; i++) {
+    size_t len = b.srcLen.p[i];
+    uint8_t *out = b.dst.p + b.dstOff.p[i];
+    int outl = 0;
+    ok = start(ctx, &b, i, 1) && update(ctx, 1, len ? out : NULL, b.src.p + b.srcOff.p[i], len) &&
+         EVP_EncryptFinal_ex(ctx, out + len, &outl) && outl == 0 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + len);
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) return fail(env, "gcm batch: OpenSSL failed to seal");
+  return NULL;
+}
+
+static napi_value Open(napi_env env, napi_callback_info info) {
+  batch_t b;
+  if (!read_batch(env, info, &b, 0)) return NULL;
+  napi_value ab, status;
+  void *st = NULL;
+  if (napi_create_arraybuffer(env, b.n, &st, &ab) != napi_ok || napi_create_typedarray(env, napi_uint8_array, b.n, ab, 0, &status) != napi_ok)
+    return fail(env, "gcm batch: out of memory");
+  if (b.n == 0) return status;
+  memset(st, 0, b.n);
+  EVP_CIPHER_CTX *ctx = gcm_ctx(0);
+  if (!ctx) return fail(env, "gcm batch: OpenSSL could not set up AES-256-GCM");
+  int ok = 1;
+  for (size_t i = 0; i < b.n && ok; i++) {
+    size_t len = b.srcLen.p[i] - TAG_BYTES;
+    const uint8_t *in = b.src.p + b.srcOff.p[i];
+    uint8_t tag[TAG_BYTES];
+    uint8_t *out = b.hasDst && len ? b.dst.p + b.dstOff.p[i] : NULL;
+    int outl = 0;
+    memcpy(tag, in + len, TAG_BYTES);
+    ok = start(ctx, &b, i, 0) && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) && update(ctx, 0, out, in, len);
+    if (!ok) {
+      if (out) OPENSSL_cleanse(out, len);
+      break;
+    }
+    /* The tag comparison is OpenSSL's (CRYPTO_memcmp, constant time). */
+    if (EVP_DecryptFinal_ex(ctx, tag, &outl) > 0 && outl == 0) ((uint8_t *)st)[i] = 1;
+    else if (out) OPENSSL_cleanse(out, len);
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) {
+    /* Nothing of a failed call is handed back: every output of it is wiped. */
+    for (size_t i = 0; b.hasDst && i < b.n; i++)
+      if (b.srcLen.p[i] > TAG_BYTES) OPENSSL_cleanse(b.dst.p + b.dstOff.p[i], b.srcLen.p[i] - TAG_BYTES);
+    return fail(env, "gcm batch: OpenSSL failed to open");
+  }
+  return status;
+}
+
+static napi_value Sha256(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  bytes_t src, dst;
+  u32s_t off, len;
+  uint32_t per = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) return fail(env, "sha256 batch: 5 arguments expected");
+  if (!get_bytes(env, argv[0], &src) || !get_u32s(env, argv[1], &off) || !get_u32s(env, argv[2], &len) ||
+      napi_get_value_uint32(env, argv[3], &per) != napi_ok || !get_bytes(env, argv[4], &dst))
+    return fail(env, "sha256 batch: (Uint8Array, Uint32Array, Uint32Array, number, Uint8Array) expected");
+  if (per == 0 || off.n != len.n || off.n % per != 0) return fail(env, "sha256 batch: part arrays do not hold whole digests");
+  size_t n = off.n / per;
+  if (dst.n != n * 32) return fail(env, "sha256 batch: output must be 32 bytes per digest");
+  for (size_t j = 0; j < off.n; j++)
+    if (!in_range(off.p[j], len.p[j], src.n)) return fail(env, "sha256 batch: part out of bounds");
+  if (n == 0) return NULL;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  if (!md) return fail(env, "sha256 batch: out of memory");
+  int ok = 1;
+  for (size_t i = 0; i < n && ok; i++) {
+    ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (size_t j = i * per; j < (i + 1) * per && ok; j++) ok = EVP_DigestUpdate(md, src.p + off.p[j], len.p[j]);
+    ok = ok && EVP_DigestFinal_ex(md, dst.p + i * 32, NULL);
+  }
+  EVP_MD_CTX_free(md);
+  if (!ok) return fail(env, "sha256 batch: OpenSSL failed");
+  return NULL;
+}
+
+static napi_value Version(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value s;
+  napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"seal", NULL, Seal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sha256", NULL, Sha256, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"opensslVersion", NULL, Version, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

@@ -1,0 +1,43 @@
+/**
+ * The batch interface of the project's AES-256-GCM path (12-byte nonce, no AAD, `sealed` =
+ * ciphertext || 16-byte tag) and of its SHA-256 batch: many messages per call, packed into byte
+ * buffers with one Uint32Array entry per message (no object per value). Two kernels implement it
+ * (native over OpenSSL, JavaScript over node:crypto); gcm-kernel.ts decides which one is active.
+ */
+export type GcmKernelName = 'native-openssl' | 'js';
+
+export interface GcmBatch {
+  /** Message i uses the 32 bytes of `keys` at `keyOff[i]` (consecutive messages with the same offset share the key schedule). */
+  keys: Uint8Array;
+  keyOff: Uint32Array;
+  /** 12 bytes at `nonceOff[i]`. */
+  nonces: Uint8Array;
+  nonceOff: Uint32Array;
+  /** seal: the plaintext; open: ciphertext || tag (at least 16 bytes). */
+  src: Uint8Array;
+  srcOff: Uint32Array;
+  srcLen: Uint32Array;
+}
+
+export interface GcmKernel {
+  readonly name: GcmKernelName;
+  /** The OpenSSL version (native) or why the native kernel is not in use (JS). */
+  readonly detail: string;
+  /** Writes ciphertext || tag of message i at `dst[dstOff[i]..]`. Throws RangeError on a malformed batch, before any output. */
+  seal(b: GcmBatch, dst: Uint8Array, dstOff: Uint32Array): void;
+  /**
+   * 1 where the tag verifies, else 0 (that message's output is wiped). `dst` null: authenticate only.
+   * Throws RangeError on a malformed batch, before any output.
+   */
+  open(b: GcmBatch, dst: Uint8Array | null, dstOff: Uint32Array | null): Uint8Array;
+  /** `dst[32 i..]` = SHA-256 of the parts i*partsPer..(i+1)*partsPer-1 of `src`, concatenated. */
+  sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array): void;
+}
+
+/** The addon's exports (native/gcm-batch/gcm_batch.c). */
+export interface NativeGcmAddon {
+  seal(keys: Uint8Array, keyOff: Uint32Array, nonces: Uint8Array, nonceOff: Uint32Array, src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array, dstOff: Uint32Array): void;
+  open(keys: Uint8Array, keyOff: Uint32Array, nonces: Uint8Array, nonceOff: Uint32Array, src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array | null, dstOff: Uint32Array | null): Uint8Array;
+  sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array): void;
+  opensslVersion(): string;
+}
