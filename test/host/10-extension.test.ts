@@ -912,8 +912,9 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const kekV2 = fx.keyRefs.find((r) => r.endsWith('kek-v2.key'))!;
       try {
         const before = fs.readFileSync(copy);
-        const reports = await vscode.commands.executeCommand<{ status: string; error: string | null; committed: boolean }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false });
+        const reports = await vscode.commands.executeCommand<{ status: string; error: string | null; errorCode: string | null; committed: boolean }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false });
         assert.strictEqual(reports?.[0]?.status, 'failed');
+        assert.strictEqual(reports[0]!.errorCode, 'rotation-in-progress', 'the busy log is told by its code, not its message');
         assert.match(reports[0]!.error ?? '', new RegExp(`^rotation in progress \\(pid ${process.pid}, since now\\)`));
         assert.strictEqual(reports[0]!.committed, false);
         assert.ok(fs.readFileSync(copy).equals(before), 'the log is untouched');
