@@ -8,11 +8,18 @@
  *
  * Cold = the first open of each in the window (for the viewer: activation, key loading, the first
  * webview); warm = the median of the later rounds (each a fresh editor and LogDocument).
+ *
+ * Baseline: the floor of any webview-based editor. A tiny fixture extension (bench/fixtures/blank-webview,
+ * installed into the same code-server's extensions folder) contributes a read-only custom editor for
+ * `*.blank.log` whose webview is a static `<p>ready</p>` with the viewer's CSP shape. It is timed the
+ * same way (Enter -> `#ready` visible) in a second, fresh browser window (new profile) after the
+ * viewer's rounds, so that its cold open is that window's first webview as the viewer's is in the first.
  */
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import { webviewShell } from '../src/shared/webview-shell';
 import { envelopeLog, type EnvelopeInput } from './inputs';
 import { atMost, figure, log, median, round, type Figure } from './lib';
 
@@ -27,7 +34,9 @@ const repoRoot = resolve(__dirname, '..');
 // esbuild would turn import() into require(); the helper is ESM.
 const importEsm = new Function('p', 'return import(p)') as (p: string) => Promise<CodeServerLib>;
 
-type Case = 'textSmall' | 'viewerSmall' | 'text10MB' | 'viewer10MB' | 'viewer1M';
+type Case = 'textSmall' | 'viewerSmall' | 'text10MB' | 'viewer10MB' | 'viewer1M' | 'blankSmall';
+
+const BLANK_FIXTURE = join(repoRoot, 'bench', 'fixtures', 'blank-webview');
 
 function place(src: string, dst: string): void {
   try {
@@ -91,6 +100,10 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
   place(tiny.path, join(ws, 'text', tinyText));
   place(tiny.path, join(ws, 'viewer', tinyName));
   writeFileSync(join(ws, 'warmup.txt'), 'warm-up\n');
+  mkdirSync(join(ws, 'blank'));
+  const blankName = 'blank-100.blank.log';
+  place(tiny.path, join(ws, 'blank', blankName));
+  installFixture(BLANK_FIXTURE, join(tmp, 'cs', 'extensions'));
   const server = await lib.startCodeServer({
     folder: ws,
     tmp: join(tmp, 'cs'),
@@ -103,22 +116,30 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
       'workbench.editorLargeFileConfirmation': 1024,
     },
   });
-  const browser = await lib.launchBrowser(join(tmp, 'chromium'));
-  const times: Record<Case, number[]> = { textSmall: [], viewerSmall: [], text10MB: [], viewer10MB: [], viewer1M: [] };
+  const times: Record<Case, number[]> = { textSmall: [], viewerSmall: [], text10MB: [], viewer10MB: [], viewer1M: [], blankSmall: [] };
   let workbenchMs = 0;
   const steps: Partial<Record<Case, Record<string, number[]>>> = {};
-  const page = await browser.context.newPage();
-  try {
+  /** A fresh browser profile showing the workbench, Quick Open warmed with an unrelated file. */
+  const openWindow = async (profile: string): Promise<{ page: Page; close(): Promise<void>; workbenchMs: number }> => {
+    const browser = await lib.launchBrowser(join(tmp, profile));
+    const page = await browser.context.newPage();
     const t0 = Date.now();
     await page.goto(lib.payloadUrl(server.base, server.port, ws, ext));
     await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
     await page.waitForSelector('.activitybar [aria-label*="Encrypted Logs"]', { timeout: 120_000 });
-    workbenchMs = Date.now() - t0;
+    const ms = Date.now() - t0;
     // Quick Open answers some seconds after the workbench appears: warm it with an unrelated file.
     await lib.quickOpen(page, 'warmup.txt');
     await page.locator('.monaco-editor .view-line', { hasText: 'warm-up' }).first().waitFor({ timeout: 60_000 });
     await closeAll(page);
-    const webview = () => page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+    return { page, close: () => browser.close(), workbenchMs: ms };
+  };
+  const webviewOf = (page: Page) => page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+  let win = await openWindow('chromium');
+  const page = win.page;
+  try {
+    workbenchMs = win.workbenchMs;
+    const webview = () => webviewOf(page);
     const textShown = () => page.locator('.editor-group-container .monaco-editor .view-line', { hasText: '"id"' }).first().waitFor({ timeout: 120_000 });
     const rowShown = () => webview().locator('.row[data-status="ok"]').first().waitFor({ timeout: 300_000 });
     // where the viewer's time goes: the webview frame shown, its script running (init received), any row (pending or not)
@@ -127,7 +148,7 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
       init: () => webview().locator('body[data-ready="1"]').waitFor({ timeout: 300_000 }),
       anyRow: () => webview().locator('.row').first().waitFor({ timeout: 300_000 }),
     };
-    const open: Record<Case, () => Promise<number>> = {
+    const open: Record<Exclude<Case, 'blankSmall'>, () => Promise<number>> = {
       textSmall: () => timeOpen(page, tinyText, textShown),
       viewerSmall: () => timeOpen(page, tinyName, rowShown, viewerMarks, (steps.viewerSmall ??= {})),
       text10MB: () => timeOpen(page, textName, textShown),
@@ -136,7 +157,7 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
     };
     for (let r = 0; r < rounds; r++) {
       // alternate the order so neither side always runs right after the other
-      const order: Case[] = r % 2 ? ['viewerSmall', 'textSmall', 'viewer10MB', 'text10MB', 'viewer1M'] : ['textSmall', 'viewerSmall', 'text10MB', 'viewer10MB', 'viewer1M'];
+      const order: Exclude<Case, 'blankSmall'>[] = r % 2 ? ['viewerSmall', 'textSmall', 'viewer10MB', 'text10MB', 'viewer1M'] : ['textSmall', 'viewerSmall', 'text10MB', 'viewer10MB', 'viewer1M'];
       for (const c of order) {
         const ms = await open[c]();
         times[c].push(ms);
@@ -144,14 +165,26 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
         await closeAll(page);
       }
     }
+    // the baseline in a second window, so that its first open is that window's first webview
+    await win.close();
+    win = await openWindow('chromium-blank');
+    const blankPage = win.page;
+    const blankShown = () => webviewOf(blankPage).locator('#ready').waitFor({ timeout: 120_000 });
+    const blankMarks = { frame: () => blankPage.locator('iframe.webview.ready >> visible=true').first().waitFor({ timeout: 120_000 }) };
+    for (let r = 0; r < rounds; r++) {
+      const ms = await timeOpen(blankPage, blankName, blankShown, blankMarks, (steps.blankSmall ??= {}));
+      times.blankSmall.push(ms);
+      log(`P7 round ${r + 1}: blankSmall ${ms} ms`);
+      await closeAll(blankPage);
+    }
   } catch (e) {
     const shot = join(repoRoot, 'test-results', 'bench-p7-failure.png');
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
-    await page.screenshot({ path: shot }).catch(() => undefined);
+    await win.page.screenshot({ path: shot }).catch(() => undefined);
     log(`P7 failed; screenshot ${shot}`);
     throw e;
   } finally {
-    await browser.close();
+    await win.close();
     await server.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -177,5 +210,29 @@ export async function runP7(big: EnvelopeInput, small: EnvelopeInput, rounds: nu
     bytes: { tiny: tiny.bytes, small: small.bytes, big: big.bytes },
     entries: { tiny: tiny.entries, small: small.entries, big: big.entries },
     ratio_1M_over_10MB_warm: rounds > 1 ? round(warm('viewer1M') / warm('viewer10MB')) : null,
+    // the platform's floor: what a blank webview-based editor takes, and how the viewer and the text editor compare to it
+    baseline_100: {
+      viewer_over_blank_cold: round(cold('viewerSmall') / cold('blankSmall')),
+      blank_over_text_cold: round(cold('blankSmall') / cold('textSmall')),
+      viewer_over_blank_warm: rounds > 1 ? round(warm('viewerSmall') / warm('blankSmall')) : null,
+      blank_over_text_warm: rounds > 1 ? round(warm('blankSmall') / warm('textSmall')) : null,
+    },
   });
+}
+
+/**
+ * Installs the blank-webview fixture into a code-server extensions folder (the folder VS Code scans at
+ * start), with its page made by the viewer's own HTML shell (placeholders filled in per webview).
+ */
+function installFixture(dir: string, extensionsDir: string): void {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const id = `${pkg.publisher}.${pkg.name}`;
+  const folder = `${id}-${pkg.version}`;
+  mkdirSync(extensionsDir, { recursive: true });
+  cpSync(dir, join(extensionsDir, folder), { recursive: true });
+  const page = webviewShell({ cspSource: '{{cspSource}}', nonce: '{{nonce}}', title: 'Blank', style: 'body { font-family: var(--vscode-font-family); }', body: '<p id="ready">ready</p>' });
+  writeFileSync(join(extensionsDir, folder, 'page.html'), page);
+  // VS Code reads this list of installed extensions; one not in it is not loaded
+  const entry = { identifier: { id }, version: pkg.version, location: { $mid: 1, path: join(extensionsDir, folder), scheme: 'file' }, relativeLocation: folder, metadata: { installedTimestamp: Date.now(), source: 'vsix' } };
+  writeFileSync(join(extensionsDir, 'extensions.json'), JSON.stringify([entry]));
 }

@@ -119,7 +119,7 @@ function applyGrid(): void {
 
 function renderColumns(): void {
   applyGrid();
-  columns.renderHeader(header, (c) => void sortBy(c), applyGrid);
+  columns.renderHeader(header, { sort: (c) => void sortBy(c), resize: applyGrid, menu: columnsMenu, leave: () => viewport.focus() });
   renderRows();
 }
 

@@ -4,6 +4,10 @@
 //    dependency (node-vault and axios, dbus-next, ...) is bundled in; only native modules stay
 //    external and are resolved from node_modules at run time: @node-rs/argon2 (its platform binding
 //    ships in the VSIX) and keytar (macOS/Windows only; on Linux the keychain is read over D-Bus).
+//    node-vault (with axios) and dbus-next are bundled on their own, into out/vendor-node-vault.js
+//    and out/vendor-dbus-next.js, which the extension and CLI bundles require when a Vault or
+//    Secret Service key source is first used: they are two thirds of the code, and reading and
+//    compiling them was on every activation's path (an env: or file: key source needs neither).
 //  - per-file transpile of src/ and test/ into out/ (same tree) for the mocha tiers.
 //  - the native batch AES-GCM kernel (native/gcm-batch, N-API over the OpenSSL the running Node
 //    exports) into out/native/gcm_batch.node, when a C toolchain and the running Node's headers are
@@ -21,6 +25,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 // usocket and x11 are optional requires inside dbus-next that this project never reaches (see
@@ -30,6 +35,16 @@ const production = process.argv.includes('--production');
 const outIndex = process.argv.indexOf('--out');
 const outRoot = outIndex > 0 ? process.argv[outIndex + 1] : 'out';
 if (!outRoot || outRoot.startsWith('--')) throw new Error('--out takes a directory');
+/** Dependencies bundled apart (out/vendor-NAME.js), loaded on first use; see the header. */
+export const LAZY_VENDOR = ['node-vault', 'dbus-next'];
+const vendorFile = (name) => `vendor-${name}`;
+/** In the extension and CLI bundles, `require('node-vault')` becomes `require('./vendor-node-vault.js')` (both bundles sit in out/). */
+const lazyVendor = {
+  name: 'lazy-vendor',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${LAZY_VENDOR.join('|')})$`) }, (args) => ({ path: `./${vendorFile(args.path)}.js`, external: true }));
+  },
+};
 
 function walk(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -43,14 +58,15 @@ function walk(dir, out = []) {
 const common = { platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning' };
 const exists = (p) => { try { statSync(p); return true; } catch { return false; } };
 const bundles = [
-  { entryPoints: { extension: 'src/extension/main.ts' }, outdir: outRoot },
-  { entryPoints: { cli: 'src/cli/main.ts' }, outdir: outRoot },
+  { entryPoints: { extension: 'src/extension/main.ts' }, outdir: outRoot, plugins: [lazyVendor] },
+  { entryPoints: { cli: 'src/cli/main.ts' }, outdir: outRoot, plugins: [lazyVendor] },
+  ...LAZY_VENDOR.map((name) => ({ entryPoints: { [vendorFile(name)]: createRequire(import.meta.url).resolve(name) }, outdir: outRoot })),
   { entryPoints: { 'argon2-worker': 'src/core/crypto/argon2-worker.ts' }, outdir: outRoot },
   { entryPoints: { 'envelope-worker': 'src/core/rotation/envelope-worker.ts' }, outdir: outRoot },
 ].filter((b) => exists(Object.values(b.entryPoints)[0]));
 
 // A production build must not leave a development map next to a minified bundle.
-if (production) for (const f of ['extension', 'cli', 'argon2-worker', 'envelope-worker', 'media/webview']) rmSync(join(outRoot, `${f}.js.map`), { force: true });
+if (production) for (const f of ['extension', 'cli', 'argon2-worker', 'envelope-worker', 'media/webview', ...LAZY_VENDOR.map(vendorFile)]) rmSync(join(outRoot, `${f}.js.map`), { force: true });
 // Compiled tests and sources are rebuilt from scratch: nothing of a deleted or renamed file survives.
 if (!production) for (const d of ['test', 'src']) rmSync(join(outRoot, d), { recursive: true, force: true });
 

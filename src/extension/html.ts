@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { webviewShell } from '../shared/webview-shell';
 
 const inlined = new Map<string, string>();
 
@@ -21,29 +22,14 @@ function asset(extensionUri: vscode.Uri, ...parts: string[]): string {
  * (each one a round trip through the webview's service worker, and to the server in a remote window).
  */
 export function viewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
   // (a development build's source map comment would point at the webview's own address: dropped)
-  const script = asset(extensionUri, 'out', 'media', 'webview.js').replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n').replace(/<\/script/gi, '<\\/script');
-  const style = asset(extensionUri, 'media', 'webview.css').replace(/<\/style/gi, '<\\/style');
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style nonce="${nonce}">${style}</style>
-<title>Encrypted Log Viewer</title>
-</head>
-<body>
-<div id="app" data-nonce-ok="1"></div>
-<script nonce="${nonce}">${script}</script>
-</body>
-</html>`;
+  const script = asset(extensionUri, 'out', 'media', 'webview.js').replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n');
+  return webviewShell({
+    cspSource: webview.cspSource,
+    nonce: randomBytes(16).toString('base64'),
+    title: 'Encrypted Log Viewer',
+    style: asset(extensionUri, 'media', 'webview.css'),
+    body: '<div id="app" data-nonce-ok="1"></div>',
+    script,
+  });
 }

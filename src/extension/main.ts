@@ -9,7 +9,7 @@ import { PolicyStatus, registerPolicy } from './policy';
 import { StateStore, stateDir } from '../core/rotation';
 import { VaultTokenRenewer } from './vaultToken';
 import { warnAboutVaultSettings } from './vaultSettingsWarnings';
-import { VaultAddressConsent } from './vaultAddressConsent';
+import { VaultAddressConsent, windowWarning } from './vaultAddressConsent';
 import { LogViewerProvider, VIEW_TYPE } from './viewer';
 
 /**
@@ -45,9 +45,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     countsByKey: () => viewer.countsByKey(),
     log: { info: (m: string) => audit.channel.info(m), warn: (m: string) => audit.channel.warn(m) },
   };
-  const policyStatus = new PolicyStatus(policyDeps);
+  const policyStatus = new PolicyStatus(policyDeps, recorder?.observeStatusItem);
   const policy = registerPolicy(context, policyDeps, policyStatus);
-  const vaultConsent = new VaultAddressConsent(context.globalState, audit, userVaultAddress);
+  const vaultConsent = new VaultAddressConsent(context.globalState, audit, userVaultAddress, recorder?.observeWarnings(windowWarning));
   context.subscriptions.push(
     audit,
     settings,

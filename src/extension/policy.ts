@@ -7,6 +7,8 @@ import { POLICY_DIAGNOSTICS, publishFindings } from './policyDiagnostics';
 import { deepScanSetting, POLICY_SECTION, policySettings } from './policySettings';
 
 export const CHECK_POLICY_COMMAND = 'encryptedLogs.checkPolicy';
+/** The id of the rotation-age status bar item. */
+export const POLICY_STATUS_ITEM = 'encryptedLogs.policyStatus';
 /** Owned by the rotation feature; the status bar item only opens it. */
 export const ROTATE_KEY_COMMAND = 'encryptedLogs.rotation.newKeyVersion';
 
@@ -108,31 +110,33 @@ export async function runPolicyScan(deps: PolicyDeps, collection: vscode.Diagnos
 
 /** Status bar item: shown while some primary key version is overdue (age or volume); click = rotate. */
 export class PolicyStatus implements vscode.Disposable {
-  readonly item: vscode.StatusBarItem;
-  /** Last computed overdue findings (for tests). */
-  overdue: PolicyFinding[] = [];
+  private readonly item: vscode.StatusBarItem;
 
-  constructor(private readonly deps: PolicyDeps) {
-    this.item = vscode.window.createStatusBarItem('encryptedLogs.policyStatus', vscode.StatusBarAlignment.Left, 50);
+  /** `observe`: how the test API sees the item (testApi.ts); the item itself otherwise. */
+  constructor(
+    private readonly deps: PolicyDeps,
+    observe: (item: vscode.StatusBarItem) => vscode.StatusBarItem = (item) => item,
+  ) {
+    this.item = observe(vscode.window.createStatusBarItem(POLICY_STATUS_ITEM, vscode.StatusBarAlignment.Left, 50));
     this.item.name = 'Encrypted Logs: key rotation';
   }
 
   /** Reads key metadata only (no key material where the source allows); hidden while nothing has needed keys. */
   async refresh(): Promise<PolicyFinding[]> {
     const snapshot = await this.deps.engines.metadata();
-    this.overdue = snapshot ? overdueKeys(snapshot.keys, policySettings(), new Date(), censusOf(this.deps)) : [];
-    const keys = [...new Set(this.overdue.map((f) => f.key ?? ''))];
+    const overdue = snapshot ? overdueKeys(snapshot.keys, policySettings(), new Date(), censusOf(this.deps)) : [];
+    const keys = [...new Set(overdue.map((f) => f.key ?? ''))];
     if (keys.length === 0) {
       this.item.hide();
-      return this.overdue;
+      return overdue;
     }
-    const refs = [...new Set(this.overdue.map((f) => f.sourceRef).filter((r): r is string => !!r))];
+    const refs = [...new Set(overdue.map((f) => f.sourceRef).filter((r): r is string => !!r))];
     this.item.text = `$(key) ${keys.length} key${keys.length === 1 ? '' : 's'} due for rotation`;
-    this.item.tooltip = new vscode.MarkdownString(this.overdue.map((f) => `- ${f.message}`).join('\n') + '\n\nClick to rotate.');
+    this.item.tooltip = new vscode.MarkdownString(overdue.map((f) => `- ${f.message}`).join('\n') + '\n\nClick to rotate.');
     this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.command = { command: ROTATE_KEY_COMMAND, title: 'Rotate Key', arguments: refs.length === 1 ? [refs[0]] : [] };
     this.item.show();
-    return this.overdue;
+    return overdue;
   }
 
   dispose(): void {

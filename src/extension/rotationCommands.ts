@@ -204,7 +204,7 @@ export const ROTATION_COMMANDS: Record<string, CommandFactory> = {
       const bad = reports.filter((r) => r.status === 'failed' || r.status === 'cancelled' || r.fieldsFailed > 0);
       const summary = reports.map((r) => `${r.path.split(/[\\/]/).pop()}: ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ');
       // Another run (CLI or another window) holds the log: say so as the CLI does, as an error.
-      const busy = reports.filter((r) => r.error?.startsWith('rotation in progress'));
+      const busy = reports.filter((r) => r.errorCode === 'rotation-in-progress');
       if (busy.length) void vscode.window.showErrorMessage(`${TITLE}: ${busy.map((r) => r.error).join('; ')}`);
       else if (bad.length) void vscode.window.showWarningMessage(`Re-encryption: ${summary}`);
       else void vscode.window.showInformationMessage(`Re-encryption: ${summary}`);

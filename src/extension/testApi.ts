@@ -13,7 +13,25 @@ export interface WebviewTrace {
 export interface TestApi {
   /** The trace of a viewer's webview panel (`ViewerPanel.panel`). */
   webview(panel: vscode.WebviewPanel): WebviewTrace | undefined;
+  /** What a status bar item of ours shows now (by its id), as the user sees it; undefined if never created. */
+  statusItem(id: string): StatusItemView | undefined;
+  /** The warning notifications shown through `observeWarnings` (oldest first, bounded), with their actions. */
+  readonly warnings: readonly ShownWarning[];
 }
+
+export interface StatusItemView {
+  text: string;
+  tooltip: string;
+  visible: boolean;
+}
+
+export interface ShownWarning {
+  message: string;
+  actions: string[];
+}
+
+/** How a feature shows a warning (vscode.window.showWarningMessage); the test API records what goes through it. */
+export type ShowWarning = (message: string, ...actions: string[]) => Thenable<string | undefined>;
 
 const MAX = 2000;
 
@@ -48,6 +66,37 @@ function forward<T extends object>(target: T, overrides: Partial<Record<keyof T,
 /** Records what goes through the viewers' webviews: `observe` wraps a panel before the viewer uses it. */
 export class WebviewRecorder implements TestApi {
   private readonly traces = new WeakMap<vscode.WebviewPanel, WebviewTrace>();
+  private readonly items = new Map<string, { item: vscode.StatusBarItem; visible: boolean }>();
+  readonly warnings: ShownWarning[] = [];
+
+  /** Wraps a status bar item before its feature uses it: show()/hide() are recorded. */
+  observeStatusItem = (item: vscode.StatusBarItem): vscode.StatusBarItem => {
+    const state = { item, visible: false };
+    this.items.set(item.id, state);
+    return forward(item, {
+      show: () => {
+        state.visible = true;
+        item.show();
+      },
+      hide: () => {
+        state.visible = false;
+        item.hide();
+      },
+    });
+  };
+
+  statusItem(id: string): StatusItemView | undefined {
+    const s = this.items.get(id);
+    if (!s) return undefined;
+    const t = s.item.tooltip;
+    return { text: s.item.text, tooltip: typeof t === 'string' ? t : (t?.value ?? ''), visible: s.visible };
+  }
+
+  /** Wraps how a feature shows warnings: each one is recorded, then shown. */
+  observeWarnings = (show: ShowWarning): ShowWarning => (message, ...actions) => {
+    push(this.warnings, { message, actions });
+    return show(message, ...actions);
+  };
 
   observe = (panel: vscode.WebviewPanel): vscode.WebviewPanel => {
     const trace: WebviewTrace = { createdAt: Date.now(), posted: [], received: [] };

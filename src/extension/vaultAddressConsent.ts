@@ -3,6 +3,7 @@ import { parseJsonc } from '../core/json/jsonc';
 import type { Audit } from './audit';
 import type { CommandFactory } from './commandRegistry';
 import { SECTION, USER_ONLY_VAULT_SETTINGS } from './config';
+import type { ShowWarning } from './testApi';
 import { setConsentedVaultAddress } from './vaultAddressInEffect';
 
 /** The setting a workspace may name but never decides alone (it is `machine`-scoped: VS Code ignores it there). */
@@ -34,6 +35,9 @@ export interface AddressNotice {
   message: string;
 }
 
+/** VS Code's warning notification. */
+export const windowWarning: ShowWarning = (message, ...actions) => vscode.window.showWarningMessage(message, ...actions);
+
 export const ALLOW_ACTION = 'Allow for this workspace';
 export const FORGET_CONSENT_COMMAND = 'encryptedLogs.forgetVaultAddressConsent';
 
@@ -60,13 +64,12 @@ export class VaultAddressConsent implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** The address in effect changed (consent given, settings file changed): the engine must be recreated. */
   readonly onDidChange = this.changeEmitter.event;
-  /** The notices of the last check. */
-  notices: AddressNotice[] = [];
-
   constructor(
     private readonly state: vscode.Memento,
     private readonly audit: Audit,
     private readonly userAddress: () => string | undefined,
+    /** How warnings are shown (the test API records them through this, testApi.ts). */
+    private readonly showWarning: ShowWarning = windowWarning,
   ) {
     const recheck = (): void => void this.check().catch((e) => audit.channel.warn(`vault address check: ${(e as Error).message}`));
     const watcher = vscode.workspace.createFileSystemWatcher('**/.vscode/settings.json');
@@ -141,7 +144,6 @@ export class VaultAddressConsent implements vscode.Disposable {
       notices.push(notice);
       this.say(notice);
     }
-    this.notices = notices;
     if (setConsentedVaultAddress(active)) this.changeEmitter.fire();
     return notices;
   }
@@ -156,7 +158,7 @@ export class VaultAddressConsent implements vscode.Disposable {
         if (this.said.has(msg)) continue;
         this.said.add(msg);
         this.audit.channel.warn(msg);
-        void vscode.window.showWarningMessage(`Encrypted Logs: ${msg}`);
+        void this.showWarning(`Encrypted Logs: ${msg}`);
       }
     }
   }
@@ -171,10 +173,10 @@ export class VaultAddressConsent implements vscode.Disposable {
     }
     this.audit.channel.warn(n.message);
     if (n.state !== 'asked') {
-      void vscode.window.showWarningMessage(`Encrypted Logs: ${n.message}`);
+      void this.showWarning(`Encrypted Logs: ${n.message}`);
       return;
     }
-    void vscode.window.showWarningMessage(`Encrypted Logs: ${n.message}`, ALLOW_ACTION).then((pick) => (pick === ALLOW_ACTION ? this.allow(n.found) : undefined));
+    void this.showWarning(`Encrypted Logs: ${n.message}`, ALLOW_ACTION).then((pick) => (pick === ALLOW_ACTION ? this.allow(n.found) : undefined));
   }
 
   dispose(): void {

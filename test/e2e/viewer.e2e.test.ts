@@ -23,6 +23,8 @@ let page: Page;
 const timings: Record<string, number> = {};
 const cspViolations: string[] = [];
 let promptWidth = 0;
+/** Entries of the columns menu (one per column). */
+const COLUMN_COUNT = 12;
 
 function webview(): FrameLocator {
   return visibleWebview(page);
@@ -319,6 +321,72 @@ describe('e2e: Encrypted Log Viewer in code-server + Chromium', function () {
     await shot('state-restored');
     await webview().locator('#clear-btn').click();
     await webview().locator('#progress[data-finished="1"]').waitFor({ timeout: 60_000 });
+  });
+
+  it('column headers by keyboard only: focus, sort with Enter/Space, resize with Ctrl+Shift+Left/Right, show a column from Shift+F10 (remembered)', async () => {
+    const focused = webview().locator('#header [role="columnheader"]:focus');
+    const focusedCol = async (): Promise<string | null> => ((await focused.count()) ? focused.getAttribute('data-col') : null);
+    const moveTo = async (col: string): Promise<void> => {
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 15 && (await focusedCol()) !== col; i++) await page.keyboard.press('ArrowRight');
+      assert.strictEqual(await focusedCol(), col);
+    };
+    // from the rows, one Shift+Tab back: the header is one tab stop
+    await webview().locator('#viewport').focus();
+    await page.keyboard.press('Shift+Tab');
+    await focused.waitFor({ timeout: 10_000 });
+    assert.match(await webview().locator('#header').getAttribute('aria-label') ?? '', /Ctrl\+Shift\+Left\/Right resizes/);
+    assert.strictEqual(await webview().locator('#header [role="columnheader"][tabindex="0"]').count(), 1, 'one tab stop');
+
+    // sort by tokens: Enter ascending, Space descending, Enter back to file order; focus stays on the column
+    await moveTo('tokens');
+    await page.keyboard.press('Enter');
+    await webview().locator('#header [data-col="tokens"][aria-sort="ascending"]').waitFor({ timeout: 10_000 });
+    await webview().locator('#progress', { hasText: /^sorted by tokens$/ }).waitFor({ timeout: 30_000 });
+    assert.strictEqual(await focusedCol(), 'tokens', 'focus stays on the sorted column');
+    await page.keyboard.press('Space');
+    await webview().locator('#header [data-col="tokens"][aria-sort="descending"]').waitFor({ timeout: 10_000 });
+    await webview().locator('#progress', { hasText: 'sorted by tokens (descending)' }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await webview().locator('#header [data-col="tokens"][aria-sort="none"]').waitFor({ timeout: 10_000 });
+    await webview().locator('#rows .row[data-pos="0"][data-index="0"]').waitFor({ timeout: 30_000 });
+
+    // resize the Response column: two steps wider, one narrower = +16 px, said in its accessible name
+    await moveTo('response');
+    const cell = webview().locator('#header [data-col="response"]');
+    const w0 = Number(await cell.getAttribute('data-width'));
+    assert.match(await cell.getAttribute('aria-label') ?? '', new RegExp(`^Response, ${w0} px wide$`));
+    await page.keyboard.press('Control+Shift+ArrowRight');
+    await page.keyboard.press('Control+Shift+ArrowRight');
+    await page.keyboard.press('Control+Shift+ArrowLeft');
+    assert.strictEqual(await cell.getAttribute('aria-label'), `Response, ${w0 + 16} px wide`);
+    const shown = (await cell.boundingBox())!.width;
+    assert.ok(Math.abs(shown - (w0 + 16)) <= 2, `response column ${w0} -> ${shown} px`);
+    const rowCell = (await webview().locator('#rows .row .c-response').first().boundingBox())!.width;
+    assert.ok(Math.abs(rowCell - shown) <= 2, 'the rows follow the header');
+
+    // Shift+F10: the columns menu, by keyboard; show the Type column; focus comes back to the header
+    assert.strictEqual(await webview().locator('#header [data-col="type"]').count(), 0, 'type is hidden by default');
+    await page.keyboard.press('Shift+F10');
+    const menu = webview().locator('#context-menu');
+    await menu.waitFor({ timeout: 10_000 });
+    for (let i = 0; i < COLUMN_COUNT && (await menu.locator('.menu-item:focus').getAttribute('data-action')) !== 'col-type'; i++) await page.keyboard.press('ArrowDown');
+    assert.strictEqual(await menu.locator('.menu-item:focus').getAttribute('aria-checked'), 'false');
+    await shot('columns-keyboard-menu');
+    await page.keyboard.press('Enter');
+    await webview().locator('#header [data-col="type"]').waitFor({ timeout: 10_000 });
+    assert.strictEqual(await focusedCol(), 'response', 'focus is back on the column it left');
+    await shot('columns-keyboard');
+
+    // remembered for the workspace: close the editor and open the log again (palette and Quick Open, by keyboard)
+    await runCommand('View: Close All Editors');
+    await page.locator('.tabs-container .tab', { hasText: 'envelope.encrypted.log' }).waitFor({ state: 'detached', timeout: 20_000 });
+    await quickOpen('envelope.encrypted.log');
+    await webview().locator('.row[data-status="ok"]').first().waitFor({ timeout: 60_000 });
+    await webview().locator('#header [data-col="type"]').waitFor({ timeout: 10_000 });
+    const again = webview().locator('#header [data-col="response"]');
+    assert.strictEqual(await again.getAttribute('aria-label'), `Response, ${w0 + 16} px wide`);
+    assert.ok(Math.abs((await again.boundingBox())!.width - (w0 + 16)) <= 2, 'the width is remembered');
   });
 
   it('shows the key-versions tree with versions and entry counts', async () => {

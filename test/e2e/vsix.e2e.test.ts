@@ -54,7 +54,7 @@ describe('e2e: the linux-x64 VSIX installed into code-server reads Symbiont\'s k
     assert.ok(packed.bytes < 5 * 1024 * 1024, `${packed.bytes} bytes`);
     const modules = [...new Set(packed.files.filter((f) => f.startsWith('extension/node_modules/')).map((f) => f.split('/').slice(2, 4).join('/')))].sort();
     assert.deepEqual(modules, ['@node-rs/argon2', '@node-rs/argon2-linux-x64-gnu']);
-    for (const f of ['extension/out/extension.js', 'extension/out/cli.js', 'extension/out/argon2-worker.js', 'extension/out/envelope-worker.js', 'extension/out/native/gcm_batch.node', 'extension/LICENSE.txt']) assert.ok(packed.files.includes(f), f);
+    for (const f of ['extension/out/extension.js', 'extension/out/cli.js', 'extension/out/vendor-node-vault.js', 'extension/out/vendor-dbus-next.js', 'extension/out/argon2-worker.js', 'extension/out/envelope-worker.js', 'extension/out/native/gcm_batch.node', 'extension/LICENSE.txt']) assert.ok(packed.files.includes(f), f);
     assert.ok(!packed.files.some((f) => f.endsWith('.map') || f.includes('/src/') || f.includes('/test/')), 'no source maps, sources or tests');
   });
 

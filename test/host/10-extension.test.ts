@@ -689,8 +689,11 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         assert.ok(!fs.readFileSync(settingsFile, 'utf8').includes('Consent'), 'the consent is not stored in the workspace');
 
         // withdrawn: asked again, not used
+        const shownBefore = api.test!.warnings.length;
         assert.strictEqual(await vscode.commands.executeCommand('encryptedLogs.forgetVaultAddressConsent'), 1);
-        assert.strictEqual(api.vaultConsent.notices.find((n) => n.found.address === vault.url)?.state, 'asked');
+        const askedAgain = api.test!.warnings.slice(shownBefore).find((w) => w.message.includes(`"${vault.url}"`));
+        assert.ok(askedAgain, `the warning is shown again: ${JSON.stringify(api.test!.warnings.slice(shownBefore))}`);
+        assert.deepStrictEqual(askedAgain.actions, ['Allow for this workspace']);
         assert.ok(api.audit.recent.some((e) => e.action === 'consent' && e.detail?.includes('no longer allowed')));
         vault.resetRequests();
         await api.engines.versions();
@@ -780,7 +783,10 @@ describe('Encrypted Log Inspector in a real extension host', function () {
         assert.ok(fileFinding, `the unusable key file is aged by stat: ${JSON.stringify(overdue.map((f) => f.message))}`);
         assert.match(fileFinding.message, /is 400 days old \(key file last modified /);
         assert.ok(!overdue.some((f) => f.sourceRef === kvRef || f.sourceRef === transitRef), 'Vault versions created now are not overdue');
-        assert.match(api.policyStatus.item.text, /key(s)? due for rotation/);
+        const item = api.test!.statusItem('encryptedLogs.policyStatus');
+        assert.ok(item?.visible, 'the status bar item is shown');
+        assert.match(item.text, /key(s)? due for rotation/);
+        assert.ok(item.tooltip.includes('is 400 days old') && item.tooltip.includes('Click to rotate.'), item.tooltip);
         assert.ok(!api.audit.recent.some((e) => e.action === 'key-access' && e.detail?.includes('to list its versions')), 'nothing had to be read to list');
       } finally {
         fsp.readFile = orig.readFile;
@@ -947,8 +953,9 @@ describe('Encrypted Log Inspector in a real extension host', function () {
       const kekV2 = fx.keyRefs.find((r) => r.endsWith('kek-v2.key'))!;
       try {
         const before = fs.readFileSync(copy);
-        const reports = await vscode.commands.executeCommand<{ status: string; error: string | null; committed: boolean }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false });
+        const reports = await vscode.commands.executeCommand<{ status: string; error: string | null; errorCode: string | null; committed: boolean }[]>('encryptedLogs.rotation.reencrypt', [copy], kekV2, { backup: false });
         assert.strictEqual(reports?.[0]?.status, 'failed');
+        assert.strictEqual(reports[0]!.errorCode, 'rotation-in-progress', 'the busy log is told by its code, not its message');
         assert.match(reports[0]!.error ?? '', new RegExp(`^rotation in progress \\(pid ${process.pid}, since now\\)`));
         assert.strictEqual(reports[0]!.committed, false);
         assert.ok(fs.readFileSync(copy).equals(before), 'the log is untouched');

@@ -77,5 +77,8 @@ describe('extension structure in a real extension host', function () {
     for (const field of ['posted', 'received', 'firstDecryptedRowsAt']) assert.ok(!(field in viewer), `LogViewerProvider has no ${field}`);
     assert.ok(!('rendered' in (api.tree as unknown as Record<string, unknown>)));
     assert.ok(!('lastRenewal' in (api.vaultRenewer as unknown as Record<string, unknown>)));
+    // TypeScript's `private` is not enforced at run time: the fields must not exist at all
+    assert.ok(!('overdue' in (api.policyStatus as unknown as Record<string, unknown>)), 'PolicyStatus keeps no last findings for tests');
+    assert.ok(!('notices' in (api.vaultConsent as unknown as Record<string, unknown>)), 'VaultAddressConsent keeps no last notices for tests');
   });
 });

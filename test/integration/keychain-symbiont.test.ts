@@ -17,7 +17,7 @@ function keytarFreeCli(dir: string): string {
   for (const d of ['bin', 'out', 'node_modules/@node-rs']) mkdirSync(join(app, d), { recursive: true });
   cpSync(join(root, 'bin', 'enclog.js'), join(app, 'bin', 'enclog.js'));
   cpSync(join(root, 'package.json'), join(app, 'package.json'));
-  for (const f of ['cli.js', 'argon2-worker.js', 'envelope-worker.js']) cpSync(join(root, 'out', f), join(app, 'out', f));
+  for (const f of ['cli.js', 'argon2-worker.js', 'envelope-worker.js', 'vendor-dbus-next.js', 'vendor-node-vault.js']) cpSync(join(root, 'out', f), join(app, 'out', f));
   const scope = realpathSync(join(root, 'node_modules', '@node-rs'));
   for (const name of readdirSync(scope).filter((n) => n === 'argon2' || n.startsWith(`argon2-${process.platform}-${process.arch}`))) {
     cpSync(realpathSync(join(scope, name)), join(app, 'node_modules', '@node-rs', name), { recursive: true, dereference: true });

@@ -1,4 +1,13 @@
-import { Algorithm, Version, hashRawSync } from '@node-rs/argon2';
+type Argon2Binding = typeof import('@node-rs/argon2');
+let binding: Argon2Binding | undefined;
+/**
+ * The native Argon2 binding, loaded when a key is first derived (Symbiont logs only): loading it at
+ * module load put a native library on every activation's path, envelope and transit logs included.
+ */
+function argon2(): Argon2Binding {
+  binding ??= require('@node-rs/argon2') as Argon2Binding;
+  return binding;
+}
 
 export interface Argon2Params {
   memoryKiB: number;
@@ -21,6 +30,7 @@ export interface Argon2Deriver {
 }
 
 export function argon2idRawSync(password: Uint8Array, salt: Uint8Array, params: Argon2Params): Buffer {
+  const { Algorithm, Version, hashRawSync } = argon2();
   return hashRawSync(password, {
     algorithm: Algorithm.Argon2id,
     version: Version.V0x13,

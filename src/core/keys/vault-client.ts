@@ -139,7 +139,7 @@ export class VaultClient {
     if (TLS_CODES.test(code)) {
       return new KeySourceError(this.ref, `cannot verify the TLS certificate of Vault at ${this.endpoint} (${code}): set VAULT_CACERT or VAULT_CAPATH to its CA`, 'unavailable');
     }
-    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return this.timeout();
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return this.timeout();
     if (code === 'ECONNREFUSED') return new KeySourceError(this.ref, `cannot connect to Vault at ${this.endpoint} (connection refused): is it running, is VAULT_ADDR right?`, 'unavailable');
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KeySourceError(this.ref, `cannot resolve the Vault host in ${this.endpoint}`, 'unavailable');
     return new KeySourceError(this.ref, `Vault request ${where} failed: ${code ? `${code} ` : ''}${err.message}`, 'unavailable');

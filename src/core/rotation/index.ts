@@ -4,5 +4,5 @@ export * from './rotation-keys';
 export * from './reencrypt';
 export * from './census';
 export * from './key-ops';
-export { RotationError } from './rewriters';
+export { RotationError, type RotationErrorCode } from './rewriters';
 export { rotatableFor, type NewVersionResult, type Rotatable } from '../keys/rotatable';

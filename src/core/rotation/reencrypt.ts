@@ -50,7 +50,7 @@ import type { LoadedKey } from '../keys/types';
 import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
 import { lineFields, replaceFields, type LineFields } from '../formats/line-fields';
 import type { GcmKernelName } from '../crypto/gcm-kernel';
-import { makeRewriter, RotationError, type FieldPlan, type Rewriter } from './rewriters';
+import { makeRewriter, RotationError, type FieldPlan, type Rewriter, type RotationErrorCode } from './rewriters';
 import type { RotationKeys } from './rotation-keys';
 
 export type RotationPhase =
@@ -124,6 +124,8 @@ export interface FileReport {
   /** What recovery did with a previous, interrupted run. */
   recovered: string | null;
   error: string | null;
+  /** What kind of error, for callers to branch on (e.g. `rotation-in-progress`: another run holds the log); null for others. */
+  errorCode: RotationErrorCode | null;
   /** The error was an I/O or usage problem (missing file, permissions), not a key or entry problem. */
   ioError: boolean;
 }
@@ -199,7 +201,7 @@ function emptyReport(path: string): FileReport {
   return {
     path, format: null, status: 'failed', target: null, lines: 0, entries: 0, fields: 0, fieldsRewritten: 0, fieldsOnTarget: 0,
     fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, kernel: null, backup: null,
-    committed: false, recovered: null, error: null, ioError: false,
+    committed: false, recovered: null, error: null, errorCode: null, ioError: false,
   };
 }
 
@@ -659,6 +661,7 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
     report.error = report.committed
       ? `the log was switched to the re-encrypted file, but finishing failed: ${message}; rerun the same command to finish (journal ${rot?.journalPath})`
       : message;
+    report.errorCode = err instanceof RotationError ? (err.code ?? null) : null;
     const code = (err as NodeJS.ErrnoException).code;
     report.ioError = typeof code === 'string' && /^E[A-Z]+$/.test(code);
     return report;

@@ -50,8 +50,14 @@ export interface Rewriter {
   dispose(): void;
 }
 
+/** What a caller may branch on (never the message text): another run holds the log; this run lost its lock. */
+export type RotationErrorCode = 'rotation-in-progress' | 'lock-lost';
+
 export class RotationError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code?: RotationErrorCode,
+  ) {
     super(message);
     this.name = 'RotationError';
   }

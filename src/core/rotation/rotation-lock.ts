@@ -27,6 +27,7 @@ export class RotationInProgressError extends RotationError {
       holder
         ? `rotation in progress (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}, since ${holder.at}) on ${log}; if no such run exists, remove ${lockPath}`
         : `rotation in progress on ${log} (lock ${lockPath} is being taken or is unreadable); if no run exists, remove ${lockPath}`,
+      'rotation-in-progress',
     );
     this.name = 'RotationInProgressError';
   }
@@ -91,7 +92,7 @@ export class RotationLock {
   /** Throws unless the lock file is still this run's (it must be, before the log is switched). */
   async assertHeld(): Promise<void> {
     const st = await fsp.lstat(this.path).catch(() => null);
-    if (!sameFile(st, this.id)) throw new RotationError(`lost the rotation lock ${this.path} (removed or taken by another run); nothing was switched`);
+    if (!sameFile(st, this.id)) throw new RotationError(`lost the rotation lock ${this.path} (removed or taken by another run); nothing was switched`, 'lock-lost');
   }
 
   async release(): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { inlineDeriver } from '../../../src/core/crypto/argon2';
 import { sealEnvelope } from '../../../src/core/crypto/envelope-cipher';
@@ -133,6 +134,25 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.equal(again.fieldsOnTarget, again.fields);
     assert.ok(readFileSync(fx.path).equals(rotated));
     await keys.dispose();
+  });
+
+  it('a log another run holds: the report says so by its code (rotation-in-progress), the log untouched; other failures carry no such code', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 6, fileName: 'held.log' });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `held-old${i}.key`, s));
+    const to = keyFile(dir(), 'held-new.key', kek('kek-v4'));
+    const original = readFileSync(fx.path);
+    writeFileSync(`${fx.path}.rotate-lock`, JSON.stringify({ pid: process.pid, host: hostname(), start: null, at: 'now' }), { mode: 0o600 });
+    const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
+    try {
+      const [busy, missing] = await reencryptFiles([fx.path, join(dir(), 'no-such.log')], keys, { to });
+      assert.equal(busy.status, 'failed');
+      assert.equal(busy.errorCode, 'rotation-in-progress');
+      assert.ok(readFileSync(fx.path).equals(original));
+      assert.equal(missing.status, 'failed');
+      assert.equal(missing.errorCode, null, missing.error ?? '');
+    } finally {
+      await keys.dispose();
+    }
   });
 
   it('mixed values (old KEK, already on target, tampered data, unknown key_id) in large batches: same outcome on both threads', async () => {

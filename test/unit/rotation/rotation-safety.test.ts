@@ -58,7 +58,7 @@ describe('rotation safety parts', function () {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => RotationLock.acquire(log)));
     const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<RotationLock>[];
     assert.equal(won.length, 1);
-    for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof RotationInProgressError, String(r.reason));
+    for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof RotationInProgressError && r.reason.code === 'rotation-in-progress', String(r.reason));
     await assert.rejects(RotationLock.acquire(log), new RegExp(`rotation in progress \\(pid ${process.pid}`));
     await won[0].value.assertHeld();
     await won[0].value.release();
