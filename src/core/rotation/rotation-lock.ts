@@ -53,6 +53,10 @@ function alive(info: LockInfo): boolean {
   return !(info.start && start && start !== info.start);
 }
 
+/** How often, and how far apart, a lock file that cannot be read yet is looked at again before it is reported. */
+const UNREADABLE_RETRIES = 10;
+const UNREADABLE_RETRY_MS = 25;
+
 export class RotationLock {
   private constructor(readonly path: string, private readonly id: { dev: number; ino: number }) {}
 
@@ -83,6 +87,12 @@ export class RotationLock {
       }
       const held = await readLock(path);
       if (held === 'gone') continue;
+      // Created but not yet filled: the holder writes and fsyncs it right away, so look again shortly to name
+      // it; a lock that stays unreadable (garbage) is still reported, never judged stale.
+      if (held === null && attempt < UNREADABLE_RETRIES) {
+        await new Promise((r) => setTimeout(r, UNREADABLE_RETRY_MS));
+        continue;
+      }
       if (held === null || alive(held.info)) throw new RotationInProgressError(log, held?.info ?? null, path);
       await breakStale(log, path, held.id);
     }

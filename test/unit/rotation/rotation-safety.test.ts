@@ -67,6 +67,25 @@ describe('rotation safety parts', function () {
     assert.deepEqual(readdirSync(dir()).filter((n) => n.includes('locked.log.')), []);
   });
 
+  it('the lock: a lock file still being filled by its holder is read again and its holder named; garbage is reported, not broken', async () => {
+    const log = join(dir(), 'filling.log');
+    writeFileSync(log, '');
+    const lockPath = RotationLock.lockPath(log);
+    writeFileSync(lockPath, '', { mode: 0o600 }); // created by O_EXCL, not yet written
+    const info = { pid: process.pid, host: hostname(), start: null, at: new Date().toISOString() };
+    const fill = new Promise<void>((r) => setTimeout(() => (writeFileSync(lockPath, JSON.stringify(info)), r()), 60));
+    const err = await RotationLock.acquire(log).then(() => null, (e: unknown) => e);
+    await fill;
+    assert.ok(err instanceof RotationInProgressError, String(err));
+    assert.equal(err.holder?.pid, process.pid, err.message);
+
+    writeFileSync(lockPath, 'not a lock');
+    const garbage = await RotationLock.acquire(log).then(() => null, (e: unknown) => e);
+    assert.ok(garbage instanceof RotationInProgressError && garbage.holder === null, String(garbage));
+    assert.match(garbage.message, /is being taken or is unreadable/);
+    assert.ok(existsSync(lockPath), 'an unreadable lock is never removed');
+  });
+
   it('the lock: a stale lock of a dead pid is broken by exactly one of several racing runs', async () => {
     const log = join(dir(), 'stale.log');
     writeFileSync(log, '');
