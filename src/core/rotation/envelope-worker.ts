@@ -1,6 +1,7 @@
 /** Worker-thread entry of the envelope rewrap (bundled as out/envelope-worker.js; see crypto-worker.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { EnvelopeKernel, type KernelRequest } from './envelope-kernel';
+import { EnvelopeKernel } from './envelope-kernel';
+import type { KernelRequest } from './kernel-packing';
 
 const data = workerData as { keks: Uint8Array[]; target: number };
 const kernel = new EnvelopeKernel(data.keks.map((k) => Buffer.from(k)), data.target);
@@ -13,5 +14,5 @@ parentPort?.on('message', (m: KernelRequest | null) => {
     return;
   }
   const r = kernel.run(m);
-  parentPort?.postMessage(r, [r.st.buffer as ArrayBuffer, r.by.buffer as ArrayBuffer, r.dg.buffer as ArrayBuffer]);
+  parentPort?.postMessage(r, [r.buf]);
 });

@@ -22,7 +22,8 @@ import type { LineFields, LocatedField } from '../formats/line-fields';
 import type { RotationKeys } from './rotation-keys';
 import { gcmKernel, type GcmKernelName } from '../crypto/gcm-kernel';
 import { dekDigest, EnvelopeKernel } from './envelope-kernel';
-import { EnvelopeCryptoWorker, kernelRequest, kernelResults, type WorkerItem, type WorkerResult } from './crypto-worker';
+import { EnvelopeCryptoWorker } from './crypto-worker';
+import { kernelRequest, kernelResults, type WorkerItem, type WorkerResult } from './kernel-packing';
 import { availableParallelism } from 'node:os';
 
 export type FieldState = 'on-target' | 'rewritten' | 'failed';
@@ -415,7 +416,7 @@ class EnvelopeRewriter implements Rewriter {
     });
     const mode = { verify, wrap: !dryRun };
     const job = kit.worker && theirItems.length ? kit.worker.run(theirItems, mode).catch(() => null) : Promise.resolve([]);
-    const local = mineItems.length ? kernelResults(kit.local.run(kernelRequest(0, mineItems, mode)), mineItems.length) : [];
+    const local = mineItems.length ? kernelResults(kit.local.run(kernelRequest(0, mineItems, mode))) : [];
     mine.forEach((i, n) => results.set(i, local[n]));
     const remote = await job;
     if (remote) theirs.forEach((i, n) => results.set(i, remote[n]));

@@ -5,10 +5,19 @@ import { allGcmKernels } from '../../../src/core/crypto/gcm-kernel';
 import type { EnvelopeValue } from '../../../src/core/model';
 import { replaceEnvelopeKey } from '../../../src/core/rotation/rewriters';
 import { EnvelopeCryptoWorker } from '../../../src/core/rotation/crypto-worker';
-import { EnvelopeKernel } from '../../../src/core/rotation/envelope-kernel';
+import { dekDigest, EnvelopeKernel } from '../../../src/core/rotation/envelope-kernel';
+import { kernelRequest, kernelResults, requestViews } from '../../../src/core/rotation/kernel-packing';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+
+/** Runs a batch given as parallel arrays through the kernel's packed request and reply. */
+function runKernel(kernel: EnvelopeKernel, m: { id: number; verify: boolean; wrap: boolean; c: number[][]; w: string[]; no: string[]; ct: string[] }) {
+  const items = m.c.map((c, i) => ({ candidates: c, dekWrapped: m.w[i], nonce: m.no[i], ciphertext: m.ct[i] }));
+  const r = kernel.run(kernelRequest(m.id, items, m));
+  const res = kernelResults(r);
+  return { id: r.id, st: res.map((x) => (x.ok ? 1 : 0)), by: res.map((x) => x.by), dg: Buffer.concat(res.map((x) => x.digest)), wr: res.map((x) => x.wrapped) };
+}
 
 /** What the rewrite did before: parse, set the two members, serialize. */
 function viaJson(text: string, keyId: string, w: string): string {
@@ -100,15 +109,15 @@ describe('rotation: envelope fast path', () => {
     const kernel = new EnvelopeKernel(table, 0);
     const good = sealEnvelope(Buffer.from('hello'), k1, 'kek-v1');
     const shortNonce = { ...good, nonce: Buffer.alloc(8).toString('base64') };
-    const r = kernel.run({ id: 7, verify: false, wrap: true, c: [[1], [1], [0]], w: [good.dek_wrapped, shortNonce.dek_wrapped, good.dek_wrapped], no: [good.nonce, shortNonce.nonce, good.nonce], ct: [good.ciphertext, good.ciphertext, good.ciphertext] });
+    const r = runKernel(kernel, { id: 7, verify: false, wrap: true, c: [[1], [1], [0]], w: [good.dek_wrapped, shortNonce.dek_wrapped, good.dek_wrapped], no: [good.nonce, shortNonce.nonce, good.nonce], ct: [good.ciphertext, good.ciphertext, good.ciphertext] });
     assert.equal(r.id, 7);
     assert.deepEqual([...r.st], [1, 0, 0]); // a 12-byte nonce only; the wrong KEK does not unwrap
     assert.deepEqual(unwrapDek(k2, r.wr[0] as string), unwrapDek(k1, good.dek_wrapped));
-    const dry = kernel.run({ id: 8, verify: false, wrap: false, c: [[1]], w: [good.dek_wrapped], no: [good.nonce], ct: [good.ciphertext] });
+    const dry = runKernel(kernel, { id: 8, verify: false, wrap: false, c: [[1]], w: [good.dek_wrapped], no: [good.nonce], ct: [good.ciphertext] });
     assert.deepEqual([dry.st[0], dry.wr[0]], [1, null]);
     assert.ok(table.every((k) => k.every((b) => b === 0)));
     kernel.dispose();
-    const after = kernel.run({ id: 9, verify: false, wrap: false, c: [[1]], w: [good.dek_wrapped], no: [good.nonce], ct: [good.ciphertext] });
+    const after = runKernel(kernel, { id: 9, verify: false, wrap: false, c: [[1]], w: [good.dek_wrapped], no: [good.nonce], ct: [good.ciphertext] });
     assert.equal(after.st[0], 0); // the KEKs are gone: nothing unwraps
   });
 
@@ -146,7 +155,7 @@ describe('rotation: envelope fast path', () => {
     assert.equal(want.filter((x) => x).length, 41);
     for (const gcm of allGcmKernels()) {
       const kernel = new EnvelopeKernel([Buffer.from(k2), Buffer.from(k1), Buffer.from(k3)], 0, gcm);
-      const r = kernel.run(req(false));
+      const r = runKernel(kernel, req(false));
       want.forEach((w, i) => {
         assert.equal(r.st[i], w ? 1 : 0, `${gcm.name}: value ${i}`);
         if (!w) return;
@@ -155,10 +164,47 @@ describe('rotation: envelope fast path', () => {
         if (w.by === 0) assert.equal(r.wr[i], null);
         else assert.deepEqual(unwrapDek(k2, r.wr[i] as string), unwrapDek(w.by === 1 ? k1 : k3, vals[i].v.dek_wrapped));
       });
-      const v = kernel.run({ ...req(true), c: vals.map(() => [0]) });
+      const v = runKernel(kernel, { ...req(true), c: vals.map(() => [0]) });
       // the read-back tries the target KEK only: just the value on it
       assert.deepEqual([...v.st].flatMap((x, i) => (x ? [i] : [])), [40]);
       assert.deepEqual(Buffer.from(v.dg.subarray(40 * 32, 41 * 32)), want[40]?.digest);
+      kernel.dispose();
+    }
+  });
+
+  it('a batch is one buffer: texts byte-exact (UTF-8), candidates in order, a member that is no string gets none', () => {
+    const items = [
+      { candidates: [2, 0], dekWrapped: 'd1', nonce: 'n1', ciphertext: 'c\u00e9\u{1F600}' },
+      { candidates: [1], dekWrapped: 'd2', nonce: 7 as unknown as string, ciphertext: 'c2' },
+      { candidates: [-1, 3, 1.5], dekWrapped: '', nonce: 'n3', ciphertext: 'c3' },
+    ];
+    const req = kernelRequest(4, items, { verify: true, wrap: false });
+    assert.ok(req.buf instanceof ArrayBuffer);
+    assert.deepEqual([req.id, req.n, req.verify, req.wrap], [4, 3, true, false]);
+    const v = requestViews(req);
+    const t = (i: number, j: number) => v.bytes.toString('utf8', v.at[3 * i + j], v.at[3 * i + j + 1]);
+    const cands = (i: number) => [...v.cand.subarray(v.cAt[i], v.cAt[i + 1])];
+    assert.deepEqual([t(0, 0), t(0, 1), t(0, 2)], ['d1', 'n1', 'c\u00e9\u{1F600}']);
+    assert.deepEqual(cands(0), [2, 0]);
+    assert.deepEqual([t(1, 0), t(1, 1), t(1, 2), cands(1)], ['', '', '', []]);
+    assert.deepEqual([t(2, 0), t(2, 1), t(2, 2), cands(2)], ['', 'n3', 'c3', [-1, 3, -1]]);
+  });
+
+  it('the read-back digest covers the texts as UTF-8 bytes, hostile non-ASCII included (same as the per-value digest)', () => {
+    for (const gcm of allGcmKernels()) {
+      const k = randomBytes(32);
+      const good = sealEnvelope(Buffer.from('x'), k, 'kek-v2');
+      const odd = { ...good, ciphertext: good.ciphertext + '\u00e9\u2028\u{1F600}', nonce: '\u00ff' + good.nonce };
+      const kernel = new EnvelopeKernel([Buffer.from(k)], 0, gcm);
+      const vals = [good, odd];
+      const r = runKernel(kernel, { id: 1, verify: true, wrap: false, c: [[0], [0]], w: vals.map((x) => x.dek_wrapped), no: vals.map((x) => x.nonce), ct: vals.map((x) => x.ciphertext) });
+      const dek = unwrapDek(k, good.dek_wrapped);
+      assert.deepEqual(r.st, [1, 1], gcm.name);
+      assert.deepEqual(r.dg.subarray(0, 32), dekDigest(dek, good.nonce, good.ciphertext), gcm.name);
+      assert.deepEqual(r.dg.subarray(32, 64), dekDigest(dek, odd.nonce, odd.ciphertext), gcm.name);
+      // the rewrite authenticates the data: the odd value is left to the main thread
+      const w = runKernel(kernel, { id: 2, verify: false, wrap: true, c: [[0], [0]], w: vals.map((x) => x.dek_wrapped), no: vals.map((x) => x.nonce), ct: vals.map((x) => x.ciphertext) });
+      assert.deepEqual(w.st, [1, 0], gcm.name);
       kernel.dispose();
     }
   });
