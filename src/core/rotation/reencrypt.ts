@@ -118,6 +118,8 @@ export interface FileReport {
   seconds: number;
   /** The batch AES-GCM kernel that did the envelope KEK work (null: none was used, e.g. Symbiont or transit). */
   kernel: GcmKernelName | null;
+  /** The second thread stopped helping and this one did its share (slower, same checks): why. */
+  workerFailure: string | null;
   backup: string | null;
   /** The log was switched to the re-encrypted file (true even when finishing afterwards failed). */
   committed: boolean;
@@ -200,7 +202,7 @@ function isAbort(err: unknown): boolean {
 function emptyReport(path: string): FileReport {
   return {
     path, format: null, status: 'failed', target: null, lines: 0, entries: 0, fields: 0, fieldsRewritten: 0, fieldsOnTarget: 0,
-    fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, kernel: null, backup: null,
+    fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, kernel: null, workerFailure: null, backup: null,
     committed: false, recovered: null, error: null, errorCode: null, ioError: false,
   };
 }
@@ -650,6 +652,7 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
       await opts.onPhase?.('done', real);
       return report;
     } finally {
+      report.workerFailure = rewriter.workerFailure ?? null;
       rewriter.dispose();
     }
   } catch (err) {

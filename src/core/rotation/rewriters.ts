@@ -45,6 +45,8 @@ export interface Rewriter {
   readonly concurrent?: boolean;
   /** The batch AES-GCM kernel the rewrite uses (envelope with a local KEK target), else undefined. */
   readonly kernel?: GcmKernelName;
+  /** Why the second thread stopped helping (its share was then done on this thread: slower, same checks), if it did. */
+  readonly workerFailure?: string | null;
   rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]>;
   /** Digest of every field of the lines as the target key alone sees it (content, or raw bytes when it cannot open it). */
   digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]>;
@@ -235,6 +237,7 @@ class EnvelopeRewriter implements Rewriter {
   /** Local KEK target: the rewrite is pure computation, batches may overlap. */
   readonly concurrent: boolean;
   readonly kernel?: GcmKernelName;
+  workerFailure: string | null = null;
   /** The kernels (KEK target): made when first needed; null when not used. */
   private kit: Kernels | null = null;
   private kitMade: Promise<Kernels | null> | undefined;
@@ -364,8 +367,9 @@ class EnvelopeRewriter implements Rewriter {
     if (availableParallelism() >= 2) {
       try {
         worker = new EnvelopeCryptoWorker(keks, t);
-      } catch {
+      } catch (err) {
         worker = null;
+        this.workerFailure ??= `the rewrap worker could not start (${(err as Error).message})`;
       }
     }
     this.kit = { local: new EnvelopeKernel(keks.map((k) => Buffer.from(k)), t), worker };
@@ -415,7 +419,10 @@ class EnvelopeRewriter implements Rewriter {
       }
     });
     const mode = { verify, wrap: !dryRun };
-    const job = kit.worker && theirItems.length ? kit.worker.run(theirItems, mode).catch(() => null) : Promise.resolve([]);
+    const job = kit.worker && theirItems.length ? kit.worker.run(theirItems, mode).catch((err: Error) => {
+            this.workerFailure ??= `the rewrap worker failed (${err.message})`;
+            return null;
+          }) : Promise.resolve([]);
     const local = mineItems.length ? kernelResults(kit.local.run(kernelRequest(0, mineItems, mode))) : [];
     mine.forEach((i, n) => results.set(i, local[n]));
     const remote = await job;

@@ -9,6 +9,8 @@ import { KeyResolver } from '../../../src/core/keys/resolver';
 import { createKeySources } from '../../../src/core/keys/sources';
 import { LogFile } from '../../../src/core/formats/log-file';
 import { reencryptFiles, type RotationPhase } from '../../../src/core/rotation/reencrypt';
+import { ENVELOPE_WORKER_SCRIPT } from '../../../src/core/rotation/crypto-worker';
+import { availableParallelism } from 'node:os';
 import { engineRotationKeys } from '../../../src/core/engine';
 import { generateEnvelopeLog, generateSymbiontLog } from '../../fixtures/generate';
 import { useTmpDir } from '../../support/tmp-dir';
@@ -82,6 +84,30 @@ describe('rotation: re-encrypt / rewrap files', function () {
       assert.ok(readFileSync(fx.path).equals(original), `${what}: the log is untouched`);
       assert.deepEqual(leftovers(fx.path), [], `${what}: nothing left behind`);
     }
+  });
+
+  it('a worker thread that fails is reported, and this thread does its share: same result, every value verified', async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 40, fileName: 'worker-fails.log' });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `wf-old${i}.key`, s));
+    const to = keyFile(dir(), 'wf-new.key', kek('kek-v3'));
+    const expected = await readAll(fx.path, oldRefs);
+    const script = readFileSync(ENVELOPE_WORKER_SCRIPT);
+    writeFileSync(ENVELOPE_WORKER_SCRIPT, "throw new Error('worker broken for the test');\n");
+    let r;
+    try {
+      const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
+      [r] = await reencryptFiles([fx.path], keys, { to, batchSize: 16 });
+      await keys.dispose();
+    } finally {
+      writeFileSync(ENVELOPE_WORKER_SCRIPT, script);
+    }
+    assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.equal(r.fieldsRewritten, r.fields);
+    if (availableParallelism() >= 2) assert.match(r.workerFailure ?? '', /rewrap worker .*worker broken for the test/);
+    else assert.equal(r.workerFailure, null);
+    const after = await readAll(fx.path, [to]);
+    assert.deepEqual(after.map((e) => e.values), expected.map((e) => e.values));
+    assert.ok(after.every((e) => e.ok));
   });
 
   it('envelope rewrap changes only key_id and dek_wrapped; nonce and ciphertext stay byte-identical', async () => {
