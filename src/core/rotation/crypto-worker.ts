@@ -1,64 +1,87 @@
 /**
- * A second thread for the AES work of an envelope rewrap with local KEKs: the rewriter hands it part
- * of each batch (the main thread does the rest meanwhile), so both cores unwrap / authenticate /
- * wrap. The thread runs envelope-worker.ts (its own bundle, out/envelope-worker.js, next to the
- * bundle that loads this module; in the per-file test build, next to this file). DEKs never leave
- * the worker; KEK material is copied to it once and wiped when the rewriter is disposed. Each batch
- * and its reply cross as one transferred buffer (kernel-packing.ts).
+ * The rewrap worker threads of an envelope rotation with local KEKs: whole batches of lines go to
+ * them (batch-work.ts: parse, unwrap, authenticate, digest, wrap, splice, line records), so every
+ * core does line work while the main thread reads, writes and keeps the order. Each thread runs
+ * envelope-worker.ts (its own bundle, out/envelope-worker.js, next to the bundle that loads this
+ * module; in the per-file test build, next to this file). DEKs never leave a worker; KEK material is
+ * copied to each once and wiped when the rewriter is disposed. A batch and its reply cross as
+ * transferred buffers.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { kernelRequest, kernelResults, type KernelReply, type WorkerItem, type WorkerResult } from './kernel-packing';
+import type { BatchReply, BatchSpec } from './batch-work';
 
 export const ENVELOPE_WORKER_SCRIPT = join(__dirname, 'envelope-worker.js');
 
-export type { WorkerItem, WorkerResult } from './kernel-packing';
+interface Thread {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: BatchReply) => void; reject: (e: Error) => void }>;
+  failed: Error | null;
+}
 
-export class EnvelopeCryptoWorker {
-  private readonly worker: Worker;
+export class RewrapWorkers {
+  private readonly threads: Thread[] = [];
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: (r: WorkerResult[]) => void; reject: (e: Error) => void }>();
-  private failed: Error | null = null;
+  private disposed = false;
 
-  /** `keks`: the KEK table (32-byte keys); `target`: the index of the target KEK in it. */
-  constructor(keks: Buffer[], target: number, script = ENVELOPE_WORKER_SCRIPT) {
-    const copies = keks.map((k) => new Uint8Array(k));
-    try {
-      this.worker = new Worker(script, { workerData: { keks: copies, target } });
-    } finally {
-      for (const c of copies) c.fill(0); // the worker got its own clone
+  /** `keks`: the KEK table (32-byte keys, not modified); `count` threads. */
+  constructor(keks: Buffer[], spec: BatchSpec, count: number, script = ENVELOPE_WORKER_SCRIPT) {
+    for (let n = 0; n < count; n++) {
+      const copies = keks.map((k) => new Uint8Array(k));
+      let worker: Worker;
+      try {
+        worker = new Worker(script, { workerData: { keks: copies, spec } });
+      } catch (err) {
+        this.dispose();
+        throw err;
+      } finally {
+        for (const c of copies) c.fill(0); // the worker got its own clone
+      }
+      const t: Thread = { worker, pending: new Map(), failed: null };
+      worker.on('message', (m: BatchReply) => {
+        const p = t.pending.get(m.id);
+        if (!p) return;
+        t.pending.delete(m.id);
+        p.resolve(m);
+      });
+      const fail = (err: Error): void => {
+        t.failed ??= err;
+        for (const p of t.pending.values()) p.reject(err);
+        t.pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`rewrap worker exited (${code})`)));
+      this.threads.push(t);
     }
-    this.worker.on('message', (m: KernelReply) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      p.resolve(kernelResults(m));
-    });
-    const fail = (err: Error): void => {
-      this.failed = err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`rewrap worker exited (${code})`)));
   }
 
-  /** Unwraps, authenticates the data, digests and (`wrap`) re-wraps each item; `verify`: unwrap + digest only. */
-  run(items: WorkerItem[], mode: { verify: boolean; wrap: boolean }): Promise<WorkerResult[]> {
-    if (this.failed) return Promise.reject(this.failed);
+  /** How many threads there are. */
+  get width(): number {
+    return this.threads.length;
+  }
+
+  /** Runs one batch (complete lines with their terminators; copied, `lines` is not modified) on the least busy live thread. */
+  run(lines: Buffer, mode: { verify: boolean; dryRun: boolean }): Promise<BatchReply> {
+    const live = this.threads.filter((t) => !t.failed);
+    if (!live.length) return Promise.reject(this.threads[0]?.failed ?? new Error('no rewrap worker'));
+    const t = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.seq++;
+    const copy = new Uint8Array(lines.length);
+    copy.set(lines);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const req = kernelRequest(id, items, mode);
-      this.worker.postMessage(req, [req.buf]); // moved, not cloned
+      t.pending.set(id, { resolve, reject });
+      t.worker.postMessage({ id, verify: mode.verify, dryRun: mode.dryRun, buf: copy.buffer }, [copy.buffer]);
     });
   }
 
-  /** The worker wipes its KEK copies and exits; terminated after a grace period if it does not. */
+  /** The workers wipe their KEK copies and exit; terminated after a grace period if they do not. */
   dispose(): void {
-    if (this.failed) return;
-    this.failed = new Error('rewrap worker disposed');
-    this.worker.postMessage(null);
-    setTimeout(() => void this.worker.terminate(), 2000).unref();
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.threads) {
+      t.failed ??= new Error('rewrap worker disposed');
+      t.worker.postMessage(null);
+      setTimeout(() => void t.worker.terminate(), 2000).unref();
+    }
   }
 }

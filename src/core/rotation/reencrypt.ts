@@ -48,9 +48,10 @@ import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow,
 import type { FormatId } from '../model';
 import type { LoadedKey } from '../keys/types';
 import { CURRENT_SYMBIONT_KDF } from '../crypto/argon2';
-import { lineFields, replaceFields, type LineFields } from '../formats/line-fields';
+import { lineFields, type LineFields } from '../formats/line-fields';
 import type { GcmKernelName } from '../crypto/gcm-kernel';
-import { makeRewriter, RotationError, type FieldPlan, type Rewriter, type RotationErrorCode } from './rewriters';
+import { makeRewriter, RotationError, type BatchResult, type BatchRunner, type FieldPlan, type Rewriter, type RotationErrorCode } from './rewriters';
+import { lineDigest, spliceLine, valueRanges } from './line-record';
 import type { RotationKeys } from './rotation-keys';
 
 export type RotationPhase =
@@ -135,38 +136,26 @@ export interface FileReport {
 const MAX_FAILURE_DETAILS = 1000;
 const MAX_TAIL_ROUNDS = 50;
 
+/** A batch's lines with their terminators, as one buffer (a view when they are contiguous in one read buffer). */
+function wholeBatch(batch: RawLine[]): Buffer {
+  const first = batch[0].whole;
+  const last = batch[batch.length - 1].whole;
+  if (first.buffer === last.buffer && last.byteOffset + last.length - first.byteOffset === batch.reduce((n, l) => n + l.whole.length, 0)) {
+    return Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
+  }
+  return Buffer.concat(batch.map((l) => l.whole));
+}
+
+/** A line's located values, with their byte ranges in the line (see line-record.ts). */
+interface Located {
+  lf: LineFields;
+  ranges: number[];
+}
+
 interface Prepared {
-  texts: string[];
+  located: Located[];
   lfs: LineFields[];
   plans: Promise<FieldPlan[][]>;
-}
-
-/**
- * Feeds one line's verification record into `h`: the line's skeleton (every located value replaced
- * by the placeholder NUL i NUL), LF, the number of values, LF, then each value's digest. The skeleton
- * holds no LF (lines end at LF), so a stream of records parses back one way only: the main pass and
- * the read-back fold every line into one running hash each, without a hash object per line. The
- * skeleton is built from slices (one update per line) instead of being hashed piecewise.
- */
-function hashLine(h: Hash, text: string, lf: LineFields, fieldDigests: Buffer[]): void {
-  const fields = lf.fields;
-  let rec = '';
-  let pos = 0;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    rec += text.slice(pos, f.at) + `\u0000${i}\u0000`;
-    pos = f.at + f.text.length;
-  }
-  rec += (pos === 0 ? text : text.slice(pos)) + `\n${fields.length}\n`;
-  h.update(rec, 'utf8');
-  for (const d of fieldDigests) h.update(d);
-}
-
-/** One line's record digested on its own: for lines checked one by one (tail catch-up, salvage). */
-function lineDigest(text: string, lf: LineFields, fieldDigests: Buffer[]): Buffer {
-  const h = createHash('sha256');
-  hashLine(h, text, lf, fieldDigests);
-  return h.digest();
 }
 
 interface Journal {
@@ -242,19 +231,19 @@ class FileRotation {
 
   /** Parses a batch and starts its rewrite (no bookkeeping yet: `finishBatch` does it, in batch order). */
   prepare(batch: RawLine[], signal: AbortSignal | undefined, dryRun: boolean): Prepared {
-    const texts = batch.map((l) => l.bytes.toString('utf8'));
-    const lfs = texts.map((t) => lineFields(t, this.format));
+    const located = batch.map((l) => this.locate(l.bytes));
+    const lfs = located.map((x) => x.lf);
     const plans = this.rewriter.rewrite(lfs, { dryRun, signal });
     plans.catch(() => undefined); // observed by finishBatch; a batch abandoned after an error must not raise an unhandled rejection
-    return { texts, lfs, plans };
+    return { located, lfs, plans };
   }
 
   /**
-   * The output bytes of a prepared batch and its lines' expected records: folded into `into` (the
-   * main pass's running hash) or, without it, as one digest per line. Counts lines, entries and fields.
+   * The output bytes of a prepared batch and its lines' expected record digests: folded into `into`
+   * (the main pass's running hash) or, without it, returned one per line. Counts lines, entries and fields.
    */
   finishBatch(batch: RawLine[], prep: Prepared, plans: FieldPlan[][], into?: Hash): { out: Buffer[]; digests: Buffer[] } {
-    const { texts, lfs } = prep;
+    const { located, lfs } = prep;
     const out: Buffer[] = [];
     const digests: Buffer[] = [];
     batch.forEach((raw, i) => {
@@ -277,32 +266,47 @@ class FileRotation {
           if (f.from) r.from[f.from] = (r.from[f.from] ?? 0) + 1;
         }
       }
-      if (into) hashLine(into, texts[i], lf, p.map((f) => f.digest));
-      else digests.push(lineDigest(texts[i], lf, p.map((f) => f.digest)));
+      const d = lineDigest(raw.bytes, located[i].ranges, p.map((f) => f.digest));
+      if (into) into.update(d);
+      else digests.push(d);
       const repl = p.map((f) => (f.state === 'rewritten' && f.newText ? f.newText : null));
-      out.push(repl.some((x) => x !== null) ? Buffer.from(replaceFields(texts[i], lf.fields, repl) + raw.term.toString('latin1'), 'utf8') : raw.whole);
+      out.push(repl.some((x) => x !== null) ? spliceLine(raw.bytes, located[i].ranges, repl, raw.term) : raw.whole);
     });
     return { out, digests };
   }
 
-  /** Lines as the target key alone reads them (the verification side): texts, located values, value digests. */
-  async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<{ texts: string[]; lfs: LineFields[]; ds: Buffer[][] }> {
-    const texts = bufs.map((b) => {
+  /** A line's values, located in its text and in its bytes; a value not found in the bytes exactly once leaves the line as it is. */
+  private locate(bytes: Buffer): Located {
+    const lf = lineFields(bytes.toString('utf8'), this.format);
+    if (!lf.fields.length) return { lf, ranges: [] };
+    const ranges = valueRanges(bytes, lf);
+    if (ranges) return { lf, ranges };
+    return { lf: { ...lf, fields: [], problem: 'a value is not written as valid UTF-8 exactly once in the line; line left as it is' }, ranges: [] };
+  }
+
+  /** Lines as the target key alone reads them (the verification side): each line's bytes (no terminator), located values, value digests. */
+  async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<{ raws: Buffer[]; located: Located[]; ds: Buffer[][] }> {
+    const raws = bufs.map((b) => {
       let end = b.length;
       if (end > 0 && b[end - 1] === 10) end--;
-      if (end > 0 && b[end - 1] === 13) end--;
-      return b.toString('utf8', 0, end);
+      if (end > 0 && b[end - 1] === 13 && end < b.length) end--;
+      return b.subarray(0, end);
     });
-    const lfs = texts.map((t) => lineFields(t, this.format));
-    return { texts, lfs, ds: await this.rewriter.digests(lfs, signal) };
+    const located = raws.map((r) => this.locate(r));
+    return { raws, located, ds: await this.rewriter.digests(located.map((x) => x.lf), signal) };
+  }
+
+  /** The record digests of lines read back. */
+  private static backDigests(back: Awaited<ReturnType<FileRotation['readBack']>>): Buffer[] {
+    return back.raws.map((r, i) => lineDigest(r, back.located[i].ranges, back.ds[i]));
   }
 
   /** Transforms and checks a batch in memory (tail and salvage lines): throws if a line does not read back. */
   async transformVerified(batch: RawLine[]): Promise<Buffer[]> {
     const { out, digests } = await this.transform(batch, undefined, false);
-    const back = await this.readBack(out);
-    back.texts.forEach((t, i) => {
-      if (!lineDigest(t, back.lfs[i], back.ds[i]).equals(digests[i])) throw new RotationError(`line ${this.lineNo - batch.length + i + 1} did not read back identically after re-encryption`);
+    const back = FileRotation.backDigests(await this.readBack(out));
+    back.forEach((d, i) => {
+      if (!d.equals(digests[i])) throw new RotationError(`line ${this.lineNo - batch.length + i + 1} did not read back identically after re-encryption`);
     });
     return out;
   }
@@ -341,28 +345,55 @@ class FileRotation {
   readonly expected = createHash('sha256');
 
 
-  /**
-   * Batches whose rewrite may run at once: 2 when the rewriter allows it (its AES work then runs on
-   * the other core while this thread parses the next batch), else 1. Output, digests, counts,
-   * progress and the 'batch-written' phase still happen strictly in batch order.
-   */
-  private get depth(): number {
-    return this.rewriter.concurrent ? 2 : 1;
+  /** Counts a batch a worker did; its line records go into `into`. */
+  private account(r: BatchResult, into: Hash): void {
+    const rep = this.report;
+    this.lineNo += r.lines;
+    rep.lines += r.lines;
+    rep.entries += r.entries;
+    rep.fields += r.fields;
+    rep.fieldsOnTarget += r.onTarget;
+    rep.fieldsRewritten += r.rewritten;
+    for (const [label, n] of Object.entries(r.from)) rep.from[label] = (rep.from[label] ?? 0) + n;
+    into.update(r.digests);
   }
 
-  /** The main pass, repeated over the tail until no new complete line arrived. */
+  /** The worker threads that take whole batches, or null (then batches run here, one at a time, or two when the rewriter allows). */
+  private async runner(): Promise<BatchRunner | null> {
+    return (await this.rewriter.batchRunner?.()) ?? null;
+  }
+
+  /** Batches in flight at once: two per worker thread; without workers 2 when the rewriter allows overlap, else 1. */
+  private depth(runner: BatchRunner | null): number {
+    return runner ? 2 * runner.width : this.rewriter.concurrent ? 2 : 1;
+  }
+
+  /**
+   * The main pass, repeated over the tail until no new complete line arrived. Batches go to the
+   * worker threads when there are (a batch they hand back runs here, in its turn); output, records,
+   * counts, progress and the 'batch-written' phase happen strictly in batch order.
+   */
   async streamAll(src: FileHandle, sink: ((bufs: Buffer[]) => Promise<void>) | null, signal: AbortSignal | undefined, dryRun: boolean): Promise<number> {
     let at = 0;
     const batchSize = Math.max(1, this.opts.batchSize ?? 256);
-    const depth = this.depth;
+    const runner = await this.runner();
+    const depth = this.depth(runner);
     for (let round = 0; round < MAX_TAIL_ROUNDS; round++) {
       const size = (await src.stat()).size;
       const before = at;
       const linesBefore = this.lineNo;
-      const inflight: Array<{ batch: RawLine[]; prep: Prepared }> = [];
+      const inflight: Array<{ batch: RawLine[]; prep: Prepared | null; remote: Promise<BatchResult | null> | null }> = [];
       const complete = async (): Promise<void> => {
-        const { batch: b, prep } = inflight.shift() as { batch: RawLine[]; prep: Prepared };
-        const { out } = this.finishBatch(b, prep, await prep.plans, this.expected);
+        const { batch: b, prep, remote } = inflight.shift() as (typeof inflight)[number];
+        const r = remote ? await remote : null;
+        let out: Buffer[];
+        if (r) {
+          this.account(r, this.expected);
+          out = r.out ? [r.out] : [];
+        } else {
+          const p = prep ?? this.prepare(b, signal, dryRun);
+          out = this.finishBatch(b, p, await p.plans, this.expected).out;
+        }
         if (sink) await sink(out);
         at = b[b.length - 1].next;
         this.progress('rewriting', at, size);
@@ -370,7 +401,10 @@ class FileRotation {
       };
       for await (const batch of lineBatches(completeLines(src, at, size), batchSize)) {
         signal?.throwIfAborted();
-        inflight.push({ batch, prep: this.prepare(batch, signal, dryRun) });
+        if (runner) {
+          const remote = runner.run(wholeBatch(batch), { verify: false, dryRun });
+          inflight.push({ batch, prep: null, remote });
+        } else inflight.push({ batch, prep: this.prepare(batch, signal, dryRun), remote: null });
         while (inflight.length >= depth) await complete();
       }
       while (inflight.length) await complete();
@@ -390,21 +424,30 @@ class FileRotation {
       const got = createHash('sha256');
       let lines = 0;
       const batchSize = Math.max(1, this.opts.batchSize ?? 256);
-      const depth = this.depth;
+      const runner = await this.runner();
+      const depth = this.depth(runner);
       type Back = Awaited<ReturnType<FileRotation['readBack']>>;
-      const inflight: Array<{ n: number; at: number; ds: Promise<Back> }> = [];
+      const inflight: Array<{ batch: RawLine[]; at: number; ds: Promise<Back> | null; remote: Promise<BatchResult | null> | null }> = [];
       const complete = async (): Promise<void> => {
-        const p = inflight.shift() as { n: number; at: number; ds: Promise<Back> };
-        const back = await p.ds;
-        back.texts.forEach((t, i) => hashLine(got, t, back.lfs[i], back.ds[i]));
-        lines += p.n;
+        const p = inflight.shift() as (typeof inflight)[number];
+        const r = p.remote ? await p.remote : null;
+        if (r) got.update(r.digests);
+        else {
+          const back = await (p.ds ?? this.readBack(p.batch.map((l) => l.whole), signal));
+          for (const d of FileRotation.backDigests(back)) got.update(d);
+        }
+        lines += p.batch.length;
         this.progress('verifying', p.at, size);
       };
       for await (const batch of lineBatches(completeLines(fh, 0, size), batchSize)) {
         signal?.throwIfAborted();
-        const ds = this.readBack(batch.map((l) => l.whole), signal);
-        ds.catch(() => undefined); // observed by complete (see prepare)
-        inflight.push({ n: batch.length, at: batch[batch.length - 1].next, ds });
+        const at = batch[batch.length - 1].next;
+        if (runner) inflight.push({ batch, at, ds: null, remote: runner.run(wholeBatch(batch), { verify: true, dryRun: true }) });
+        else {
+          const ds = this.readBack(batch.map((l) => l.whole), signal);
+          ds.catch(() => undefined); // observed by complete (see prepare)
+          inflight.push({ batch, at, ds, remote: null });
+        }
         while (inflight.length >= depth) await complete();
       }
       while (inflight.length) await complete();

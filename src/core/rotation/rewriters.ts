@@ -22,8 +22,12 @@ import type { LineFields, LocatedField } from '../formats/line-fields';
 import type { RotationKeys } from './rotation-keys';
 import { gcmKernel, type GcmKernelName } from '../crypto/gcm-kernel';
 import { dekDigest, EnvelopeKernel } from './envelope-kernel';
-import { EnvelopeCryptoWorker } from './crypto-worker';
+import { RewrapWorkers } from './crypto-worker';
 import { kernelRequest, kernelResults, type WorkerItem, type WorkerResult } from './kernel-packing';
+import { replaceEnvelopeKey } from './envelope-text';
+import type { BatchSpec } from './batch-work';
+
+export { replaceEnvelopeKey } from './envelope-text';
 import { availableParallelism } from 'node:os';
 
 export type FieldState = 'on-target' | 'rewritten' | 'failed';
@@ -47,10 +51,34 @@ export interface Rewriter {
   readonly kernel?: GcmKernelName;
   /** Why the second thread stopped helping (its share was then done on this thread: slower, same checks), if it did. */
   readonly workerFailure?: string | null;
+  /** Worker threads that take whole batches (envelope, local KEK target, 2+ cores); null: the caller uses rewrite()/digests(). */
+  batchRunner?(): Promise<BatchRunner | null>;
   rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]>;
   /** Digest of every field of the lines as the target key alone sees it (content, or raw bytes when it cannot open it). */
   digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]>;
   dispose(): void;
+}
+
+/** A batch done by a worker thread: counts, each line's record digest, and the output. */
+export interface BatchResult {
+  lines: number;
+  entries: number;
+  fields: number;
+  onTarget: number;
+  rewritten: number;
+  /** Values rewritten per key label they were on. */
+  from: Record<string, number>;
+  /** 32 bytes per line (line-record.ts). */
+  digests: Buffer;
+  /** The lines as written (rewrite, not a dry run). */
+  out: Buffer | null;
+}
+
+export interface BatchRunner {
+  /** Threads: how many batches to keep in flight is the caller's business. */
+  readonly width: number;
+  /** A batch of complete lines; null: this batch needs the regular code on the calling thread (nothing was done). */
+  run(lines: Buffer, mode: { verify: boolean; dryRun: boolean }): Promise<BatchResult | null>;
 }
 
 /** What a caller may branch on (never the message text): another run holds the log; this run lost its lock. */
@@ -194,33 +222,13 @@ const TRANSIT_PREFIX = 'vault-transit:';
 /** Batches with fewer values than this take the regular path. */
 const KERNEL_MIN = 8;
 
+/** Rewrap worker threads at most (one per core up to this). */
+const MAX_WORKERS = 4;
+
 interface Kernels {
   local: EnvelopeKernel;
-  worker: EnvelopeCryptoWorker | null;
-}
-
-/**
- * The serialization of an envelope value (`text` = JSON.stringify of it) with `key_id` and
- * `dek_wrapped` replaced: byte-identical to JSON.stringify of the parsed value with those two members
- * set (the members keep their places), without parsing. Each `"name":"value"` pair must occur exactly
- * once in `text` (otherwise, e.g. a nested object repeats it, the value is parsed and serialized).
- */
-export function replaceEnvelopeKey(text: string, data: EnvelopeValue, keyId: string, dekWrapped: string): string {
-  const k = `"key_id":${JSON.stringify(data.key_id)}`;
-  const d = `"dek_wrapped":${JSON.stringify(data.dek_wrapped)}`;
-  const ki = text.indexOf(k);
-  const di = text.indexOf(d);
-  if (ki > 0 && di > 0 && text.indexOf(k, ki + 1) < 0 && text.indexOf(d, di + 1) < 0) {
-    const kNew = `"key_id":${JSON.stringify(keyId)}`;
-    const dNew = `"dek_wrapped":${JSON.stringify(dekWrapped)}`;
-    return ki < di
-      ? text.slice(0, ki) + kNew + text.slice(ki + k.length, di) + dNew + text.slice(di + d.length)
-      : text.slice(0, di) + dNew + text.slice(di + d.length, ki) + kNew + text.slice(ki + k.length);
-  }
-  const obj = JSON.parse(text) as Record<string, unknown>;
-  obj.key_id = keyId;
-  obj.dek_wrapped = dekWrapped;
-  return JSON.stringify(obj);
+  /** The KEK table the kernels index (the materials are the loaded keys'). */
+  keks: Buffer[];
 }
 
 class EnvelopeRewriter implements Rewriter {
@@ -241,6 +249,8 @@ class EnvelopeRewriter implements Rewriter {
   /** The kernels (KEK target): made when first needed; null when not used. */
   private kit: Kernels | null = null;
   private kitMade: Promise<Kernels | null> | undefined;
+  private runnerMade: Promise<BatchRunner | null> | undefined;
+  private workers: RewrapWorkers | null = null;
   private disposed = false;
   private readonly kekTable = new Map<LoadedKey, number>();
   private kekList: LoadedKey[] = [];
@@ -342,7 +352,7 @@ class EnvelopeRewriter implements Rewriter {
     return by === this.target;
   }
 
-  /** The in-thread kernel and (2+ cores) the worker over the KEK table; null when the target is no local KEK. */
+  /** The in-thread kernel over the KEK table; null when the target is no local KEK. */
   private kernels(): Promise<Kernels | null> {
     this.kitMade ??= this.makeKernels(); // once, even with two batches asking at the same time
     return this.kitMade;
@@ -363,25 +373,69 @@ class EnvelopeRewriter implements Rewriter {
     const t = this.kekTable.get(this.target);
     if (t === undefined || this.disposed) return null;
     this.targetIdx = t;
-    let worker: EnvelopeCryptoWorker | null = null;
-    if (availableParallelism() >= 2) {
-      try {
-        worker = new EnvelopeCryptoWorker(keks, t);
-      } catch (err) {
-        worker = null;
-        this.workerFailure ??= `the rewrap worker could not start (${(err as Error).message})`;
-      }
-    }
-    this.kit = { local: new EnvelopeKernel(keks.map((k) => Buffer.from(k)), t), worker };
+    this.kit = { local: new EnvelopeKernel(keks.map((k) => Buffer.from(k)), t), keks };
     return this.kit;
   }
 
+  /** The KEK table indices to try for a key_id (null: some KEK of that id is not in the table, or a transit id). */
+  private candidates(index: { keks: Map<string, LoadedKey[]> }, keyId: string): number[] | null {
+    if (keyId.startsWith(TRANSIT_PREFIX)) return null;
+    const mapped = (index.keks.get(keyId) ?? []).map((k) => this.kekTable.get(k) ?? -1);
+    return mapped.length > 0 && mapped.every((x) => x >= 0) ? mapped : null;
+  }
+
+  batchRunner(): Promise<BatchRunner | null> {
+    this.runnerMade ??= this.makeRunner();
+    return this.runnerMade;
+  }
+
+  private async makeRunner(): Promise<BatchRunner | null> {
+    const threads = Math.min(availableParallelism(), MAX_WORKERS);
+    if (threads < 2) return null;
+    const kit = await this.kernels();
+    if (!kit || this.disposed) return null;
+    const { index } = await this.keys.load();
+    const spec: BatchSpec = { targetKeyId: this.targetKeyId, target: this.targetIdx, candidates: new Map() };
+    for (const id of index.keks.keys()) {
+      const c = this.candidates(index, id);
+      if (c) spec.candidates.set(id, c);
+    }
+    try {
+      this.workers = new RewrapWorkers(kit.keks, spec, threads);
+    } catch (err) {
+      this.workerFailure ??= `the rewrap worker could not start (${(err as Error).message})`;
+      return null;
+    }
+    const workers = this.workers;
+    return {
+      width: workers.width,
+      run: async (lines, mode) => {
+        let r;
+        try {
+          r = await workers.run(lines, mode);
+        } catch (err) {
+          this.workerFailure ??= `the rewrap worker failed (${(err as Error).message})`;
+          return null;
+        }
+        if (!r.done) {
+          if (r.error) this.workerFailure ??= `the rewrap worker failed on a batch (${r.error})`;
+          return null;
+        }
+        const from: Record<string, number> = {};
+        r.from.forEach((count, k) => {
+          const label = this.kekList[k]?.info.label ?? `#${k}`;
+          from[label] = (from[label] ?? 0) + count;
+        });
+        return { lines: r.lines, entries: r.entries, fields: r.fields, onTarget: r.onTarget, rewritten: r.rewritten, from, digests: Buffer.from(r.digests), out: r.out ? Buffer.from(r.out) : null };
+      },
+    };
+  }
+
   /**
-   * Runs the values the kernel can take (valid header, local KEKs only) through it: on the worker
-   * thread when there is one (this thread meanwhile parses, digests and writes the lines of the
-   * batches around it, which is the larger share: measured, an even split left the worker idle two
-   * thirds of the time), else on this thread. Returns the kernel's results by value index and the
-   * indices left for the regular code.
+   * Runs the values the kernel can take (valid header, local KEKs only) through the in-thread
+   * kernel. Returns the kernel's results by value index and the indices left for the regular code.
+   * (Batches normally go whole to the worker threads, see batchRunner; this is the path of the batches
+   * they hand back, of tail and salvage lines, and of a one-core machine.)
    */
   private async viaKernel(datas: EnvelopeValue[], verify: boolean, dryRun: boolean): Promise<{ results: Map<number, WorkerResult>; rest: number[] }> {
     const results = new Map<number, WorkerResult>();
@@ -390,18 +444,13 @@ class EnvelopeRewriter implements Rewriter {
     const { index } = await this.keys.load();
     const rest: number[] = [];
     const mine: number[] = [];
-    const theirs: number[] = [];
-    const mineItems: WorkerItem[] = [];
-    const theirItems: WorkerItem[] = [];
+    const items: WorkerItem[] = [];
     datas.forEach((d, i) => {
       let cands: number[] | null = null;
       try {
         checkEnvelopeHeader(d);
         if (verify) cands = d.key_id === this.targetKeyId ? [this.targetIdx] : null;
-        else if (!d.key_id.startsWith(TRANSIT_PREFIX)) {
-          const mapped = (index.keks.get(d.key_id) ?? []).map((k) => this.kekTable.get(k) ?? -1);
-          cands = mapped.length > 0 && mapped.every((x) => x >= 0) ? mapped : null;
-        }
+        else cands = this.candidates(index, d.key_id);
       } catch {
         cands = null;
       }
@@ -409,25 +458,11 @@ class EnvelopeRewriter implements Rewriter {
         rest.push(i);
         return;
       }
-      const item = { candidates: cands, dekWrapped: d.dek_wrapped, nonce: d.nonce, ciphertext: d.ciphertext };
-      if (kit.worker) {
-        theirs.push(i);
-        theirItems.push(item);
-      } else {
-        mine.push(i);
-        mineItems.push(item);
-      }
+      mine.push(i);
+      items.push({ candidates: cands, dekWrapped: d.dek_wrapped, nonce: d.nonce, ciphertext: d.ciphertext });
     });
-    const mode = { verify, wrap: !dryRun };
-    const job = kit.worker && theirItems.length ? kit.worker.run(theirItems, mode).catch((err: Error) => {
-            this.workerFailure ??= `the rewrap worker failed (${err.message})`;
-            return null;
-          }) : Promise.resolve([]);
-    const local = mineItems.length ? kernelResults(kit.local.run(kernelRequest(0, mineItems, mode))) : [];
+    const local = items.length ? kernelResults(kit.local.run(kernelRequest(0, items, { verify, wrap: !dryRun }))) : [];
     mine.forEach((i, n) => results.set(i, local[n]));
-    const remote = await job;
-    if (remote) theirs.forEach((i, n) => results.set(i, remote[n]));
-    else rest.push(...theirs); // the worker failed: this thread does its share
     return { results, rest };
   }
 
@@ -561,7 +596,9 @@ class EnvelopeRewriter implements Rewriter {
   dispose(): void {
     this.disposed = true;
     this.kitMade = Promise.resolve(null);
-    this.kit?.worker?.dispose();
+    this.runnerMade = Promise.resolve(null);
+    this.workers?.dispose();
+    this.workers = null;
     this.kit?.local.dispose();
     this.kit = null;
     this.kekTable.clear();

@@ -4,7 +4,9 @@ import { DekWrapper, openEnvelopeData, sealEnvelope, unwrapDek } from '../../../
 import { allGcmKernels } from '../../../src/core/crypto/gcm-kernel';
 import type { EnvelopeValue } from '../../../src/core/model';
 import { replaceEnvelopeKey } from '../../../src/core/rotation/rewriters';
-import { EnvelopeCryptoWorker } from '../../../src/core/rotation/crypto-worker';
+import { RewrapWorkers } from '../../../src/core/rotation/crypto-worker';
+import { lineFields } from '../../../src/core/formats/line-fields';
+import { lineDigest, valueRanges } from '../../../src/core/rotation/line-record';
 import { dekDigest, EnvelopeKernel } from '../../../src/core/rotation/envelope-kernel';
 import { kernelRequest, kernelResults, requestViews } from '../../../src/core/rotation/kernel-packing';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -66,36 +68,62 @@ describe('rotation: envelope fast path', () => {
     ['the per-file build', undefined],
     ['the esbuild bundle out/envelope-worker.js', join(__dirname, '../../../envelope-worker.js')],
   ] as const) {
-  it(`EnvelopeCryptoWorker (${name}): re-wraps with the target, digests, and hands back anything unusual`, async () => {
+  it(`RewrapWorkers (${name}): rewrites whole batches, reads them back, and hands back any batch that needs a message`, async () => {
     const k1 = randomBytes(32);
     const k2 = randomBytes(32);
     const other = randomBytes(32);
-    const w = new EnvelopeCryptoWorker([k2, other, k1], 0, script);
+    const spec = { targetKeyId: 'kek-v2', target: 0, candidates: new Map([['kek-v1', [1, 2]], ['kek-v2', [0]]]) };
+    const w = new RewrapWorkers([k2, other, k1], spec, 2, script);
     try {
       const good = sealEnvelope(Buffer.from('hello'), k1, 'kek-v1');
       const onTarget = sealEnvelope(Buffer.from('there'), k2, 'kek-v2');
-      const tampered = { ...sealEnvelope(Buffer.from('x'), k1, 'kek-v1') };
+      const line = (v: EnvelopeValue, extra = '') => `{"timestamp":"t","request_data":${JSON.stringify(v)},"n":12345678901234567890${extra}}`;
+      const lines = [line(good), line(onTarget), '', line(good, ',"\u00e9":"é"') + '\r', line(good)];
+      const batch = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+      const r = await w.run(batch, { verify: false, dryRun: false });
+      assert.equal(r.done, true);
+      if (!r.done) return;
+      assert.deepEqual([r.lines, r.entries, r.fields, r.onTarget, r.rewritten, r.from[2]], [5, 4, 4, 1, 3, 3]);
+      const out = Buffer.from(r.out as ArrayBuffer).toString('utf8').split('\n');
+      assert.equal(out.length, 6);
+      assert.equal(out[1], lines[1]); // on the target: byte-identical
+      assert.equal(out[2], '');
+      assert.ok(out[3].endsWith('"\u00e9":"é"}\r')); // CR LF kept, other members as written
+      const dek = unwrapDek(k1, good.dek_wrapped);
+      for (const i of [0, 3, 4]) {
+        const v = JSON.parse(out[i].replace(/\r$/, '')).request_data as EnvelopeValue;
+        assert.equal(v.key_id, 'kek-v2');
+        assert.deepEqual(unwrapDek(k2, v.dek_wrapped), dek);
+        assert.equal(out[i].replace(v.dek_wrapped, 'W').replace('"kek-v2"', '"kek-v1"'), lines[i].replace(good.dek_wrapped, 'W'));
+      }
+      // the same line records as the main thread's: lineDigest over the DEK digests
+      const lf = lineFields(lines[0], 'envelope');
+      const raw0 = Buffer.from(lines[0]);
+      assert.deepEqual(Buffer.from(r.digests).subarray(0, 32), lineDigest(raw0, valueRanges(raw0, lf) as number[], [dekDigest(dek, good.nonce, good.ciphertext)]));
+      const raw3 = Buffer.from(lines[3].slice(0, -1)); // non-ASCII: found by its bytes
+      const lf3 = lineFields(lines[3].slice(0, -1), 'envelope');
+      assert.deepEqual(Buffer.from(r.digests).subarray(96, 128), lineDigest(raw3, valueRanges(raw3, lf3) as number[], [dekDigest(dek, good.nonce, good.ciphertext)]));
+      // the read-back of the output gives the same records
+      const back = await w.run(Buffer.from(r.out as ArrayBuffer), { verify: true, dryRun: true });
+      assert.equal(back.done, true);
+      if (back.done) assert.deepEqual(Buffer.from(back.digests), Buffer.from(r.digests));
+      // a dry run: counts and records, no output
+      const dry = await w.run(batch, { verify: false, dryRun: true });
+      assert.ok(dry.done && dry.out === null && dry.rewritten === 3);
+      if (dry.done) assert.deepEqual(Buffer.from(dry.digests), Buffer.from(r.digests));
+      // batches the main thread must take (nothing done, no error)
+      const tampered = { ...good };
       const ct = Buffer.from(tampered.ciphertext, 'base64');
       ct[0] ^= 1;
       tampered.ciphertext = ct.toString('base64');
-      const badB64 = { ...good, dek_wrapped: good.dek_wrapped.slice(0, -4) + '!!!=' };
-      const item = (v: EnvelopeValue, c: number[]) => ({ candidates: c, dekWrapped: v.dek_wrapped, nonce: v.nonce, ciphertext: v.ciphertext });
-      const res = await w.run([item(good, [1, 2]), item(onTarget, [0]), item(tampered, [2]), item(badB64, [2]), item(good, [1])], { verify: false, wrap: true });
-      const dek = unwrapDek(k1, good.dek_wrapped);
-      const expect = createHash('sha256').update('K').update(dek).update(good.nonce).update('|').update(good.ciphertext).digest();
-      assert.equal(res[0].ok, true);
-      assert.equal(res[0].by, 2);
-      assert.deepEqual(res[0].digest, expect);
-      assert.deepEqual(unwrapDek(k2, res[0].wrapped as string), dek);
-      assert.equal(res[1].ok, true);
-      assert.equal(res[1].by, 0);
-      assert.equal(res[1].wrapped, null); // already on the target: not re-wrapped
-      assert.equal(res[2].ok, false); // data fails authentication: the main thread reports it
-      assert.equal(res[3].ok, false); // not strict base64
-      assert.equal(res[4].ok, false); // no candidate unwraps
-      const back = await w.run([item({ ...good, dek_wrapped: res[0].wrapped as string }, [0])], { verify: true, wrap: false });
-      assert.equal(back[0].ok, true);
-      assert.deepEqual(back[0].digest, expect);
+      for (const odd of [line(tampered), line({ ...good, key_id: 'kek-v9' }), line({ ...good, alg: 'X' }), '{"timestamp":', line({ ...good, dek_wrapped: good.dek_wrapped.slice(0, -4) + '!!!=' }), `${line(good)}${line(good)}`]) {
+        const res = await w.run(Buffer.from(`${line(good)}\n${odd}\n`), { verify: false, dryRun: false });
+        assert.equal(res.done, false, odd);
+        if (!res.done) assert.equal(res.error, undefined);
+      }
+      // the read-back takes the target KEK only
+      const notBack = await w.run(Buffer.from(`${line(good)}\n`), { verify: true, dryRun: true });
+      assert.equal(notBack.done, false);
     } finally {
       w.dispose();
     }

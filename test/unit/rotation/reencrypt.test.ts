@@ -4,7 +4,7 @@ import { appendFileSync, chmodSync, readdirSync, readFileSync, statSync, writeFi
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { inlineDeriver } from '../../../src/core/crypto/argon2';
-import { sealEnvelope } from '../../../src/core/crypto/envelope-cipher';
+import { sealEnvelope, unwrapDek } from '../../../src/core/crypto/envelope-cipher';
 import { KeyResolver } from '../../../src/core/keys/resolver';
 import { createKeySources } from '../../../src/core/keys/sources';
 import { LogFile } from '../../../src/core/formats/log-file';
@@ -249,6 +249,65 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.ok(out[0].endsWith(',"response_data":null,"zz":{"3":1}}'));
     assert.equal(out[2], 'not json at all');
     assert.equal(out[3], '   ');
+  });
+
+  it('bytes outside the values are kept exactly (invalid UTF-8, non-ASCII, CR LF), whether a worker or this thread does the batch; a value that is not valid UTF-8 leaves its line as it is', async () => {
+    const k1 = kek('kek-v1');
+    const k2 = kek('kek-v2');
+    const key = (spec: string) => Buffer.from(spec.split(':')[1], 'base64');
+    const lines: Buffer[] = [];
+    const values: Array<ReturnType<typeof sealEnvelope> | null> = [];
+    for (let i = 0; i < 40; i++) {
+      const v = sealEnvelope(Buffer.from(`v${i}`), key(k1), 'kek-v1');
+      const head = Buffer.from(`{"id":"e${i}","note":"`, 'latin1');
+      const odd = i % 4 === 1 ? Buffer.from([0xff, 0xfe, 0x41]) : i % 4 === 2 ? Buffer.from('é ü 日本', 'utf8') : Buffer.from('plain');
+      const tail = Buffer.from(`","request_data":${JSON.stringify(v)},"n":123456789012345678901234567890}`, 'utf8');
+      const term = Buffer.from(i % 3 === 0 ? '\r\n' : '\n');
+      if (i === 13) {
+        lines.push(Buffer.from('{"id":"bad"\n')); // this batch goes to this thread
+        values.push(null);
+        continue;
+      }
+      if (i === 22) {
+        // a value whose bytes are not UTF-8: its text as parsed is not in the line
+        const broken = Buffer.concat([Buffer.from(JSON.stringify({ ...v, x: 'Q' }).replace('"Q"', '"'), 'utf8'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+        lines.push(Buffer.concat([Buffer.from('{"id":"e22","request_data":'), broken, Buffer.from('}\n')]));
+        values.push(null);
+        continue;
+      }
+      lines.push(Buffer.concat([head, odd, tail, term]));
+      values.push(v);
+    }
+    const path = join(dir(), 'bytes.envelope.log');
+    writeFileSync(path, Buffer.concat(lines), { mode: 0o600 });
+    const to = keyFile(dir(), 'bytes-new.key', k2);
+    const keys = engineRotationKeys({ keyRefs: [to, keyFile(dir(), 'bytes-old.key', k1)], deriver: inlineDeriver() });
+    const [r] = await reencryptFiles([path], keys, { to, batchSize: 4 });
+    await keys.dispose();
+    assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.equal(r.fieldsRewritten, 38);
+    assert.equal(r.lines, 40);
+    assert.deepEqual(r.failures.map((f) => f.line), [13, 22]);
+    assert.match(r.failures[1].message, /not written as valid UTF-8/);
+    const out = readFileSync(path);
+    let at = 0;
+    lines.forEach((orig, i) => {
+      const v = values[i];
+      if (!v) {
+        assert.deepEqual(out.subarray(at, at + orig.length), orig, `line ${i} left as it is`);
+        at += orig.length;
+        return;
+      }
+      const s = orig.toString('latin1');
+      const from = `"key_id":"kek-v1","dek_wrapped":"${v.dek_wrapped}"`;
+      const rest = out.subarray(at).toString('latin1');
+      const m = /"key_id":"kek-v2","dek_wrapped":"([A-Za-z0-9+/=]+)"/.exec(rest) as RegExpExecArray;
+      const expected = Buffer.from(s.replace(from, `"key_id":"kek-v2","dek_wrapped":"${m[1]}"`), 'latin1');
+      assert.deepEqual(out.subarray(at, at + expected.length), expected, `line ${i}`);
+      assert.deepEqual(unwrapDek(key(k2), m[1]), unwrapDek(key(k1), v.dek_wrapped));
+      at += expected.length;
+    });
+    assert.equal(at, out.length);
   });
 
   it('Symbiont: re-encrypts with the new key string (entries and UPDATE lines); only the new key reads it back', async () => {

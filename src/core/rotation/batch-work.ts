@@ -1,0 +1,217 @@
+/**
+ * A whole batch of envelope-log lines (local KEK target), rewritten or read back in one go: split,
+ * parsed, every value through the batch kernel, lines spliced, line records digested. It runs on the
+ * rewrap worker threads (envelope-worker.ts), so all per-line work is spread over the cores while the
+ * main thread only reads, writes and keeps order. It handles the plain case only: a batch with any
+ * line that needs a message or a key this table cannot use (bad JSON, a value not written verbatim,
+ * a failed unwrap or authentication, a transit or unknown key_id, an unsupported header) comes back
+ * `done: false` and the main thread runs it through the regular code (same checks, same messages).
+ * Same functions and definitions as the main thread's path (lineFields, valueRanges, replaceEnvelopeKey,
+ * the record of line-record.ts), so both produce the same bytes and records (a unit test compares them).
+ */
+import { isAscii } from 'node:buffer';
+import { checkEnvelopeHeader, WRAPPED_DEK_BYTES } from '../crypto/envelope-cipher';
+import { gcmKernel, type GcmKernel } from '../crypto/gcm-kernel';
+import { lineFields, type LineFields } from '../formats/line-fields';
+import type { EnvelopeValue } from '../model';
+import type { EnvelopeKernel } from './envelope-kernel';
+import { replaceEnvelopeKey } from './envelope-text';
+import { kernelRequest, replyViews, type WorkerItem } from './kernel-packing';
+import { countPart, placeholder, valueRanges } from './line-record';
+
+const W = WRAPPED_DEK_BYTES;
+
+/** What a worker knows of the rotation besides the KEK table. */
+export interface BatchSpec {
+  targetKeyId: string;
+  /** Index of the target KEK in the table. */
+  target: number;
+  /** key_id -> indices into the KEK table, tried in order (only ids whose every KEK is in the table). */
+  candidates: Map<string, number[]>;
+}
+
+export interface BatchRequest {
+  id: number;
+  /** Read-back of the rewritten file: the target KEK only, no output. */
+  verify: boolean;
+  dryRun: boolean;
+  /** Complete lines, each with its terminator. */
+  buf: ArrayBuffer;
+}
+
+export interface BatchDone {
+  id: number;
+  done: true;
+  lines: number;
+  entries: number;
+  fields: number;
+  onTarget: number;
+  rewritten: number;
+  /** Values rewritten, per KEK table index they were opened by. */
+  from: number[];
+  /** 32 bytes per line: its record's digest (line-record.ts). */
+  digests: ArrayBuffer;
+  /** The batch as written (rewrite, not a dry run). */
+  out: ArrayBuffer | null;
+}
+
+export interface BatchLeft {
+  id: number;
+  done: false;
+  /** Why the main thread must take the batch. */
+  reason: string;
+  /** Set when the worker failed on it (a bug, reported as such), not for a line that needs a message. */
+  error?: string;
+}
+
+export type BatchReply = BatchDone | BatchLeft;
+
+interface Line {
+  start: number;
+  /** End of the text (before CR LF / LF). */
+  textEnd: number;
+  end: number;
+  lf: LineFields;
+  /** Byte ranges of the values, relative to `start` (line-record.ts). */
+  ranges: number[];
+}
+
+/** Values per line the batch path takes (an envelope entry has request_data and response_data). */
+const MAX_VALUES = 2;
+/** Record parts per line: segments and placeholders, the count, the value digests. */
+const PARTS = 2 * MAX_VALUES + 1 + 1 + MAX_VALUES;
+
+export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel = gcmKernel()): BatchReply {
+  const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason });
+  const bytes = Buffer.from(req.buf);
+  const ascii = isAscii(bytes);
+  const lines: Line[] = [];
+  const items: WorkerItem[] = [];
+  const datas: EnvelopeValue[] = [];
+  for (let s = 0; s < bytes.length; ) {
+    const nl = bytes.indexOf(10, s);
+    const end = nl < 0 ? bytes.length : nl + 1;
+    let textEnd = nl < 0 ? end : nl;
+    if (nl > s && bytes[nl - 1] === 13) textEnd--;
+    const raw = bytes.subarray(s, textEnd);
+    const lf = lineFields(ascii ? raw.toString('latin1') : raw.toString('utf8'), 'envelope');
+    if (lf.kind === 'bad' || lf.kind === 'update' || lf.problem) return left(`line ${lines.length}: ${lf.problem ?? lf.kind}`);
+    if (lf.fields.length > MAX_VALUES) return left(`line ${lines.length}: more than ${MAX_VALUES} values`);
+    const ranges = valueRanges(raw, lf, ascii);
+    if (!ranges) return left(`line ${lines.length}: a value is not found in its bytes`);
+    for (const f of lf.fields) {
+      const data = (f.field as { data: EnvelopeValue }).data;
+      try {
+        checkEnvelopeHeader(data);
+      } catch (err) {
+        return left((err as Error).message);
+      }
+      const cands = req.verify ? (data.key_id === spec.targetKeyId ? [spec.target] : null) : (spec.candidates.get(data.key_id) ?? null);
+      if (!cands) return left(`key_id ${JSON.stringify(data.key_id)} is not for the batch kernel`);
+      items.push({ candidates: cands, dekWrapped: data.dek_wrapped, nonce: data.nonce, ciphertext: data.ciphertext });
+      datas.push(data);
+    }
+    lines.push({ start: s, textEnd, end, lf, ranges });
+    s = end;
+  }
+  const { st, by, dg, wr } = replyViews(kernel.run(kernelRequest(req.id, items, { verify: req.verify, wrap: !req.dryRun })));
+  const wrapped = new Array<string | null>(items.length).fill(null);
+  const from: number[] = [];
+  let onTarget = 0;
+  let rewritten = 0;
+  for (let j = 0; j < items.length; j++) {
+    if (st[j] === 0) return left(`value ${j}: not opened by the kernel`);
+    const k = by[j];
+    if (req.verify) {
+      if (k !== spec.target) return left(`value ${j}: not under the target KEK`);
+      continue;
+    }
+    if (datas[j].key_id === spec.targetKeyId && k === spec.target) {
+      onTarget++;
+      continue;
+    }
+    if (!req.dryRun) {
+      if (st[j] !== 2) return left(`value ${j}: not re-wrapped`);
+      wrapped[j] = wr.toString('base64', j * W, j * W + W);
+    }
+    rewritten++;
+    from[k] = (from[k] ?? 0) + 1;
+  }
+  const digests = recordDigests(gcm, bytes, lines, dg);
+  const entries = lines.reduce((n, l) => n + (l.lf.kind === 'entry' ? 1 : 0), 0);
+  const out = req.verify || req.dryRun ? null : output(bytes, lines, datas, wrapped, spec.targetKeyId);
+  return { id: req.id, done: true, lines: lines.length, entries, fields: items.length, onTarget, rewritten, from, digests: digests.buffer as ArrayBuffer, out };
+}
+
+/** Every line's record digest (line-record.ts), in one batch call: the parts point into the batch, a constants area and the value digests. */
+function recordDigests(gcm: GcmKernel, bytes: Buffer, lines: Line[], dg: Uint8Array): Uint8Array {
+  const consts = Buffer.from(Array.from({ length: MAX_VALUES }, (_, i) => placeholder(i)).join('') + Array.from({ length: MAX_VALUES + 1 }, (_, k) => countPart(k)).join(''), 'latin1');
+  const phLen = placeholder(0).length;
+  const cntLen = countPart(0).length;
+  const constsAt = bytes.length;
+  const dgAt = constsAt + consts.length;
+  const arena = Buffer.allocUnsafe(dgAt + dg.length);
+  bytes.copy(arena, 0);
+  consts.copy(arena, constsAt);
+  arena.set(dg, dgAt);
+  const off = new Uint32Array(lines.length * PARTS);
+  const len = new Uint32Array(lines.length * PARTS);
+  let v = 0;
+  lines.forEach((l, i) => {
+    const p = i * PARTS;
+    const k = l.ranges.length / 2;
+    let pos = l.start;
+    for (let j = 0; j < k; j++) {
+      off[p + 2 * j] = pos;
+      len[p + 2 * j] = l.start + l.ranges[2 * j] - pos;
+      off[p + 2 * j + 1] = constsAt + j * phLen;
+      len[p + 2 * j + 1] = phLen;
+      pos = l.start + l.ranges[2 * j + 1];
+    }
+    off[p + 2 * k] = pos;
+    len[p + 2 * k] = l.textEnd - pos;
+    // parts 2k+1 .. 2*MAX_VALUES stay empty
+    off[p + 2 * MAX_VALUES + 1] = constsAt + MAX_VALUES * phLen + k * cntLen;
+    len[p + 2 * MAX_VALUES + 1] = cntLen;
+    for (let j = 0; j < k; j++, v++) {
+      off[p + 2 * MAX_VALUES + 2 + j] = dgAt + v * 32;
+      len[p + 2 * MAX_VALUES + 2 + j] = 32;
+    }
+  });
+  const out = new Uint8Array(lines.length * 32);
+  gcm.sha256(arena, off, len, PARTS, out);
+  return out;
+}
+
+/** The batch as written: each line's bytes with its re-wrapped values spliced in (line-record.ts spliceLine, without a buffer per line). */
+function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
+  const repl: Array<string | null> = new Array(wrapped.length).fill(null);
+  let size = bytes.length;
+  let v = 0;
+  for (const l of lines) {
+    l.lf.fields.forEach((f, n) => {
+      const w = wrapped[v + n];
+      if (w === null) return;
+      const t = replaceEnvelopeKey(f.text, datas[v + n], targetKeyId, w);
+      repl[v + n] = t;
+      size += Buffer.byteLength(t, 'utf8') - (l.ranges[2 * n + 1] - l.ranges[2 * n]);
+    });
+    v += l.lf.fields.length;
+  }
+  const out = Buffer.from(new ArrayBuffer(size));
+  let at = 0;
+  v = 0;
+  for (const l of lines) {
+    let pos = l.start;
+    l.lf.fields.forEach((_, n) => {
+      const t = repl[v + n];
+      if (t === null) return;
+      at += bytes.copy(out, at, pos, l.start + l.ranges[2 * n]);
+      at += out.write(t, at, 'utf8');
+      pos = l.start + l.ranges[2 * n + 1];
+    });
+    at += bytes.copy(out, at, pos, l.end);
+    v += l.lf.fields.length;
+  }
+  return out.buffer as ArrayBuffer;
+}
