@@ -7,7 +7,7 @@
  */
 import type { EncryptedField, FormatId } from '../model';
 import { isEnvelopeValue } from './envelope';
-import { isPlainObject, parseJsonObject } from './record-base';
+import { isPlainObject, parseJsonObject, serializeJson } from './record-base';
 import { isSymbiontEncryptedData, UPDATE_PREFIX } from './symbiont';
 import { findTransitValues, timestampOf } from './transit-jsonl';
 
@@ -62,7 +62,7 @@ export function lineFields(text: string, format: FormatId, locate = true): LineF
   if (!locate) return { kind, fields: candidates.map((field) => ({ field, text: '', at: -1 })), problem: null, timestamp };
   for (const field of candidates) {
     const raw = field.kind === 'transit' ? field.ciphertext : valueAt(obj, field.path);
-    const t = JSON.stringify(raw);
+    const t = serializeJson(raw); // iterative past the stack's depth: hostile nesting is located like any value
     const at = text.indexOf(t);
     if (at < 0 || text.indexOf(t, at + 1) >= 0) {
       return { kind, fields: [], problem: `${field.path.join('.')}: the value is not written as compact JSON (or appears twice); line left as it is`, timestamp };

@@ -94,7 +94,12 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
     let textEnd = nl < 0 ? end : nl;
     if (nl > s && bytes[nl - 1] === 13) textEnd--;
     const raw = bytes.subarray(s, textEnd);
-    const lf = lineFields(ascii ? raw.toString('latin1') : raw.toString('utf8'), 'envelope');
+    let lf: LineFields;
+    try {
+      lf = lineFields(ascii ? raw.toString('latin1') : raw.toString('utf8'), 'envelope');
+    } catch (err) {
+      return left(`line ${lines.length}: ${(err as Error).message}`); // e.g. a value nested too deep to serialize: the regular code says so
+    }
     if (lf.kind === 'bad' || lf.kind === 'update' || lf.problem) return left(`line ${lines.length}: ${lf.problem ?? lf.kind}`);
     if (lf.fields.length > MAX_VALUES) return left(`line ${lines.length}: more than ${MAX_VALUES} values`);
     const ranges = valueRanges(raw, lf, ascii);
@@ -199,6 +204,19 @@ function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: A
     v += l.lf.fields.length;
   }
   const out = Buffer.from(new ArrayBuffer(size));
+  if (size === bytes.length && sameLengths(lines, repl)) {
+    // Every replacement as long as what it replaces (key ids of one length, always a 60-byte wrapped DEK): one copy, then the values in place.
+    bytes.copy(out, 0);
+    v = 0;
+    for (const l of lines) {
+      l.lf.fields.forEach((_, n) => {
+        const t = repl[v + n];
+        if (t !== null) out.write(t, l.start + l.ranges[2 * n], 'utf8');
+      });
+      v += l.lf.fields.length;
+    }
+    return out.buffer as ArrayBuffer;
+  }
   let at = 0;
   v = 0;
   for (const l of lines) {
@@ -214,4 +232,16 @@ function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: A
     v += l.lf.fields.length;
   }
   return out.buffer as ArrayBuffer;
+}
+
+/** True when every replacement has the byte length of the range it replaces. */
+function sameLengths(lines: Line[], repl: Array<string | null>): boolean {
+  let v = 0;
+  for (const l of lines) {
+    for (let n = 0; n < l.lf.fields.length; n++, v++) {
+      const t = repl[v];
+      if (t !== null && Buffer.byteLength(t, 'utf8') !== l.ranges[2 * n + 1] - l.ranges[2 * n]) return false;
+    }
+  }
+  return true;
 }

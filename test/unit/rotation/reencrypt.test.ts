@@ -310,6 +310,27 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.equal(at, out.length);
   });
 
+  it('a value with a member nested 100,000 levels deep is rewritten like any other (no stack overflow, on a worker or here)', async () => {
+    const k1 = kek('kek-v1');
+    const key = Buffer.from(k1.split(':')[1], 'base64');
+    const v = sealEnvelope(Buffer.from('deep'), key, 'kek-v1');
+    const depth = 100_000;
+    const deep = JSON.stringify(v).slice(0, -1) + ',"extra":' + '['.repeat(depth) + ']'.repeat(depth) + '}';
+    const plain = JSON.stringify(sealEnvelope(Buffer.from('flat'), key, 'kek-v1'));
+    const lines = [`{"id":"d","request_data":${deep},"response_data":${plain}}`, `{"id":"f","request_data":${plain}}`];
+    const path = join(dir(), 'deep.envelope.log');
+    writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
+    const to = keyFile(dir(), 'deep-new.key', kek('kek-v2'));
+    const keys = engineRotationKeys({ keyRefs: [to, keyFile(dir(), 'deep-old.key', k1)], deriver: inlineDeriver() });
+    const [r] = await reencryptFiles([path], keys, { to });
+    await keys.dispose();
+    assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.deepEqual([r.fieldsRewritten, r.fieldsFailed, r.workerFailure], [3, 0, null]);
+    const out = readFileSync(path, 'utf8').split('\n');
+    assert.ok(out[0].includes('"key_id":"kek-v2"') && out[0].endsWith(']'.repeat(depth) + '},"response_data":' + out[0].slice(out[0].lastIndexOf('{"version"'))));
+    assert.equal(out[0].length, lines[0].length);
+  });
+
   it('Symbiont: re-encrypts with the new key string (entries and UPDATE lines); only the new key reads it back', async () => {
     const fx = await generateSymbiontLog(dir(), { entries: 10, fileName: 'd.log', orphanUpdate: true });
     const a = keyFile(dir(), 'd-a.key', fx.keyA);
