@@ -9,10 +9,13 @@
  *     private files of a killed run (`.FILE.enclog-<random>.*`) are removed.
  *  2. stream: complete lines of FILE are read in batches and written to a new private TMP
  *     (O_CREAT|O_EXCL|O_NOFOLLOW, unguessable name, fstat-checked) with only the encrypted values that
- *     are not on the target replaced; the rest of each line stays byte-identical. Every write is
- *     checked (short writes continued). The tail is re-read until no new complete line has arrived.
+ *     are not on the target replaced; the rest of each line stays byte-identical (values are spliced
+ *     into the line's bytes). Every write is checked (short writes continued). The tail is re-read
+ *     until no new complete line has arrived. Envelope logs with a local KEK target: whole batches go
+ *     to worker threads (batch-work.ts, one per core), this thread reads, writes and keeps the order.
  *  3. fsync TMP; verify: TMP is read back and every value decrypted with the target key only;
- *     line records (line skeleton + value digests, folded into one running hash) and line counts must match.
+ *     line records (line skeleton + value digests, line-record.ts, folded into one running hash) and
+ *     line counts must match.
  *  4. commit: the journal is written (FILE's dev+ino, processed offset, the private names), FILE is
  *     hard-linked to a private OLD name (and OLD checked to be the inode that was read), the tail is
  *     caught up once more, mode and ownership copied with fchmod/fchown on TMP's descriptor; then,
