@@ -18,6 +18,27 @@ export interface RawLine {
   next: number;
 }
 
+/** End of the text of the line [from, nl] whose LF is at `nl`: a CR before the LF belongs to the terminator. */
+export function textEnd(data: Buffer, from: number, nl: number): number {
+  return nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
+}
+
+/**
+ * The lines of a buffer that holds complete lines (a batch the reader made), by the reader's rule, as
+ * [start, text end, end] offsets; a last line without LF ends at the buffer's end.
+ */
+export function* linesOf(buf: Buffer): Generator<[number, number, number]> {
+  for (let s = 0; s < buf.length; ) {
+    const nl = buf.indexOf(10, s);
+    if (nl < 0) {
+      yield [s, buf.length, buf.length];
+      return;
+    }
+    yield [s, textEnd(buf, s, nl), nl + 1];
+    s = nl + 1;
+  }
+}
+
 /**
  * Complete lines in [start, end) of an open file. A trailing line without LF is not yielded (a writer
  * may be mid-line), unless `partialLast` (a scan of what is there now): then it comes with an empty `term`.
@@ -49,7 +70,7 @@ export async function* completeLines(fh: FileHandle, start: number, end: number,
         carry = [];
         carryLen = 0;
       }
-      const t = nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
+      const t = textEnd(data, from, nl);
       lineStart += nl + 1 - from;
       yield { bytes: data.subarray(from, t), term: data.subarray(t, nl + 1), whole: data.subarray(from, nl + 1), next: lineStart };
       s = i + 1;

@@ -12,10 +12,11 @@
 import { isAscii } from 'node:buffer';
 import { checkEnvelopeHeader, WRAPPED_DEK_BYTES } from '../crypto/envelope-cipher';
 import { gcmKernel, type GcmKernel } from '../crypto/gcm-kernel';
+import { linesOf } from '../formats/complete-lines';
 import { lineFields, type LineFields } from '../formats/line-fields';
 import type { EnvelopeValue } from '../model';
 import type { EnvelopeKernel } from './envelope-kernel';
-import { replaceEnvelopeKey } from './envelope-text';
+import { envelopeKeyEdits, replaceEnvelopeKey } from './envelope-text';
 import { kernelRequest, replyViews, type WorkerItem } from './kernel-packing';
 import { countPart, placeholder, valueRanges } from './line-record';
 
@@ -88,11 +89,7 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
   const lines: Line[] = [];
   const items: WorkerItem[] = [];
   const datas: EnvelopeValue[] = [];
-  for (let s = 0; s < bytes.length; ) {
-    const nl = bytes.indexOf(10, s);
-    const end = nl < 0 ? bytes.length : nl + 1;
-    let textEnd = nl < 0 ? end : nl;
-    if (nl > s && bytes[nl - 1] === 13) textEnd--;
+  for (const [s, textEnd, end] of linesOf(bytes)) {
     const raw = bytes.subarray(s, textEnd);
     let lf: LineFields;
     try {
@@ -117,7 +114,6 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
       datas.push(data);
     }
     lines.push({ start: s, textEnd, end, lf, ranges });
-    s = end;
   }
   const { st, by, dg, wr } = replyViews(kernel.run(kernelRequest(req.id, items, { verify: req.verify, wrap: !req.dryRun })));
   const wrapped = new Array<string | null>(items.length).fill(null);
@@ -144,7 +140,7 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
   }
   const digests = recordDigests(gcm, bytes, lines, dg);
   const entries = lines.reduce((n, l) => n + (l.lf.kind === 'entry' ? 1 : 0), 0);
-  const out = req.verify || req.dryRun ? null : output(bytes, lines, datas, wrapped, spec.targetKeyId);
+  const out = req.verify || req.dryRun ? null : output(bytes, ascii, lines, datas, wrapped, spec.targetKeyId);
   return { id: req.id, done: true, lines: lines.length, entries, fields: items.length, onTarget, rewritten, from, digests: digests.buffer as ArrayBuffer, out };
 }
 
@@ -188,8 +184,21 @@ function recordDigests(gcm: GcmKernel, bytes: Buffer, lines: Line[], dg: Uint8Ar
   return out;
 }
 
-/** The batch as written: each line's bytes with its re-wrapped values spliced in (line-record.ts spliceLine, without a buffer per line). */
-function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
+/**
+ * The batch as written: each line's bytes with its re-wrapped values spliced in (as spliceLine of
+ * line-record.ts, without a buffer per line). An all-ASCII batch whose edits keep every length (key ids
+ * of one length; a wrapped DEK is always 60 bytes) is one copy plus the two member edits per value, in place.
+ */
+function output(bytes: Buffer, ascii: boolean, lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
+  if (ascii) {
+    const inPlace = editsInPlace(lines, datas, wrapped, targetKeyId);
+    if (inPlace) {
+      const out = Buffer.from(new ArrayBuffer(bytes.length));
+      bytes.copy(out, 0);
+      for (const [at, to] of inPlace) out.write(to, at, 'latin1');
+      return out.buffer as ArrayBuffer;
+    }
+  }
   const repl: Array<string | null> = new Array(wrapped.length).fill(null);
   let size = bytes.length;
   let v = 0;
@@ -204,19 +213,6 @@ function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: A
     v += l.lf.fields.length;
   }
   const out = Buffer.from(new ArrayBuffer(size));
-  if (size === bytes.length && sameLengths(lines, repl)) {
-    // Every replacement as long as what it replaces (key ids of one length, always a 60-byte wrapped DEK): one copy, then the values in place.
-    bytes.copy(out, 0);
-    v = 0;
-    for (const l of lines) {
-      l.lf.fields.forEach((_, n) => {
-        const t = repl[v + n];
-        if (t !== null) out.write(t, l.start + l.ranges[2 * n], 'utf8');
-      });
-      v += l.lf.fields.length;
-    }
-    return out.buffer as ArrayBuffer;
-  }
   let at = 0;
   v = 0;
   for (const l of lines) {
@@ -234,14 +230,23 @@ function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: A
   return out.buffer as ArrayBuffer;
 }
 
-/** True when every replacement has the byte length of the range it replaces. */
-function sameLengths(lines: Line[], repl: Array<string | null>): boolean {
+/** [batch offset, text] of every member edit when each keeps its length and is ASCII (ranges are then byte = string offsets); else null. */
+function editsInPlace(lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): Array<[number, string]> | null {
+  const out: Array<[number, string]> = [];
   let v = 0;
   for (const l of lines) {
     for (let n = 0; n < l.lf.fields.length; n++, v++) {
-      const t = repl[v];
-      if (t !== null && Buffer.byteLength(t, 'utf8') !== l.ranges[2 * n + 1] - l.ranges[2 * n]) return false;
+      const w = wrapped[v];
+      if (w === null) continue;
+      const edits = envelopeKeyEdits(l.lf.fields[n].text, datas[v], targetKeyId, w);
+      if (!edits) return null;
+      for (const e of edits) {
+        if (e.to.length !== e.from || !isAsciiText(e.to)) return null;
+        out.push([l.start + l.ranges[2 * n] + e.at, e.to]);
+      }
     }
   }
-  return true;
+  return out;
 }
+
+const isAsciiText = (s: string): boolean => !/[^\x00-\x7f]/.test(s);

@@ -45,7 +45,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
-import { completeLines, lineBatches, type RawLine } from '../formats/complete-lines';
+import { completeLines, lineBatches, textEnd, type RawLine } from '../formats/complete-lines';
 import { RotationLock } from './rotation-lock';
 import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow, privateName, privateNames, readOwnFile, removeIfPresent, sameFile, writeAll, writeAtomically } from './safe-fs';
 import type { FormatId } from '../model';
@@ -289,12 +289,7 @@ class FileRotation {
 
   /** Lines as the target key alone reads them (the verification side): each line's bytes (no terminator), located values, value digests. */
   async readBack(bufs: Buffer[], signal?: AbortSignal): Promise<{ raws: Buffer[]; located: Located[]; ds: Buffer[][] }> {
-    const raws = bufs.map((b) => {
-      let end = b.length;
-      if (end > 0 && b[end - 1] === 10) end--;
-      if (end > 0 && b[end - 1] === 13 && end < b.length) end--;
-      return b.subarray(0, end);
-    });
+    const raws = bufs.map((b) => (b.length > 0 && b[b.length - 1] === 10 ? b.subarray(0, textEnd(b, 0, b.length - 1)) : b));
     const located = raws.map((r) => this.locate(r));
     return { raws, located, ds: await this.rewriter.digests(located.map((x) => x.lf), signal) };
   }
@@ -676,7 +671,7 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
       const o = out;
       const tmpId = await o.stat();
       const sink = async (bufs: Buffer[]): Promise<void> => {
-        const b = Buffer.concat(bufs);
+        const b = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
         await writeAll(o, b, rot?.tmpPath ?? '');
         report.bytesOut += b.length;
       };
