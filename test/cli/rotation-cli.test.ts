@@ -61,11 +61,18 @@ describe('enclog plan / reencrypt / verify / retire on real files', function () 
 
   it('reencrypt --dry-run changes nothing; reencrypt rotates; verify then exits 0', async () => {
     const before = readFileSync(fx.path);
-    const dry = await runCli(['reencrypt', fx.path, '--to', newKey, ...keyArgs(), '--dry-run'], { env });
+    const bad = await runCli(['reencrypt', fx.path, '--to', newKey, ...keyArgs(), '--threads', 'x'], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--threads takes a whole number >= 0/);
+    // --threads 2: the bundled worker threads (out/envelope-worker.js next to out/cli.js) do the batches even for a small file
+    const dry = await runCli(['reencrypt', fx.path, '--to', newKey, ...keyArgs(), '--dry-run', '--threads', '2', '--json'], { env });
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /DRY RUN: would re-encrypt \d+ of \d+ values/);
+    assert.equal(JSON.parse(dry.stdout).workerFailure, null);
     assert.ok(readFileSync(fx.path).equals(before));
-    const run = await runCli(['reencrypt', fx.path, '--to', newKey, ...keyArgs(), '--batch-size', '8'], { env });
+    const dryText = await runCli(['reencrypt', fx.path, '--to', newKey, ...keyArgs(), '--dry-run'], { env });
+    assert.equal(dryText.code, 0, dryText.stderr);
+    assert.match(dryText.stdout, /DRY RUN: would re-encrypt \d+ of \d+ values/);
+    const run = await runCli(['reencrypt', fx.path, '--to', newKey, ...keyArgs(), '--batch-size', '8', '--threads', '2'], { env });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Re-encrypted \d+ of \d+ values in 1 file/);
     // The bundled CLI finds the same AES-GCM kernel as this process (out/native next to out/cli.js) and names it.

@@ -5,7 +5,7 @@ import { targetOriginText } from '../../core/rotation/target-origin';
 import { refuseDirectoryVaultTarget } from '../target-origin';
 import { required, withRotation } from './rotate';
 
-export const REENCRYPT_USAGE = 'enclog reencrypt FILE... --to REF [--key REF]... [--dry-run] [--batch-size N] [--backup] [--kdf LABEL] [--json] [--quiet]';
+export const REENCRYPT_USAGE = 'enclog reencrypt FILE... --to REF [--key REF]... [--dry-run] [--batch-size N] [--threads N] [--backup] [--kdf LABEL] [--json] [--quiet]';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
@@ -21,7 +21,7 @@ function testHooks(env: NodeJS.ProcessEnv): ((phase: RotationPhase) => Promise<v
 }
 
 export function reencryptCommand(argv: string[], out: Output): Promise<number> {
-  const spec = { values: ['to', 'batch-size', 'kdf'], booleans: ['dry-run', 'backup', 'quiet'] };
+  const spec = { values: ['to', 'batch-size', 'threads', 'kdf'], booleans: ['dry-run', 'backup', 'quiet'] };
   return withRotation(argv, spec, out, (a) => [required(a, 'to')], async ({ keys, args, store, config, origin }) => {
     if (args.positional.length === 0) throw new UsageError('expected at least one FILE');
     const dry = args.flags.has('dry-run');
@@ -50,6 +50,7 @@ export function reencryptCommand(argv: string[], out: Output): Promise<number> {
         to: required(args, 'to'),
         kdf: args.values.get('kdf'),
         batchSize: intOption(args, 'batch-size', 256, 1),
+        threads: args.values.has('threads') ? intOption(args, 'threads', 0, 0) : undefined,
         backup: args.flags.has('backup'),
         dryRun: args.flags.has('dry-run'),
         signal: ac.signal,

@@ -42,6 +42,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
@@ -88,6 +89,12 @@ export interface ReencryptOptions {
   kdf?: string;
   /** Lines per batch (default 256). */
   batchSize?: number;
+  /**
+   * Worker threads for the line work of an envelope rewrap with a local KEK target: 0 = all on this
+   * thread. Default: one per core (at most 4) for a file of 1 MiB or more, none for a smaller one
+   * (starting threads costs more than they save there) or on one core.
+   */
+  threads?: number;
   backup?: boolean;
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -137,6 +144,9 @@ export interface FileReport {
 }
 
 const MAX_FAILURE_DETAILS = 1000;
+/** Files from this size get worker threads by default (ReencryptOptions.threads). */
+const AUTO_THREADS_FROM_BYTES = 1 << 20;
+const MAX_AUTO_THREADS = 4;
 const MAX_TAIL_ROUNDS = 50;
 
 /** A batch's lines with their terminators, as one buffer (a view when they are contiguous in one read buffer). */
@@ -357,8 +367,11 @@ class FileRotation {
   }
 
   /** The worker threads that take whole batches, or null (then batches run here, one at a time, or two when the rewriter allows). */
-  private async runner(): Promise<BatchRunner | null> {
-    return (await this.rewriter.batchRunner?.()) ?? null;
+  private async runner(size: number): Promise<BatchRunner | null> {
+    const asked = this.opts.threads;
+    const threads = asked ?? (size >= AUTO_THREADS_FROM_BYTES ? Math.min(availableParallelism(), MAX_AUTO_THREADS) : 0);
+    if (threads < 1 || (asked === undefined && threads < 2)) return null;
+    return (await this.rewriter.batchRunner?.(threads)) ?? null;
   }
 
   /** Batches in flight at once: two per worker thread; without workers 2 when the rewriter allows overlap, else 1. */
@@ -374,7 +387,7 @@ class FileRotation {
   async streamAll(src: FileHandle, sink: ((bufs: Buffer[]) => Promise<void>) | null, signal: AbortSignal | undefined, dryRun: boolean): Promise<number> {
     let at = 0;
     const batchSize = Math.max(1, this.opts.batchSize ?? 256);
-    const runner = await this.runner();
+    const runner = await this.runner((await src.stat()).size);
     const depth = this.depth(runner);
     for (let round = 0; round < MAX_TAIL_ROUNDS; round++) {
       const size = (await src.stat()).size;
@@ -422,7 +435,7 @@ class FileRotation {
       const got = createHash('sha256');
       let lines = 0;
       const batchSize = Math.max(1, this.opts.batchSize ?? 256);
-      const runner = await this.runner();
+      const runner = await this.runner(size);
       const depth = this.depth(runner);
       type Back = Awaited<ReturnType<FileRotation['readBack']>>;
       const inflight: Array<{ batch: RawLine[]; at: number; ds: Promise<Back> | null; remote: Promise<BatchResult | null> | null }> = [];

@@ -28,7 +28,6 @@ import { replaceEnvelopeKey } from './envelope-text';
 import type { BatchSpec } from './batch-work';
 
 export { replaceEnvelopeKey } from './envelope-text';
-import { availableParallelism } from 'node:os';
 
 export type FieldState = 'on-target' | 'rewritten' | 'failed';
 
@@ -51,8 +50,8 @@ export interface Rewriter {
   readonly kernel?: GcmKernelName;
   /** Why the second thread stopped helping (its share was then done on this thread: slower, same checks), if it did. */
   readonly workerFailure?: string | null;
-  /** Worker threads that take whole batches (envelope, local KEK target, 2+ cores); null: the caller uses rewrite()/digests(). */
-  batchRunner?(): Promise<BatchRunner | null>;
+  /** `threads` worker threads that take whole batches (envelope, local KEK target; made on the first call); null: the caller uses rewrite()/digests(). */
+  batchRunner?(threads: number): Promise<BatchRunner | null>;
   rewrite(lines: LineFields[], opts: { dryRun?: boolean; signal?: AbortSignal }): Promise<FieldPlan[][]>;
   /** Digest of every field of the lines as the target key alone sees it (content, or raw bytes when it cannot open it). */
   digests(lines: LineFields[], signal?: AbortSignal): Promise<Buffer[][]>;
@@ -222,8 +221,6 @@ const TRANSIT_PREFIX = 'vault-transit:';
 /** Batches with fewer values than this take the regular path. */
 const KERNEL_MIN = 8;
 
-/** Rewrap worker threads at most (one per core up to this). */
-const MAX_WORKERS = 4;
 
 interface Kernels {
   local: EnvelopeKernel;
@@ -384,14 +381,13 @@ class EnvelopeRewriter implements Rewriter {
     return mapped.length > 0 && mapped.every((x) => x >= 0) ? mapped : null;
   }
 
-  batchRunner(): Promise<BatchRunner | null> {
-    this.runnerMade ??= this.makeRunner();
+  batchRunner(threads: number): Promise<BatchRunner | null> {
+    this.runnerMade ??= this.makeRunner(threads);
     return this.runnerMade;
   }
 
-  private async makeRunner(): Promise<BatchRunner | null> {
-    const threads = Math.min(availableParallelism(), MAX_WORKERS);
-    if (threads < 2) return null;
+  private async makeRunner(threads: number): Promise<BatchRunner | null> {
+    if (threads < 1) return null;
     const kit = await this.kernels();
     if (!kit || this.disposed) return null;
     const { index } = await this.keys.load();

@@ -10,7 +10,6 @@ import { createKeySources } from '../../../src/core/keys/sources';
 import { LogFile } from '../../../src/core/formats/log-file';
 import { reencryptFiles, type RotationPhase } from '../../../src/core/rotation/reencrypt';
 import { ENVELOPE_WORKER_SCRIPT } from '../../../src/core/rotation/crypto-worker';
-import { availableParallelism } from 'node:os';
 import { engineRotationKeys } from '../../../src/core/engine';
 import { generateEnvelopeLog, generateSymbiontLog } from '../../fixtures/generate';
 import { useTmpDir } from '../../support/tmp-dir';
@@ -96,15 +95,14 @@ describe('rotation: re-encrypt / rewrap files', function () {
     let r;
     try {
       const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
-      [r] = await reencryptFiles([fx.path], keys, { to, batchSize: 16 });
+      [r] = await reencryptFiles([fx.path], keys, { to, batchSize: 16, threads: 2 });
       await keys.dispose();
     } finally {
       writeFileSync(ENVELOPE_WORKER_SCRIPT, script);
     }
     assert.equal(r.status, 'rotated', r.error ?? '');
     assert.equal(r.fieldsRewritten, r.fields);
-    if (availableParallelism() >= 2) assert.match(r.workerFailure ?? '', /rewrap worker .*worker broken for the test/);
-    else assert.equal(r.workerFailure, null);
+    assert.match(r.workerFailure ?? '', /rewrap worker .*worker broken for the test/);
     const after = await readAll(fx.path, [to]);
     assert.deepEqual(after.map((e) => e.values), expected.map((e) => e.values));
     assert.ok(after.every((e) => e.ok));
@@ -205,7 +203,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
     const to = keyFile(dir(), 'm-new.key', k2);
     const keys = engineRotationKeys({ keyRefs: [to, keyFile(dir(), 'm-old.key', k1)], deriver: inlineDeriver() });
-    const [r] = await reencryptFiles([path], keys, { to, batchSize: 64 });
+    const [r] = await reencryptFiles([path], keys, { to, batchSize: 64, threads: 2 });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
     assert.equal(r.fields, 300);
@@ -251,7 +249,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.equal(out[3], '   ');
   });
 
-  it('bytes outside the values are kept exactly (invalid UTF-8, non-ASCII, CR LF), whether a worker or this thread does the batch; a value that is not valid UTF-8 leaves its line as it is', async () => {
+  for (const threads of [0, 2]) it(`bytes outside the values are kept exactly (invalid UTF-8, non-ASCII, CR LF), threads: ${threads}; a value that is not valid UTF-8 leaves its line as it is`, async () => {
     const k1 = kek('kek-v1');
     const k2 = kek('kek-v2');
     const key = (spec: string) => Buffer.from(spec.split(':')[1], 'base64');
@@ -278,13 +276,14 @@ describe('rotation: re-encrypt / rewrap files', function () {
       lines.push(Buffer.concat([head, odd, tail, term]));
       values.push(v);
     }
-    const path = join(dir(), 'bytes.envelope.log');
+    const path = join(dir(), `bytes-${threads}.envelope.log`);
     writeFileSync(path, Buffer.concat(lines), { mode: 0o600 });
     const to = keyFile(dir(), 'bytes-new.key', k2);
     const keys = engineRotationKeys({ keyRefs: [to, keyFile(dir(), 'bytes-old.key', k1)], deriver: inlineDeriver() });
-    const [r] = await reencryptFiles([path], keys, { to, batchSize: 4 });
+    const [r] = await reencryptFiles([path], keys, { to, batchSize: 4, threads });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
+    assert.equal(r.workerFailure, null);
     assert.equal(r.fieldsRewritten, 38);
     assert.equal(r.lines, 40);
     assert.deepEqual(r.failures.map((f) => f.line), [13, 22]);
@@ -310,7 +309,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.equal(at, out.length);
   });
 
-  it('a value with a member nested 100,000 levels deep is rewritten like any other (no stack overflow, on a worker or here)', async () => {
+  for (const threads of [0, 2]) it(`a value with a member nested 100,000 levels deep is rewritten like any other (no stack overflow), threads: ${threads}`, async () => {
     const k1 = kek('kek-v1');
     const key = Buffer.from(k1.split(':')[1], 'base64');
     const v = sealEnvelope(Buffer.from('deep'), key, 'kek-v1');
@@ -318,11 +317,11 @@ describe('rotation: re-encrypt / rewrap files', function () {
     const deep = JSON.stringify(v).slice(0, -1) + ',"extra":' + '['.repeat(depth) + ']'.repeat(depth) + '}';
     const plain = JSON.stringify(sealEnvelope(Buffer.from('flat'), key, 'kek-v1'));
     const lines = [`{"id":"d","request_data":${deep},"response_data":${plain}}`, `{"id":"f","request_data":${plain}}`];
-    const path = join(dir(), 'deep.envelope.log');
+    const path = join(dir(), `deep-${threads}.envelope.log`);
     writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
     const to = keyFile(dir(), 'deep-new.key', kek('kek-v2'));
     const keys = engineRotationKeys({ keyRefs: [to, keyFile(dir(), 'deep-old.key', k1)], deriver: inlineDeriver() });
-    const [r] = await reencryptFiles([path], keys, { to });
+    const [r] = await reencryptFiles([path], keys, { to, threads });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
     assert.deepEqual([r.fieldsRewritten, r.fieldsFailed, r.workerFailure], [3, 0, null]);
