@@ -49,8 +49,8 @@ describe('rotation: re-encrypt / rewrap files', function () {
   this.timeout(30000);
   const dir = useTmpDir('rot-unit');
 
-  it('the read-back verification fails the run when the written file differs: a byte outside the values, a wrong wrapped DEK, two lines swapped', async () => {
-    const fx = await generateEnvelopeLog(dir(), { entries: 30, fileName: 'verify.log' });
+  for (const threads of [0, 2]) it(`the read-back verification fails the run when the written file differs: a byte outside the values, a wrong wrapped DEK, two lines swapped, threads: ${threads}`, async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 30, fileName: `verify-${threads}.log` });
     const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `vold${i}.key`, s));
     const to = keyFile(dir(), 'vnew.key', kek('kek-v3'));
     const original = readFileSync(fx.path);
@@ -67,6 +67,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
       const [r] = await reencryptFiles([fx.path], keys, {
         to,
         batchSize: 4,
+        threads,
         onPhase: (p) => {
           if (p !== 'tmp-synced') return;
           const tmp = leftovers(fx.path).find((n) => n.endsWith('.tmp'))!;
@@ -108,14 +109,14 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.ok(after.every((e) => e.ok));
   });
 
-  it('envelope rewrap changes only key_id and dek_wrapped; nonce and ciphertext stay byte-identical', async () => {
-    const fx = await generateEnvelopeLog(dir(), { entries: 40, fileName: 'a.log' });
+  for (const threads of [0, 2]) it(`envelope rewrap changes only key_id and dek_wrapped; nonce and ciphertext stay byte-identical, threads: ${threads}`, async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 40, fileName: `a-${threads}.log` });
     const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `old${i}.key`, s));
     const to = keyFile(dir(), 'new.key', kek('kek-v3'));
     const before = readFileSync(fx.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const expected = await readAll(fx.path, oldRefs);
     const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
-    const [r] = await reencryptFiles([fx.path], keys, { to, batchSize: 7 });
+    const [r] = await reencryptFiles([fx.path], keys, { to, batchSize: 7, threads });
     await keys.dispose();
     assert.equal(r.status, 'rotated', r.error ?? '');
     assert.equal(r.fieldsFailed, 0);
@@ -354,8 +355,8 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.ok(orphan && orphan.startsWith('UPDATE: '));
   });
 
-  it('cancel mid-way leaves the original intact and no temporary file', async () => {
-    const fx = await generateEnvelopeLog(dir(), { entries: 300, fileName: 'e.log' });
+  for (const threads of [0, 2]) it(`cancel mid-way leaves the original intact and no temporary file, threads: ${threads}`, async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 300, fileName: `e-${threads}.log` });
     const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `e-old${i}.key`, s));
     const to = keyFile(dir(), 'e-new.key', kek('kek-v5'));
     const original = readFileSync(fx.path);
@@ -365,6 +366,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
     const [r] = await reencryptFiles([fx.path], keys, {
       to,
       batchSize: 10,
+      threads,
       signal: ac.signal,
       onPhase: (p) => {
         if (p === 'batch-written' && ++batches === 5) ac.abort();
