@@ -35,17 +35,20 @@ async function singleThreadRate(kdf: string, runs: number): Promise<{ perRunMs: 
 async function bareThreadsRate(kdf: string, runsPerThread: number, threads: number): Promise<number> {
   const params = symbiontKdfParams(kdf);
   const workers = Array.from({ length: threads }, () => new Worker(join(__dirname, 'argon2-worker.js')));
+  const pending = new Map<number, { res: () => void; rej: (e: Error) => void }>();
+  for (const w of workers) {
+    w.on('message', (m: { id: number; error?: string }) => {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error) p?.rej(new Error(m.error));
+      else p?.res();
+    });
+  }
   try {
     const run = (w: Worker, id: number) =>
       new Promise<void>((res, rej) => {
+        pending.set(id, { res, rej });
         w.postMessage({ id, password: new Uint8Array(Buffer.from('bare-thread-reference')), salt: new Uint8Array(Buffer.alloc(32, id % 251)), params });
-        const on = (m: { id: number; error?: string }) => {
-          if (m.id !== id) return;
-          w.off('message', on);
-          if (m.error) rej(new Error(m.error));
-          else res();
-        };
-        w.on('message', on);
       });
     await Promise.all(workers.map((w, t) => run(w, t))); // warm-up: module load
     const t0 = process.hrtime.bigint();

@@ -1,9 +1,9 @@
 /**
- * The per-value work of an envelope rewrap with local KEKs, as one batch function shared by the
- * worker thread (envelope-worker.ts) and its tests: unwrap the DEK with a candidate KEK, authenticate
+ * The per-value work of an envelope rewrap with local KEKs, as one batch function used by the worker
+ * threads (batch-work.ts), the rewriter's in-thread path and tests: unwrap the DEK with a candidate KEK, authenticate
  * the data, take the verification digest and wrap the DEK with the target KEK. Only the happy path is
- * handled here; anything else is `ok: false` and the main thread runs that value through the regular
- * code (same checks, same messages). Every AES operation and digest of a batch goes through the
+ * handled here; anything else is `ok: false` and the regular code takes that value (same checks, same
+ * messages). Every AES operation and digest of a batch goes through the
  * batch kernel of src/core/crypto (gcm-kernel.ts: native over OpenSSL, or JavaScript), packed into
  * one buffer per batch: one call for the unwraps per candidate round, one for all data
  * authentications (each value under its own DEK), one for the digests, one for the wraps.

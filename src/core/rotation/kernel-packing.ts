@@ -1,7 +1,7 @@
 /**
- * The messages between the rewriter and the envelope kernel (worker thread or in-thread): each batch
- * as ONE ArrayBuffer, transferred to the worker (no structured clone of a string per value), and
- * the reply likewise. The texts stay as the UTF-8 bytes the kernel decodes and digests.
+ * The request and reply of the envelope kernel (envelope-kernel.ts), each ONE ArrayBuffer per batch:
+ * no object per value. Callers: batch-work.ts on the worker threads, the rewriter's in-thread path.
+ * The texts stay as the UTF-8 bytes the kernel decodes and digests.
  *
  * Request buffer, n values, C candidate indices in all:
  *   Uint32 at[3n + 1]  value i: dek_wrapped = bytes[at[3i], at[3i+1]), nonce = [at[3i+1], at[3i+2]),

@@ -35,6 +35,32 @@ describe('Argon2Pool', () => {
     }
   });
 
+  it('keeps a second job waiting in each worker; an aborted posted job rejects at once and the others still get their own keys', async () => {
+    const pool = new Argon2Pool(1, workerScript);
+    try {
+      const ac = new AbortController();
+      const salts = [randomBytes(32), randomBytes(32), randomBytes(32)];
+      const first = pool.derive(Buffer.from('a'), salts[0], params);
+      const second = pool.derive(Buffer.from('b'), salts[1], params, ac.signal); // posted behind the first
+      const third = pool.derive(Buffer.from('c'), salts[2], params);
+      assert.equal(pool.pending, 1); // two posted to the one worker, one queued
+      ac.abort();
+      await assert.rejects(second, { name: 'AbortError' });
+      assert.deepEqual(await first, argon2idRawSync(Buffer.from('a'), salts[0], params));
+      assert.deepEqual(await third, argon2idRawSync(Buffer.from('c'), salts[2], params));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('close settles the jobs the workers hold (no promise left hanging)', async () => {
+    const pool = new Argon2Pool(1, workerScript);
+    const slow = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
+    const held = [pool.derive(Buffer.from('a'), randomBytes(32), slow), pool.derive(Buffer.from('b'), randomBytes(32), slow)];
+    await pool.close();
+    for (const h of held) await assert.rejects(h, /closed/);
+  });
+
   it('rejects after close', async () => {
     const pool = new Argon2Pool(1, workerScript);
     await pool.close();
