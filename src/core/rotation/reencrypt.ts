@@ -131,6 +131,12 @@ export interface FileReport {
   kernel: GcmKernelName | null;
   /** The second thread stopped helping and this one did its share (slower, same checks): why. */
   workerFailure: string | null;
+  /**
+   * Batches (both passes) the worker threads did, and those they handed back to the calling thread
+   * because a line needed the regular code (a log full of odd lines rotates slower: this says why);
+   * null when no worker threads ran.
+   */
+  workerBatches: { done: number; handedBack: number } | null;
   backup: string | null;
   /** The log was switched to the re-encrypted file (true even when finishing afterwards failed). */
   committed: boolean;
@@ -204,7 +210,7 @@ function isAbort(err: unknown): boolean {
 function emptyReport(path: string): FileReport {
   return {
     path, format: null, status: 'failed', target: null, lines: 0, entries: 0, fields: 0, fieldsRewritten: 0, fieldsOnTarget: 0,
-    fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, kernel: null, workerFailure: null, backup: null,
+    fieldsFailed: 0, from: {}, failures: [], appendedDuringRotation: 0, bytesIn: 0, bytesOut: 0, seconds: 0, kernel: null, workerFailure: null, workerBatches: null, backup: null,
     committed: false, recovered: null, error: null, errorCode: null, ioError: false,
   };
 }
@@ -353,6 +359,12 @@ class FileRotation {
   readonly expected = createHash('sha256');
 
 
+  private countBatch(done: boolean): void {
+    const w = (this.report.workerBatches ??= { done: 0, handedBack: 0 });
+    if (done) w.done++;
+    else w.handedBack++;
+  }
+
   /** Counts a batch a worker did; its line records go into `into`. */
   private account(r: BatchResult, into: Hash): void {
     const rep = this.report;
@@ -397,6 +409,7 @@ class FileRotation {
       const complete = async (): Promise<void> => {
         const { batch: b, prep, remote } = inflight.shift() as (typeof inflight)[number];
         const r = remote ? await remote : null;
+        if (remote) this.countBatch(r !== null);
         let out: Buffer[];
         if (r) {
           this.account(r, this.expected);
@@ -442,6 +455,7 @@ class FileRotation {
       const complete = async (): Promise<void> => {
         const p = inflight.shift() as (typeof inflight)[number];
         const r = p.remote ? await p.remote : null;
+        if (p.remote) this.countBatch(r !== null);
         if (r) got.update(r.digests);
         else {
           const back = await (p.ds ?? this.readBack(p.batch.map((l) => l.whole), signal));
