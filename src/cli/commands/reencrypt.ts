@@ -66,7 +66,7 @@ export function reencryptCommand(argv: string[], out: Output): Promise<number> {
           const head = `${r.path}: ${r.status}`;
           if (r.error) await out.line(`${head}: ${r.error}`);
           else await out.line(`${head}: ${r.fieldsRewritten} of ${r.fields} value(s) ${dry ? 'would be ' : ''}rewritten to ${r.target}, ${r.fieldsOnTarget} already on it, ${r.fieldsFailed} failed, ${r.entries} entries, ${r.seconds.toFixed(2)} s${r.kernel ? ` (AES-GCM kernel ${r.kernel})` : ''}${r.appendedDuringRotation ? `, ${r.appendedDuringRotation} line(s) appended meanwhile kept` : ''}${r.backup ? `, backup ${r.backup}` : ''}`);
-          if (r.workerFailure) out.warn(`${r.path}: ${r.workerFailure}; this thread did its share (slower, same checks)`);
+          if (r.workerFailure) out.warn(`${r.path}: ${r.workerFailure}; its batches were done on the main thread (slower, same checks)`);
           for (const f of r.failures.slice(0, 20)) await out.line(`  line ${f.line + 1}: ${f.message}`);
         }
         // Only what happened: values of files whose log was actually switched to the re-encrypted copy.

@@ -129,7 +129,7 @@ export interface FileReport {
   seconds: number;
   /** The batch AES-GCM kernel that did the envelope KEK work (null: none was used, e.g. Symbiont or transit). */
   kernel: GcmKernelName | null;
-  /** The second thread stopped helping and this one did its share (slower, same checks): why. */
+  /** Why a worker thread stopped helping (its batches were then done on the calling thread: slower, same checks), if one did. */
   workerFailure: string | null;
   /**
    * Batches (both passes) the worker threads did, and those they handed back to the calling thread

@@ -48,7 +48,7 @@ export interface Rewriter {
   readonly concurrent?: boolean;
   /** The batch AES-GCM kernel the rewrite uses (envelope with a local KEK target), else undefined. */
   readonly kernel?: GcmKernelName;
-  /** Why the second thread stopped helping (its share was then done on this thread: slower, same checks), if it did. */
+  /** Why a worker thread stopped helping (its batches were then done on the calling thread: slower, same checks), if one did. */
   readonly workerFailure?: string | null;
   /** `threads` worker threads that take whole batches (envelope, local KEK target; made on the first call); null: the caller uses rewrite()/digests(). */
   batchRunner?(threads: number): Promise<BatchRunner | null>;
