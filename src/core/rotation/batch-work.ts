@@ -16,9 +16,9 @@ import { linesOf } from '../formats/complete-lines';
 import { lineFields, type LineFields } from '../formats/line-fields';
 import type { EnvelopeValue } from '../model';
 import type { EnvelopeKernel } from './envelope-kernel';
-import { envelopeKeyEdits, replaceEnvelopeKey } from './envelope-text';
+import { replaceEnvelopeKey } from './envelope-text';
 import { kernelRequest, replyViews, type WorkerItem } from './kernel-packing';
-import { countPart, placeholder, valueRanges } from './line-record';
+import { countPart, placeholder, spliceInto, splicedLength, valueRanges } from './line-record';
 
 const W = WRAPPED_DEK_BYTES;
 
@@ -140,7 +140,7 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
   }
   const digests = recordDigests(gcm, bytes, lines, dg);
   const entries = lines.reduce((n, l) => n + (l.lf.kind === 'entry' ? 1 : 0), 0);
-  const out = req.verify || req.dryRun ? null : output(bytes, ascii, lines, datas, wrapped, spec.targetKeyId);
+  const out = req.verify || req.dryRun ? null : output(bytes, lines, datas, wrapped, spec.targetKeyId);
   return { id: req.id, done: true, lines: lines.length, entries, fields: items.length, onTarget, rewritten, from, digests: digests.buffer as ArrayBuffer, out };
 }
 
@@ -184,69 +184,20 @@ function recordDigests(gcm: GcmKernel, bytes: Buffer, lines: Line[], dg: Uint8Ar
   return out;
 }
 
-/**
- * The batch as written: each line's bytes with its re-wrapped values spliced in (as spliceLine of
- * line-record.ts, without a buffer per line). An all-ASCII batch whose edits keep every length (key ids
- * of one length; a wrapped DEK is always 60 bytes) is one copy plus the two member edits per value, in place.
- */
-function output(bytes: Buffer, ascii: boolean, lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
-  if (ascii) {
-    const inPlace = editsInPlace(lines, datas, wrapped, targetKeyId);
-    if (inPlace) {
-      const out = Buffer.from(new ArrayBuffer(bytes.length));
-      bytes.copy(out, 0);
-      for (const [at, to] of inPlace) out.write(to, at, 'latin1');
-      return out.buffer as ArrayBuffer;
-    }
-  }
-  const repl: Array<string | null> = new Array(wrapped.length).fill(null);
-  let size = bytes.length;
+/** The batch as written: each line's bytes with its re-wrapped values spliced in (line-record.ts), into one buffer. */
+function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
   let v = 0;
-  for (const l of lines) {
-    l.lf.fields.forEach((f, n) => {
+  const repls = lines.map((l) => {
+    const repl = l.lf.fields.map((f, n) => {
       const w = wrapped[v + n];
-      if (w === null) return;
-      const t = replaceEnvelopeKey(f.text, datas[v + n], targetKeyId, w);
-      repl[v + n] = t;
-      size += Buffer.byteLength(t, 'utf8') - (l.ranges[2 * n + 1] - l.ranges[2 * n]);
+      return w === null ? null : replaceEnvelopeKey(f.text, datas[v + n], targetKeyId, w);
     });
     v += l.lf.fields.length;
-  }
+    return repl;
+  });
+  const size = lines.reduce((n, l, i) => n + splicedLength(bytes.subarray(l.start, l.textEnd), l.ranges, repls[i]) + l.end - l.textEnd, 0);
   const out = Buffer.from(new ArrayBuffer(size));
   let at = 0;
-  v = 0;
-  for (const l of lines) {
-    let pos = l.start;
-    l.lf.fields.forEach((_, n) => {
-      const t = repl[v + n];
-      if (t === null) return;
-      at += bytes.copy(out, at, pos, l.start + l.ranges[2 * n]);
-      at += out.write(t, at, 'utf8');
-      pos = l.start + l.ranges[2 * n + 1];
-    });
-    at += bytes.copy(out, at, pos, l.end);
-    v += l.lf.fields.length;
-  }
+  lines.forEach((l, i) => (at = spliceInto(out, at, bytes.subarray(l.start, l.textEnd), l.ranges, repls[i], bytes.subarray(l.textEnd, l.end))));
   return out.buffer as ArrayBuffer;
 }
-
-/** [batch offset, text] of every member edit when each keeps its length and is ASCII (ranges are then byte = string offsets); else null. */
-function editsInPlace(lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): Array<[number, string]> | null {
-  const out: Array<[number, string]> = [];
-  let v = 0;
-  for (const l of lines) {
-    for (let n = 0; n < l.lf.fields.length; n++, v++) {
-      const w = wrapped[v];
-      if (w === null) continue;
-      const edits = envelopeKeyEdits(l.lf.fields[n].text, datas[v], targetKeyId, w);
-      if (!edits) return null;
-      for (const e of edits) {
-        if (e.to.length !== e.from || !isAsciiText(e.to)) return null;
-        out.push([l.start + l.ranges[2 * n] + e.at, e.to]);
-      }
-    }
-  }
-  return out;
-}
-
-const isAsciiText = (s: string): boolean => !/[^\x00-\x7f]/.test(s);

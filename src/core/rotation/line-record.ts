@@ -49,14 +49,31 @@ export function lineDigest(raw: Buffer, ranges: readonly number[], fieldDigests:
 
 /** `raw` with each range replaced by the UTF-8 of its replacement (null: kept), then `term`. */
 export function spliceLine(raw: Buffer, ranges: readonly number[], replacements: ReadonlyArray<string | null>, term: Buffer): Buffer {
-  const parts: Buffer[] = [];
+  const out = Buffer.allocUnsafe(splicedLength(raw, ranges, replacements) + term.length);
+  spliceInto(out, 0, raw, ranges, replacements, term);
+  return out;
+}
+
+/** The byte length of `raw` spliced (terminator excluded). */
+export function splicedLength(raw: Buffer, ranges: readonly number[], replacements: ReadonlyArray<string | null>): number {
+  let n = raw.length;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const r = replacements[i / 2];
+    if (r !== null && r !== undefined) n += Buffer.byteLength(r, 'utf8') - (ranges[i + 1] - ranges[i]);
+  }
+  return n;
+}
+
+/** Writes spliceLine's bytes into `out` at `at` (room checked by the caller with splicedLength); returns the end. */
+export function spliceInto(out: Buffer, at: number, raw: Buffer, ranges: readonly number[], replacements: ReadonlyArray<string | null>, term: Buffer): number {
   let pos = 0;
   for (let i = 0; i < ranges.length; i += 2) {
     const r = replacements[i / 2];
     if (r === null || r === undefined) continue;
-    parts.push(raw.subarray(pos, ranges[i]), Buffer.from(r, 'utf8'));
+    at += raw.copy(out, at, pos, ranges[i]);
+    at += out.write(r, at, 'utf8');
     pos = ranges[i + 1];
   }
-  parts.push(raw.subarray(pos), term);
-  return Buffer.concat(parts);
+  at += raw.copy(out, at, pos);
+  return at + term.copy(out, at);
 }

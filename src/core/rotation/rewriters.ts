@@ -221,7 +221,6 @@ const TRANSIT_PREFIX = 'vault-transit:';
 /** Batches with fewer values than this take the regular path. */
 const KERNEL_MIN = 8;
 
-
 interface Kernels {
   local: EnvelopeKernel;
   /** The KEK table the kernels index (the materials are the loaded keys'). */
