@@ -20,7 +20,12 @@
  *   sha256(src, partOff, partLen, partsPer, dst)
  *       dst[32 i ..] = SHA-256 of the partsPer parts i*partsPer .. of src, concatenated.
  *   opensslVersion() -> string
+ *   scanEnvelopeLines(batch, out) -> number
+ *       envelope_scan.c over a batch of lines into out (a Uint32Array, ENVELOPE_SCAN_STRIDE per line):
+ *       the line count when every line is accepted, else -1 - (the first line refused).
  */
+#include "envelope_scan.h"
+
 #include <node_api.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -241,6 +246,20 @@ static napi_value Sha256(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value ScanEnvelopeLines(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  bytes_t buf;
+  u32s_t out;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 || !get_bytes(env, argv[0], &buf) || !get_u32s(env, argv[1], &out))
+    return fail(env, "envelope scan: (Uint8Array, Uint32Array) expected");
+  if (buf.n > UINT32_MAX) return fail(env, "envelope scan: batch larger than 4 GiB");
+  long r = envelope_scan(buf.p, buf.n, out.p, out.n / ENVELOPE_SCAN_STRIDE);
+  napi_value v;
+  napi_create_double(env, (double)r, &v);
+  return v;
+}
+
 static napi_value Version(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
@@ -254,6 +273,7 @@ NAPI_MODULE_INIT() {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sha256", NULL, Sha256, NULL, NULL, NULL, napi_enumerable, NULL},
       {"opensslVersion", NULL, Version, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanEnvelopeLines", NULL, ScanEnvelopeLines, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

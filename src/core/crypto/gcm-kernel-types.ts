@@ -32,7 +32,16 @@ export interface GcmKernel {
   open(b: GcmBatch, dst: Uint8Array | null, dstOff: Uint32Array | null): Uint8Array;
   /** `dst[32 i..]` = SHA-256 of the parts i*partsPer..(i+1)*partsPer-1 of `src`, concatenated. */
   sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array): void;
+  /**
+   * Native only (the JS kernel has none: its callers take the JavaScript path): the envelope-line
+   * scanner of the same addon (native/gcm-batch/envelope_scan.c), ENVELOPE_SCAN_STRIDE offsets per
+   * line into `out`; the line count when it accepts every line, else -1 - (the first line it refuses).
+   */
+  scanEnvelopeLines?(batch: Uint8Array, out: Uint32Array): number;
 }
+
+/** Layout of scanEnvelopeLines' output (envelope_scan.h). */
+export const ENVELOPE_SCAN = { head: 4, perValue: 10, stride: 24 } as const;
 
 /** The addon's exports (native/gcm-batch/gcm_batch.c). */
 export interface NativeGcmAddon {
@@ -40,4 +49,5 @@ export interface NativeGcmAddon {
   open(keys: Uint8Array, keyOff: Uint32Array, nonces: Uint8Array, nonceOff: Uint32Array, src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array | null, dstOff: Uint32Array | null): Uint8Array;
   sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array): void;
   opensslVersion(): string;
+  scanEnvelopeLines(batch: Uint8Array, out: Uint32Array): number;
 }

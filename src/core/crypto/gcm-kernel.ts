@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { jsGcmKernel } from './gcm-kernel-js';
 import type { GcmKernel, NativeGcmAddon } from './gcm-kernel-types';
 
+export { ENVELOPE_SCAN } from './gcm-kernel-types';
 export type { GcmBatch, GcmKernel, GcmKernelName } from './gcm-kernel-types';
 
 export const NATIVE_GCM_FILE = 'gcm_batch.node';
@@ -41,6 +42,7 @@ function knownAnswer(a: NativeGcmAddon): string | null {
   const dg = Buffer.alloc(32);
   a.sha256(pt, u32(0, 5), u32(5, 40), 2, dg);
   if (!dg.equals(createHash('sha256').update(pt).digest())) return 'its SHA-256 differs from node:crypto';
+  if (typeof a.scanEnvelopeLines !== 'function') return 'it has no envelope line scanner (a build older than its sources)';
   key.fill(0);
   pt.fill(0);
   back.fill(0);
@@ -69,6 +71,7 @@ function nativeKernel(a: NativeGcmAddon): GcmKernel {
     seal: (b, dst, dstOff) => a.seal(b.keys, b.keyOff, b.nonces, b.nonceOff, b.src, b.srcOff, b.srcLen, dst, dstOff),
     open: (b, dst, dstOff) => a.open(b.keys, b.keyOff, b.nonces, b.nonceOff, b.src, b.srcOff, b.srcLen, dst, dstOff),
     sha256: (src, off, len, per, dst) => a.sha256(src, off, len, per, dst),
+    scanEnvelopeLines: (batch, out) => a.scanEnvelopeLines(batch, out),
   };
 }
 

@@ -8,16 +8,19 @@
  * `done: false` and the main thread runs it through the regular code (same checks, same messages).
  * Same functions and definitions as the main thread's path (lineFields, valueRanges, replaceEnvelopeKey,
  * the record of line-record.ts), so both produce the same bytes and records (a unit test compares them).
+ * With the native kernel, the lines are first offered to its scanner (envelope_scan.c): when it accepts
+ * every line of the batch, the values are taken by byte ranges, with no JSON.parse and no string per
+ * line; when it refuses one, the batch goes the JavaScript way above.
  */
 import { isAscii } from 'node:buffer';
 import { checkEnvelopeHeader, WRAPPED_DEK_BYTES } from '../crypto/envelope-cipher';
-import { gcmKernel, type GcmKernel } from '../crypto/gcm-kernel';
+import { ENVELOPE_SCAN, gcmKernel, type GcmKernel } from '../crypto/gcm-kernel';
 import { linesOf } from '../formats/complete-lines';
 import { lineFields, type LineFields } from '../formats/line-fields';
 import type { EnvelopeValue } from '../model';
 import type { EnvelopeKernel } from './envelope-kernel';
 import { replaceEnvelopeKey } from './envelope-text';
-import { kernelRequest, replyViews, type WorkerItem } from './kernel-packing';
+import { kernelRequest, kernelRequestOfRanges, replyViews, type KernelRequest, type WorkerItem } from './kernel-packing';
 import { countPart, placeholder, spliceInto, splicedLength, valueRanges } from './line-record';
 
 const W = WRAPPED_DEK_BYTES;
@@ -72,7 +75,6 @@ interface Line {
   /** End of the text (before CR LF / LF). */
   textEnd: number;
   end: number;
-  lf: LineFields;
   /** Byte ranges of the values, relative to `start` (line-record.ts). */
   ranges: number[];
 }
@@ -83,10 +85,16 @@ const MAX_VALUES = 2;
 const PARTS = 2 * MAX_VALUES + 1 + 1 + MAX_VALUES;
 
 export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel = gcmKernel()): BatchReply {
-  const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason });
   const bytes = Buffer.from(req.buf);
+  return runScanned(kernel, spec, req, gcm, bytes) ?? runParsed(kernel, spec, req, gcm, bytes);
+}
+
+/** The batch with every line parsed by JSON.parse (lineFields). */
+function runParsed(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel, bytes: Buffer): BatchReply {
+  const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason });
   const ascii = isAscii(bytes);
   const lines: Line[] = [];
+  const lfs: LineFields[] = [];
   const items: WorkerItem[] = [];
   const datas: EnvelopeValue[] = [];
   for (const [s, textEnd, end] of linesOf(bytes)) {
@@ -113,21 +121,81 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
       items.push({ candidates: cands, dekWrapped: data.dek_wrapped, nonce: data.nonce, ciphertext: data.ciphertext });
       datas.push(data);
     }
-    lines.push({ start: s, textEnd, end, lf, ranges });
+    lines.push({ start: s, textEnd, end, ranges });
+    lfs.push(lf);
   }
-  const { st, by, dg, wr } = replyViews(kernel.run(kernelRequest(req.id, items, { verify: req.verify, wrap: !req.dryRun })));
-  const wrapped = new Array<string | null>(items.length).fill(null);
+  const request = kernelRequest(req.id, items, { verify: req.verify, wrap: !req.dryRun });
+  const entries = lfs.reduce((n, lf) => n + (lf.kind === 'entry' ? 1 : 0), 0);
+  return finish(kernel, spec, req, gcm, bytes, lines, entries, request, datas.map((d) => d.key_id), (wrapped) => output(bytes, lines, lfs, datas, wrapped, spec.targetKeyId));
+}
+
+const { head: HEAD, perValue: PER_VALUE, stride: STRIDE } = ENVELOPE_SCAN;
+/** Lines per batch the scanner takes (the reader's batches hold 256; a larger one goes the parsed way). */
+const SCAN_LINES = 1024;
+/** This thread's scanner output, reused batch after batch. */
+let scanOut: Uint32Array | undefined;
+
+/** The batch through the native line scanner, or null when it refuses a line (or there is none). */
+function runScanned(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel, bytes: Buffer): BatchReply | null {
+  if (!gcm.scanEnvelopeLines) return null;
+  scanOut ??= new Uint32Array(SCAN_LINES * STRIDE);
+  const rec = scanOut;
+  const n = gcm.scanEnvelopeLines(bytes, rec);
+  if (n < 0) return null;
+  const lines: Line[] = [];
+  const at: number[] = [];
+  const keyIds: string[] = [];
+  const candidates: number[][] = [];
+  const keyAt: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = i * STRIDE;
+    const start = rec[r];
+    const ranges: number[] = [];
+    for (let v = 0; v < rec[r + 3]; v++) {
+      const p = r + HEAD + v * PER_VALUE;
+      ranges.push(rec[p] - start, rec[p + 1] - start);
+      const keyId = bytes.toString('latin1', rec[p + 2], rec[p + 3]); // the scanner takes key_ids without escapes or non-ASCII bytes
+      const cands = req.verify ? (keyId === spec.targetKeyId ? [spec.target] : null) : (spec.candidates.get(keyId) ?? null);
+      if (!cands) return null; // the parsed way hands it back with its reason
+      keyIds.push(keyId);
+      candidates.push(cands);
+      at.push(rec[p + 4], rec[p + 5], rec[p + 6], rec[p + 7], rec[p + 8], rec[p + 9]);
+      keyAt.push(rec[p + 2], rec[p + 3], rec[p + 4], rec[p + 5]);
+    }
+    lines.push({ start, textEnd: rec[r + 1], end: rec[r + 2], ranges });
+  }
+  const request = kernelRequestOfRanges(req.id, bytes, at, candidates, { verify: req.verify, wrap: !req.dryRun });
+  return finish(kernel, spec, req, gcm, bytes, lines, n, request, keyIds, (wrapped) => scannedOutput(bytes, lines, keyAt, wrapped, spec.targetKeyId));
+}
+
+/** Runs the kernel on a batch's values and makes the reply (both ways); `output` writes the batch with the re-wrapped DEKs. */
+function finish(
+  kernel: EnvelopeKernel,
+  spec: BatchSpec,
+  req: BatchRequest,
+  gcm: GcmKernel,
+  bytes: Buffer,
+  lines: Line[],
+  entries: number,
+  request: KernelRequest,
+  keyIds: string[],
+  output: (wrapped: Array<string | null>) => ArrayBuffer,
+): BatchReply {
+  const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason });
+  const n = request.n;
+  const { st, by, dg, wr } = replyViews(kernel.run(request));
+  const wrapped = new Array<string | null>(n).fill(null);
   const from: number[] = [];
   let onTarget = 0;
   let rewritten = 0;
-  for (let j = 0; j < items.length; j++) {
+  for (let j = 0; j < n; j++) {
     if (st[j] === 0) return left(`value ${j}: not opened by the kernel`);
     const k = by[j];
     if (req.verify) {
       if (k !== spec.target) return left(`value ${j}: not under the target KEK`);
       continue;
     }
-    if (datas[j].key_id === spec.targetKeyId && k === spec.target) {
+    if (keyIds[j] === spec.targetKeyId && k === spec.target) {
       onTarget++;
       continue;
     }
@@ -139,9 +207,8 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
     from[k] = (from[k] ?? 0) + 1;
   }
   const digests = recordDigests(gcm, bytes, lines, dg);
-  const entries = lines.reduce((n, l) => n + (l.lf.kind === 'entry' ? 1 : 0), 0);
-  const out = req.verify || req.dryRun ? null : output(bytes, lines, datas, wrapped, spec.targetKeyId);
-  return { id: req.id, done: true, lines: lines.length, entries, fields: items.length, onTarget, rewritten, from, digests: digests.buffer as ArrayBuffer, out };
+  const out = req.verify || req.dryRun ? null : output(wrapped);
+  return { id: req.id, done: true, lines: lines.length, entries, fields: n, onTarget, rewritten, from, digests: digests.buffer as ArrayBuffer, out };
 }
 
 /** Every line's record digest (line-record.ts), in one batch call: the parts point into the batch, a constants area and the value digests. */
@@ -185,19 +252,48 @@ function recordDigests(gcm: GcmKernel, bytes: Buffer, lines: Line[], dg: Uint8Ar
 }
 
 /** The batch as written: each line's bytes with its re-wrapped values spliced in (line-record.ts), into one buffer. */
-function output(bytes: Buffer, lines: Line[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
+function output(bytes: Buffer, lines: Line[], lfs: LineFields[], datas: EnvelopeValue[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
   let v = 0;
-  const repls = lines.map((l) => {
-    const repl = l.lf.fields.map((f, n) => {
+  const repls = lines.map((_, i) => {
+    const repl = lfs[i].fields.map((f, n) => {
       const w = wrapped[v + n];
       return w === null ? null : replaceEnvelopeKey(f.text, datas[v + n], targetKeyId, w);
     });
-    v += l.lf.fields.length;
+    v += lfs[i].fields.length;
     return repl;
   });
-  const size = lines.reduce((n, l, i) => n + splicedLength(bytes.subarray(l.start, l.textEnd), l.ranges, repls[i]) + l.end - l.textEnd, 0);
+  return spliced(bytes, lines, lines.map((l) => l.ranges), repls);
+}
+
+/**
+ * The same from the scanner's ranges: in each re-wrapped value, the texts of key_id and dek_wrapped
+ * (keyAt: their content ranges, 4 per value) are replaced in place, which is what replaceEnvelopeKey
+ * does to a value written as the scanner accepts it (each member once, no escapes).
+ */
+function scannedOutput(bytes: Buffer, lines: Line[], keyAt: number[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
+  const keyText = JSON.stringify(targetKeyId).slice(1, -1);
+  let v = 0;
+  const edits: number[][] = [];
+  const repls: Array<Array<string | null>> = [];
+  for (const l of lines) {
+    const e: Array<[number, number, string]> = [];
+    for (let k = 0; k < l.ranges.length / 2; k++, v++) {
+      const w = wrapped[v];
+      if (w === null) continue;
+      e.push([keyAt[4 * v] - l.start, keyAt[4 * v + 1] - l.start, keyText], [keyAt[4 * v + 2] - l.start, keyAt[4 * v + 3] - l.start, w]);
+    }
+    e.sort((a, b) => a[0] - b[0]);
+    edits.push(e.flatMap(([s, t]) => [s, t]));
+    repls.push(e.map(([, , r]) => r));
+  }
+  return spliced(bytes, lines, edits, repls);
+}
+
+/** The lines with `ranges[i]` of line i replaced by `repls[i]`, into one buffer. */
+function spliced(bytes: Buffer, lines: Line[], ranges: number[][], repls: Array<Array<string | null>>): ArrayBuffer {
+  const size = lines.reduce((n, l, i) => n + splicedLength(bytes.subarray(l.start, l.textEnd), ranges[i], repls[i]) + l.end - l.textEnd, 0);
   const out = Buffer.from(new ArrayBuffer(size));
   let at = 0;
-  lines.forEach((l, i) => (at = spliceInto(out, at, bytes.subarray(l.start, l.textEnd), l.ranges, repls[i], bytes.subarray(l.textEnd, l.end))));
+  lines.forEach((l, i) => (at = spliceInto(out, at, bytes.subarray(l.start, l.textEnd), ranges[i], repls[i], bytes.subarray(l.textEnd, l.end))));
   return out.buffer as ArrayBuffer;
 }

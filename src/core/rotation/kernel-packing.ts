@@ -74,36 +74,52 @@ const isText = (s: unknown): s is string => typeof s === 'string';
 
 /** `items` as one request buffer; an item with a member that is no string gets no candidates (the main thread handles it). */
 export function kernelRequest(id: number, items: WorkerItem[], mode: { verify: boolean; wrap: boolean }): KernelRequest {
-  const n = items.length;
-  let nc = 0;
+  const usable = items.map((x) => isText(x.dekWrapped) && isText(x.nonce) && isText(x.ciphertext) && Array.isArray(x.candidates));
   let size = 0;
-  const usable = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = items[i];
-    if (!isText(x.dekWrapped) || !isText(x.nonce) || !isText(x.ciphertext) || !Array.isArray(x.candidates)) continue;
-    usable[i] = 1;
-    nc += x.candidates.length;
-    size += Buffer.byteLength(x.dekWrapped, 'utf8') + Buffer.byteLength(x.nonce, 'utf8') + Buffer.byteLength(x.ciphertext, 'utf8');
-  }
+  items.forEach((x, i) => usable[i] && (size += Buffer.byteLength(x.dekWrapped, 'utf8') + Buffer.byteLength(x.nonce, 'utf8') + Buffer.byteLength(x.ciphertext, 'utf8')));
+  return packRequest(id, items.length, size, mode, (i) => (usable[i] ? items[i].candidates : null), (i, j, bytes, b) => bytes.write(j === 0 ? items[i].dekWrapped : j === 1 ? items[i].nonce : items[i].ciphertext, b, 'utf8'));
+}
+
+/**
+ * The same request with the texts taken from `src` by byte ranges, without strings: value i's
+ * dek_wrapped, nonce and ciphertext are src[at[6i], at[6i+1]), [at[6i+2], at[6i+3]), [at[6i+4], at[6i+5]).
+ */
+export function kernelRequestOfRanges(id: number, src: Buffer, at: ArrayLike<number>, candidates: number[][], mode: { verify: boolean; wrap: boolean }): KernelRequest {
+  let size = 0;
+  for (let k = 0; k < 6 * candidates.length; k += 2) size += at[k + 1] - at[k];
+  return packRequest(id, candidates.length, size, mode, (i) => candidates[i], (i, j, bytes, b) => src.copy(bytes, b, at[6 * i + 2 * j], at[6 * i + 2 * j + 1]));
+}
+
+/** The request layout (above): `texts` bytes in all; `write` puts text j of value i at `b` and returns its length. */
+function packRequest(
+  id: number,
+  n: number,
+  texts: number,
+  mode: { verify: boolean; wrap: boolean },
+  candidatesOf: (i: number) => number[] | null,
+  write: (i: number, j: number, bytes: Buffer, b: number) => number,
+): KernelRequest {
+  let nc = 0;
+  for (let i = 0; i < n; i++) nc += candidatesOf(i)?.length ?? 0;
   const head = (3 * n + 1 + n + 1 + nc) * 4;
-  const buf = new ArrayBuffer(head + size);
+  const buf = new ArrayBuffer(head + texts);
   const at = new Uint32Array(buf, 0, 3 * n + 1);
   const cAt = new Uint32Array(buf, (3 * n + 1) * 4, n + 1);
   const cand = new Int32Array(buf, (4 * n + 2) * 4, nc);
-  const bytes = Buffer.from(buf, head, size);
+  const bytes = Buffer.from(buf, head, texts);
   let b = 0;
   let c = 0;
   for (let i = 0; i < n; i++) {
-    const x = items[i];
+    const cands = candidatesOf(i);
     at[3 * i] = b;
     cAt[i] = c;
-    if (usable[i]) {
-      b += bytes.write(x.dekWrapped, b, 'utf8');
+    if (cands) {
+      b += write(i, 0, bytes, b);
       at[3 * i + 1] = b;
-      b += bytes.write(x.nonce, b, 'utf8');
+      b += write(i, 1, bytes, b);
       at[3 * i + 2] = b;
-      b += bytes.write(x.ciphertext, b, 'utf8');
-      for (const k of x.candidates) cand[c++] = Number.isInteger(k) ? k : -1;
+      b += write(i, 2, bytes, b);
+      for (const k of cands) cand[c++] = Number.isInteger(k) ? k : -1;
     } else {
       at[3 * i + 1] = b;
       at[3 * i + 2] = b;
