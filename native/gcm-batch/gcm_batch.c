@@ -17,8 +17,9 @@
  *   open(keys, keyOff, nonces, nonceOff, src, srcOff, srcLen, dst | null, dstOff | null) -> Uint8Array
  *       src[srcOff[i] .. + srcLen[i]] = ciphertext || tag; status[i] = 1 when the tag verifies.
  *       dst null: authenticate only (the plaintext goes through a wiped scratch buffer).
- *   sha256(src, partOff, partLen, partsPer, dst)
- *       dst[32 i ..] = SHA-256 of the partsPer parts i*partsPer .. of src, concatenated.
+ *   sha256(src, partOff, partLen, partsPer, dst[, src2])
+ *       dst[32 i ..] = SHA-256 of the partsPer parts i*partsPer .. of src, concatenated. With src2, an
+ *       offset at or past the end of src is one into src2 (as if appended to src, without a copy).
  *   opensslVersion() -> string
  *   scanEnvelopeLines(batch, out) -> number
  *       envelope_scan.c over a batch of lines into out (a Uint32Array, ENVELOPE_SCAN_STRIDE per line):
@@ -217,28 +218,36 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   return status;
 }
 
+/** Part j of a sha256 batch: in src, or past its end in src2. */
+static const uint8_t *part(const bytes_t *src, const bytes_t *src2, uint32_t off) {
+  return off < src->n || !src2->p ? src->p + off : src2->p + (off - src->n);
+}
+
 static napi_value Sha256(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  bytes_t src, dst;
+  size_t argc = 6;
+  napi_value argv[6];
+  bytes_t src, dst, src2 = {NULL, 0};
   u32s_t off, len;
   uint32_t per = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) return fail(env, "sha256 batch: 5 arguments expected");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 || argc > 6) return fail(env, "sha256 batch: 5 or 6 arguments expected");
   if (!get_bytes(env, argv[0], &src) || !get_u32s(env, argv[1], &off) || !get_u32s(env, argv[2], &len) ||
-      napi_get_value_uint32(env, argv[3], &per) != napi_ok || !get_bytes(env, argv[4], &dst))
-    return fail(env, "sha256 batch: (Uint8Array, Uint32Array, Uint32Array, number, Uint8Array) expected");
+      napi_get_value_uint32(env, argv[3], &per) != napi_ok || !get_bytes(env, argv[4], &dst) ||
+      (argc == 6 && !is_nullish(env, argv[5]) && !get_bytes(env, argv[5], &src2)))
+    return fail(env, "sha256 batch: (Uint8Array, Uint32Array, Uint32Array, number, Uint8Array[, Uint8Array]) expected");
   if (per == 0 || off.n != len.n || off.n % per != 0) return fail(env, "sha256 batch: part arrays do not hold whole digests");
   size_t n = off.n / per;
   if (dst.n != n * 32) return fail(env, "sha256 batch: output must be 32 bytes per digest");
-  for (size_t j = 0; j < off.n; j++)
-    if (!in_range(off.p[j], len.p[j], src.n)) return fail(env, "sha256 batch: part out of bounds");
+  for (size_t j = 0; j < off.n; j++) {
+    int ok = off.p[j] < src.n || !src2.p ? in_range(off.p[j], len.p[j], src.n) : in_range(off.p[j] - src.n, len.p[j], src2.n);
+    if (!ok) return fail(env, "sha256 batch: part out of bounds");
+  }
   if (n == 0) return NULL;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   if (!md) return fail(env, "sha256 batch: out of memory");
   int ok = 1;
   for (size_t i = 0; i < n && ok; i++) {
     ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    for (size_t j = i * per; j < (i + 1) * per && ok; j++) ok = EVP_DigestUpdate(md, src.p + off.p[j], len.p[j]);
+    for (size_t j = i * per; j < (i + 1) * per && ok; j++) ok = EVP_DigestUpdate(md, part(&src, &src2, off.p[j]), len.p[j]);
     ok = ok && EVP_DigestFinal_ex(md, dst.p + i * 32, NULL);
   }
   EVP_MD_CTX_free(md);

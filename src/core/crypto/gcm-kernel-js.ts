@@ -97,7 +97,8 @@ export const jsGcmKernel = (detail: string): GcmKernel => ({
     return st;
   },
 
-  sha256(src, partOff, partLen, partsPer, dst) {
+  sha256(src0, partOff, partLen, partsPer, dst, src2) {
+    const src = src2 ? Buffer.concat([src0, src2]) : src0;
     if (!(src instanceof Uint8Array) || !(dst instanceof Uint8Array) || !(partOff instanceof Uint32Array) || !(partLen instanceof Uint32Array)) throw new RangeError('sha256 batch: (Uint8Array, Uint32Array, Uint32Array, number, Uint8Array) expected');
     if (!Number.isInteger(partsPer) || partsPer < 1 || partOff.length !== partLen.length || partOff.length % partsPer !== 0) throw new RangeError('sha256 batch: part arrays do not hold whole digests');
     const n = partOff.length / partsPer;

@@ -30,8 +30,11 @@ export interface GcmKernel {
    * Throws RangeError on a malformed batch, before any output.
    */
   open(b: GcmBatch, dst: Uint8Array | null, dstOff: Uint32Array | null): Uint8Array;
-  /** `dst[32 i..]` = SHA-256 of the parts i*partsPer..(i+1)*partsPer-1 of `src`, concatenated. */
-  sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array): void;
+  /**
+   * `dst[32 i..]` = SHA-256 of the parts i*partsPer..(i+1)*partsPer-1 of `src`, concatenated. With
+   * `src2`, an offset at or past the end of `src` is one into `src2` (as if appended, without a copy).
+   */
+  sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array, src2?: Uint8Array): void;
   /**
    * Native only (the JS kernel has none: its callers take the JavaScript path): the envelope-line
    * scanner of the same addon (native/gcm-batch/envelope_scan.c), ENVELOPE_SCAN_STRIDE offsets per
@@ -47,7 +50,7 @@ export const ENVELOPE_SCAN = { head: 4, perValue: 10, stride: 24 } as const;
 export interface NativeGcmAddon {
   seal(keys: Uint8Array, keyOff: Uint32Array, nonces: Uint8Array, nonceOff: Uint32Array, src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array, dstOff: Uint32Array): void;
   open(keys: Uint8Array, keyOff: Uint32Array, nonces: Uint8Array, nonceOff: Uint32Array, src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array | null, dstOff: Uint32Array | null): Uint8Array;
-  sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array): void;
+  sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array, src2?: Uint8Array): void;
   opensslVersion(): string;
   scanEnvelopeLines(batch: Uint8Array, out: Uint32Array): number;
 }

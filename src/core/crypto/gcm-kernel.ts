@@ -70,7 +70,7 @@ function nativeKernel(a: NativeGcmAddon): GcmKernel {
     detail: a.opensslVersion(),
     seal: (b, dst, dstOff) => a.seal(b.keys, b.keyOff, b.nonces, b.nonceOff, b.src, b.srcOff, b.srcLen, dst, dstOff),
     open: (b, dst, dstOff) => a.open(b.keys, b.keyOff, b.nonces, b.nonceOff, b.src, b.srcOff, b.srcLen, dst, dstOff),
-    sha256: (src, off, len, per, dst) => a.sha256(src, off, len, per, dst),
+    sha256: (src, off, len, per, dst, src2) => (src2 ? a.sha256(src, off, len, per, dst, src2) : a.sha256(src, off, len, per, dst)),
     scanEnvelopeLines: (batch, out) => a.scanEnvelopeLines(batch, out),
   };
 }

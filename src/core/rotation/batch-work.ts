@@ -216,12 +216,12 @@ function recordDigests(gcm: GcmKernel, bytes: Buffer, lines: Line[], dg: Uint8Ar
   const consts = Buffer.from(Array.from({ length: MAX_VALUES }, (_, i) => placeholder(i)).join('') + Array.from({ length: MAX_VALUES + 1 }, (_, k) => countPart(k)).join(''), 'latin1');
   const phLen = placeholder(0).length;
   const cntLen = countPart(0).length;
+  // the parts index the batch, then (past its end) the constants and the value digests: no copy of the batch
   const constsAt = bytes.length;
   const dgAt = constsAt + consts.length;
-  const arena = Buffer.allocUnsafe(dgAt + dg.length);
-  bytes.copy(arena, 0);
-  consts.copy(arena, constsAt);
-  arena.set(dg, dgAt);
+  const extra = Buffer.allocUnsafe(consts.length + dg.length);
+  consts.copy(extra, 0);
+  extra.set(dg, consts.length);
   const off = new Uint32Array(lines.length * PARTS);
   const len = new Uint32Array(lines.length * PARTS);
   let v = 0;
@@ -247,7 +247,7 @@ function recordDigests(gcm: GcmKernel, bytes: Buffer, lines: Line[], dg: Uint8Ar
     }
   });
   const out = new Uint8Array(lines.length * 32);
-  gcm.sha256(arena, off, len, PARTS, out);
+  gcm.sha256(bytes, off, len, PARTS, out, extra);
   return out;
 }
 
@@ -276,15 +276,17 @@ function scannedOutput(bytes: Buffer, lines: Line[], keyAt: number[], wrapped: A
   const edits: number[][] = [];
   const repls: Array<Array<string | null>> = [];
   for (const l of lines) {
-    const e: Array<[number, number, string]> = [];
+    const ranges: number[] = [];
+    const repl: string[] = [];
     for (let k = 0; k < l.ranges.length / 2; k++, v++) {
       const w = wrapped[v];
       if (w === null) continue;
-      e.push([keyAt[4 * v] - l.start, keyAt[4 * v + 1] - l.start, keyText], [keyAt[4 * v + 2] - l.start, keyAt[4 * v + 3] - l.start, w]);
+      const [ks, ke, ds, de] = [keyAt[4 * v] - l.start, keyAt[4 * v + 1] - l.start, keyAt[4 * v + 2] - l.start, keyAt[4 * v + 3] - l.start];
+      if (ks < ds) ranges.push(ks, ke, ds, de), repl.push(keyText, w);
+      else ranges.push(ds, de, ks, ke), repl.push(w, keyText);
     }
-    e.sort((a, b) => a[0] - b[0]);
-    edits.push(e.flatMap(([s, t]) => [s, t]));
-    repls.push(e.map(([, , r]) => r));
+    edits.push(ranges);
+    repls.push(repl);
   }
   return spliced(bytes, lines, edits, repls);
 }

@@ -136,7 +136,7 @@ export class EnvelopeKernel {
     return out;
   }
 
-  /** `dekDigest` of each value in `idx`, written at dg[32 i..] (one call); the texts are in `arena` from `textAt`. */
+  /** `dekDigest` of each value in `idx`, written at dg[32 i..] (one call); the texts are read in the request, past the arena's end (`textAt`). */
   private digest(v: RequestViews, idx: number[], arena: Buffer, textAt: number, dg: Uint8Array): void {
     const t = idx.length;
     if (!t) return;
@@ -156,7 +156,7 @@ export class EnvelopeKernel {
       len[p + 4] = v.at[3 * i + 3] - v.at[3 * i + 2];
     });
     const out = new Uint8Array(t * 32);
-    this.gcm.sha256(arena, off, len, 5, out);
+    this.gcm.sha256(arena, off, len, 5, out, v.bytes);
     idx.forEach((i, j) => dg.set(out.subarray(j * 32, j * 32 + 32), i * 32));
   }
 
@@ -181,12 +181,11 @@ export class EnvelopeKernel {
     const reply = newReply(m.id, n);
     const { st, by, dg, wr } = replyViews(reply);
     const v = requestViews(m);
-    // The arena: 'K', '|', the DEKs, then the request's texts (the digests read them there).
+    // The arena: 'K', '|', the DEKs; the digests read the request's texts as if they followed it.
     const textAt = DEKS_AT + n * KEY_BYTES;
-    const arena = Buffer.alloc(textAt + v.bytes.length);
+    const arena = Buffer.alloc(textAt);
     arena[0] = 0x4b; // 'K'
     arena[1] = 0x7c; // '|'
-    v.bytes.copy(arena, textAt);
     try {
       const dek = this.unwrapAll(v, n, arena, by);
       let ready: number[] = [];

@@ -184,6 +184,22 @@ describe('batch AES-256-GCM kernels (src/core/crypto/gcm-kernel)', () => {
         assert.throws(() => k.sha256(src, Uint32Array.of(4999), Uint32Array.of(2), 1, Buffer.alloc(32)), RangeError);
         assert.throws(() => k.sha256(src, Uint32Array.of(0xffffffff), Uint32Array.of(2), 1, Buffer.alloc(32)), RangeError);
       });
+
+      it('sha256 over two sources: offsets past the end of the first index the second, as if appended; bounds checked in each', () => {
+        const a = randomBytes(300);
+        const b = randomBytes(200);
+        const whole = Buffer.concat([a, b]);
+        const parts: Array<[number, number]> = [[0, 300], [300, 200], [299, 1], [310, 5], [0, 0], [450, 50]];
+        const off = Uint32Array.from(parts, (p) => p[0]);
+        const len = Uint32Array.from(parts, (p) => p[1]);
+        const two = Buffer.alloc(64);
+        const one = Buffer.alloc(64);
+        k.sha256(a, off, len, 3, two, b);
+        k.sha256(whole, off, len, 3, one);
+        assert.deepEqual(two, one);
+        assert.throws(() => k.sha256(a, Uint32Array.of(450), Uint32Array.of(51), 1, Buffer.alloc(32), b), RangeError); // past the second
+        if (k.name === 'native-openssl') assert.throws(() => k.sha256(a, Uint32Array.of(290), Uint32Array.of(20), 1, Buffer.alloc(32), b), RangeError); // across the seam
+      });
     });
   }
 
