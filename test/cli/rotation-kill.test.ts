@@ -48,7 +48,7 @@ describe('enclog reencrypt: SIGKILL at 22 points, then a rerun completes; a conc
 
   it('killed at random moments and at every commit step, the log is always entirely old or entirely new; a rerun finishes', async () => {
     const all = () => [oldRef, ...targets];
-    const phases = ['batch-written', 'tmp-synced', 'verified', 'journal-written', 'linked', 'tail-caught-up', 'renamed', 'salvaged'];
+    const phases = ['batch-written', 'tmp-written', 'tmp-synced', 'verified', 'journal-written', 'linked', 'tail-caught-up', 'renamed', 'salvaged'];
     const rng = (() => {
       let s = 12345;
       return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

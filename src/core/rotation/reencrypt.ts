@@ -13,9 +13,9 @@
  *     into the line's bytes). Every write is checked (short writes continued). The tail is re-read
  *     until no new complete line has arrived. Envelope logs with a local KEK target: whole batches go
  *     to worker threads (batch-work.ts, one per core), this thread reads, writes and keeps the order.
- *  3. fsync TMP; verify: TMP is read back and every value decrypted with the target key only;
- *     line records (line skeleton + value digests, line-record.ts, folded into one running hash) and
- *     line counts must match.
+ *  3. fsync TMP and, while the fsync runs, verify: TMP is read back (the bytes the fsync writes) and
+ *     every value decrypted with the target key only; line records (line skeleton + value digests,
+ *     line-record.ts, folded into one running hash) and line counts must match. Both must succeed.
  *  4. commit: the journal is written (FILE's dev+ino, processed offset, the private names), FILE is
  *     hard-linked to a private OLD name (and OLD checked to be the inode that was read), the tail is
  *     caught up once more, mode and ownership copied with fchmod/fchown on TMP's descriptor; then,
@@ -60,6 +60,7 @@ import type { RotationKeys } from './rotation-keys';
 
 export type RotationPhase =
   | 'batch-written'
+  | 'tmp-written'
   | 'tmp-synced'
   | 'verified'
   | 'journal-written'
@@ -708,9 +709,13 @@ export async function reencryptFile(path: string, keys: RotationKeys, target: Lo
         report.status = 'unchanged';
         return report;
       }
-      await out.sync();
+      await opts.onPhase?.('tmp-written', real);
+      // The fsync runs in the thread pool while the read-back reads the same bytes (the page cache): the
+      // commit waits for both, and `out` is not closed while the fsync may still use it.
+      const [synced, verified] = await Promise.allSettled([out.sync(), rot.verifyTmp(tmpId, opts.signal)]);
+      if (verified.status === 'rejected') throw verified.reason;
+      if (synced.status === 'rejected') throw synced.reason;
       await opts.onPhase?.('tmp-synced', real);
-      await rot.verifyTmp(tmpId, opts.signal);
       await opts.onPhase?.('verified', real);
       opts.signal?.throwIfAborted();
       // From here on cancellation is ignored; a crash is recovered by the journal.

@@ -69,7 +69,7 @@ describe('rotation: re-encrypt / rewrap files', function () {
         batchSize: 4,
         threads,
         onPhase: (p) => {
-          if (p !== 'tmp-synced') return;
+          if (p !== 'tmp-written') return;
           const tmp = leftovers(fx.path).find((n) => n.endsWith('.tmp'))!;
           const path = join(dirname(fx.path), tmp);
           const lines = readFileSync(path, 'utf8').split('\n');
