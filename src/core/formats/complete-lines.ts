@@ -1,13 +1,15 @@
 /**
  * The one streaming line reader over an open file (rotation's rewrite, read-back, tail and salvage
  * passes, its census, and the policy's deep scan): lines end at LF only (a CR before it is the
- * terminator's, a lone CR is data), each read is 1 MiB, a line split across reads is joined once
- * (linear in its length), and lines are views into the read buffers (no copy). `lineBatches` groups
- * them for the passes that work batch-wise.
+ * terminator's, a lone CR is data), each read is 1 MiB, a batch split across reads is joined once
+ * (linear in its length), and lines are views into the read buffers (no copy). `completeBatches` is
+ * the reader; `completeLines` gives its lines one by one, and `lineBatches` groups them again.
  */
 import type { FileHandle } from 'node:fs/promises';
 
 const READ_CHUNK = 1 << 20;
+/** Bytes of lines in one batch before it is cut (a batch holds at least one line, however long). */
+export const BATCH_BYTES = 4 << 20;
 
 export interface RawLine {
   bytes: Buffer;
@@ -39,16 +41,39 @@ export function* linesOf(buf: Buffer): Generator<[number, number, number]> {
   }
 }
 
+/** Complete lines of a file, in one piece: what the passes that work batch-wise take (no object per line). */
+export interface LineBatch {
+  /** The lines with their terminators, contiguous: a view into a read buffer, or their join. */
+  bytes: Buffer;
+  /** How many lines. */
+  count: number;
+  /** File offset of the first line, and just past the last one. */
+  start: number;
+  next: number;
+}
+
+/** A batch's lines as RawLine views (for the code that works line by line). */
+export function rawLines(b: LineBatch): RawLine[] {
+  const out: RawLine[] = [];
+  for (const [s, t, e] of linesOf(b.bytes)) out.push({ bytes: b.bytes.subarray(s, t), term: b.bytes.subarray(t, e), whole: b.bytes.subarray(s, e), next: b.start + e });
+  return out;
+}
+
 /**
- * Complete lines in [start, end) of an open file. A trailing line without LF is not yielded (a writer
- * may be mid-line), unless `partialLast` (a scan of what is there now): then it comes with an empty `term`.
+ * Complete lines in [start, end) of an open file, in batches of at most `maxLines` lines and, unless
+ * one line alone is longer, about `maxBytes` bytes (what a pass holds in memory stays bounded whatever
+ * the lines' length; short-lived garbage stays within the young generation). A trailing line without
+ * LF is not included (a writer may be mid-line), unless `partialLast` (a scan of what is there now).
+ * A batch split across reads is joined once (linear in its length, however long one line is).
  */
-export async function* completeLines(fh: FileHandle, start: number, end: number, opts: { partialLast?: boolean } = {}): AsyncGenerator<RawLine> {
+export async function* completeBatches(fh: FileHandle, start: number, end: number, maxLines: number, opts: { partialLast?: boolean; maxBytes?: number } = {}): AsyncGenerator<LineBatch> {
+  const maxBytes = opts.maxBytes ?? BATCH_BYTES;
   let pos = start;
-  // The unfinished line so far, as chunks: joined once when its newline arrives (linear in the line's length).
+  let batchStart = start;
+  // The current batch's bytes read so far (complete lines, then the start of an unfinished one), as chunks.
   let carry: Buffer[] = [];
   let carryLen = 0;
-  let lineStart = start;
+  let count = 0;
   while (pos < end) {
     const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
     const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
@@ -56,38 +81,43 @@ export async function* completeLines(fh: FileHandle, start: number, end: number,
     const chunk = buf.subarray(0, bytesRead);
     pos += bytesRead;
     let s = 0;
-    for (;;) {
-      const i = chunk.indexOf(10, s);
+    for (let k = 0; ; ) {
+      const i = chunk.indexOf(10, k);
       if (i < 0) break;
-      let data = chunk;
-      let nl = i;
-      let from = s;
-      if (carryLen) {
-        carry.push(chunk.subarray(0, i + 1));
-        data = Buffer.concat(carry, carryLen + i + 1);
-        nl = data.length - 1;
-        from = 0;
+      count++;
+      k = i + 1;
+      const size = carryLen + k - s;
+      if (count >= maxLines || size >= maxBytes) {
+        const bytes = carryLen ? Buffer.concat([...carry, chunk.subarray(s, k)], size) : chunk.subarray(s, k);
+        yield { bytes, count, start: batchStart, next: batchStart + size };
+        batchStart += size;
         carry = [];
         carryLen = 0;
+        count = 0;
+        s = k;
       }
-      const t = textEnd(data, from, nl);
-      lineStart += nl + 1 - from;
-      yield { bytes: data.subarray(from, t), term: data.subarray(t, nl + 1), whole: data.subarray(from, nl + 1), next: lineStart };
-      s = i + 1;
     }
     if (s < chunk.length) {
       carry.push(chunk.subarray(s));
       carryLen += chunk.length - s;
     }
   }
-  if (opts.partialLast && carryLen) {
-    const data = Buffer.concat(carry, carryLen);
-    yield { bytes: data, term: data.subarray(data.length), whole: data, next: lineStart + carryLen };
-  }
+  if (!carryLen) return;
+  const rest = Buffer.concat(carry, carryLen);
+  const complete = rest.lastIndexOf(10) + 1;
+  const partial = opts.partialLast && complete < carryLen;
+  const size = partial ? carryLen : complete;
+  if (size) yield { bytes: rest.subarray(0, size), count: count + (partial ? 1 : 0), start: batchStart, next: batchStart + size };
 }
 
-/** Bytes of lines in one batch before it is cut (a batch holds at least one line, however long). */
-export const BATCH_BYTES = 4 << 20;
+/**
+ * Complete lines in [start, end) of an open file, one by one (completeBatches' rule). A trailing line
+ * without LF is not yielded unless `partialLast`: then it comes with an empty `term`.
+ */
+export async function* completeLines(fh: FileHandle, start: number, end: number, opts: { partialLast?: boolean } = {}): AsyncGenerator<RawLine> {
+  for await (const b of completeBatches(fh, start, end, Infinity, opts)) yield* rawLines(b);
+}
+
 
 /**
  * `lines` in batches of at most `maxLines` lines and, unless one line alone is longer, about

@@ -46,7 +46,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
-import { completeLines, lineBatches, textEnd, type RawLine } from '../formats/complete-lines';
+import { completeBatches, completeLines, lineBatches, rawLines, textEnd, type LineBatch, type RawLine } from '../formats/complete-lines';
 import { RotationLock } from './rotation-lock';
 import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow, privateName, privateNames, readOwnFile, removeIfPresent, sameFile, writeAll, writeAtomically } from './safe-fs';
 import type { FormatId } from '../model';
@@ -155,16 +155,6 @@ const MAX_FAILURE_DETAILS = 1000;
 const AUTO_THREADS_FROM_BYTES = 1 << 20;
 const MAX_AUTO_THREADS = 4;
 const MAX_TAIL_ROUNDS = 50;
-
-/** A batch's lines with their terminators, as one buffer (a view when they are contiguous in one read buffer). */
-function wholeBatch(batch: RawLine[]): Buffer {
-  const first = batch[0].whole;
-  const last = batch[batch.length - 1].whole;
-  if (first.buffer === last.buffer && last.byteOffset + last.length - first.byteOffset === batch.reduce((n, l) => n + l.whole.length, 0)) {
-    return Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
-  }
-  return Buffer.concat(batch.map((l) => l.whole));
-}
 
 /** A line's located values, with their byte ranges in the line (see line-record.ts). */
 interface Located {
@@ -406,9 +396,10 @@ class FileRotation {
       const size = (await src.stat()).size;
       const before = at;
       const linesBefore = this.lineNo;
-      const inflight: Array<{ batch: RawLine[]; prep: Prepared | null; remote: Promise<BatchResult | null> | null }> = [];
+      // A batch on a worker has no line objects: they are made only if it comes back.
+      const inflight: Array<{ lb: LineBatch; batch: RawLine[] | null; prep: Prepared | null; remote: Promise<BatchResult | null> | null }> = [];
       const complete = async (): Promise<void> => {
-        const { batch: b, prep, remote } = inflight.shift() as (typeof inflight)[number];
+        const { lb, batch, prep, remote } = inflight.shift() as (typeof inflight)[number];
         const r = remote ? await remote : null;
         if (remote) this.countBatch(r !== null);
         let out: Buffer[];
@@ -416,20 +407,22 @@ class FileRotation {
           this.account(r, this.expected);
           out = r.out ? [r.out] : [];
         } else {
+          const b = batch ?? rawLines(lb);
           const p = prep ?? this.prepare(b, signal, dryRun);
           out = this.finishBatch(b, p, await p.plans, this.expected).out;
         }
         if (sink) await sink(out);
-        at = b[b.length - 1].next;
+        at = lb.next;
         this.progress('rewriting', at, size);
         await this.opts.onPhase?.('batch-written', this.path);
       };
-      for await (const batch of lineBatches(completeLines(src, at, size), batchSize)) {
+      for await (const lb of completeBatches(src, at, size, batchSize)) {
         signal?.throwIfAborted();
-        if (runner) {
-          const remote = runner.run(wholeBatch(batch), { verify: false, dryRun });
-          inflight.push({ batch, prep: null, remote });
-        } else inflight.push({ batch, prep: this.prepare(batch, signal, dryRun), remote: null });
+        if (runner) inflight.push({ lb, batch: null, prep: null, remote: runner.run(lb.bytes, { verify: false, dryRun }) });
+        else {
+          const batch = rawLines(lb);
+          inflight.push({ lb, batch, prep: this.prepare(batch, signal, dryRun), remote: null });
+        }
         while (inflight.length >= depth) await complete();
       }
       while (inflight.length) await complete();
@@ -452,27 +445,26 @@ class FileRotation {
       const runner = await this.runner(size);
       const depth = this.depth(runner);
       type Back = Awaited<ReturnType<FileRotation['readBack']>>;
-      const inflight: Array<{ batch: RawLine[]; at: number; ds: Promise<Back> | null; remote: Promise<BatchResult | null> | null }> = [];
+      const inflight: Array<{ lb: LineBatch; ds: Promise<Back> | null; remote: Promise<BatchResult | null> | null }> = [];
       const complete = async (): Promise<void> => {
         const p = inflight.shift() as (typeof inflight)[number];
         const r = p.remote ? await p.remote : null;
         if (p.remote) this.countBatch(r !== null);
         if (r) got.update(r.digests);
         else {
-          const back = await (p.ds ?? this.readBack(p.batch.map((l) => l.whole), signal));
+          const back = await (p.ds ?? this.readBack(rawLines(p.lb).map((l) => l.whole), signal));
           for (const d of FileRotation.backDigests(back)) got.update(d);
         }
-        lines += p.batch.length;
-        this.progress('verifying', p.at, size);
+        lines += p.lb.count;
+        this.progress('verifying', p.lb.next, size);
       };
-      for await (const batch of lineBatches(completeLines(fh, 0, size), batchSize)) {
+      for await (const lb of completeBatches(fh, 0, size, batchSize)) {
         signal?.throwIfAborted();
-        const at = batch[batch.length - 1].next;
-        if (runner) inflight.push({ batch, at, ds: null, remote: runner.run(wholeBatch(batch), { verify: true, dryRun: true }) });
+        if (runner) inflight.push({ lb, ds: null, remote: runner.run(lb.bytes, { verify: true, dryRun: true }) });
         else {
-          const ds = this.readBack(batch.map((l) => l.whole), signal);
+          const ds = this.readBack(rawLines(lb).map((l) => l.whole), signal);
           ds.catch(() => undefined); // observed by complete (see prepare)
-          inflight.push({ batch, at, ds, remote: null });
+          inflight.push({ lb, ds, remote: null });
         }
         while (inflight.length >= depth) await complete();
       }

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { completeLines, lineBatches } from '../../../src/core/formats/complete-lines';
+import { completeBatches, completeLines, lineBatches, rawLines } from '../../../src/core/formats/complete-lines';
+import { SeededRandom } from '../../fixtures/random';
 
 describe('completeLines (the one streaming line reader)', () => {
   let dir: string;
@@ -58,5 +59,51 @@ describe('completeLines (the one streaming line reader)', () => {
       await fh.close();
     }
   });
-});
 
+  it('completeBatches: every byte once, in order, cut by line count or byte budget, whatever the read boundaries (random files)', async () => {
+    const r = new SeededRandom(99);
+    const p = join(dir, 'r.log');
+    for (let round = 0; round < 12; round++) {
+      // lines of random lengths, some longer than a 1 MiB read, CR LF and lone CRs, maybe a partial last line
+      const parts: Buffer[] = [];
+      const n = 1 + r.int(200);
+      for (let i = 0; i < n; i++) {
+        const len = r.int(50) === 0 ? r.int(3 << 20) : r.int(3000);
+        const body = Buffer.alloc(len, 0x61 + (i % 26));
+        if (len > 2 && r.int(3) === 0) body[r.int(len)] = 13;
+        parts.push(body, Buffer.from(r.int(4) === 0 ? '\r\n' : '\n'));
+      }
+      if (r.int(2)) parts.push(Buffer.from('partial'));
+      const content = Buffer.concat(parts);
+      writeFileSync(p, content);
+      const complete = content.lastIndexOf(10) + 1;
+      const [maxLines, maxBytes] = [1 + r.int(300), 1 + r.int(2 << 20)];
+      const fh = await open(p, 'r');
+      try {
+        for (const partialLast of [false, true]) {
+          const batches = [];
+          for await (const b of completeBatches(fh, 0, content.length, maxLines, { partialLast, maxBytes })) batches.push(b);
+          assert.deepEqual(Buffer.concat(batches.map((b) => b.bytes)), content.subarray(0, partialLast ? content.length : complete));
+          let at = 0;
+          for (const [i, b] of batches.entries()) {
+            assert.equal(b.start, at);
+            assert.equal(b.next, at + b.bytes.length);
+            at = b.next;
+            const lines = rawLines(b);
+            assert.equal(lines.length, b.count);
+            assert.ok(b.count <= maxLines);
+            // cut as soon as the budget is reached: without its last line a batch is under both limits
+            if (i < batches.length - 1) assert.ok(b.count === maxLines || (b.bytes.length >= maxBytes && b.bytes.length - lines.at(-1)!.whole.length < maxBytes));
+            assert.equal(lines.at(-1)!.next, b.next);
+          }
+          // the lines one by one are the same reader's
+          const one: string[] = [];
+          for await (const l of completeLines(fh, 0, content.length, { partialLast })) one.push(`${l.whole.length}:${l.next}`);
+          assert.deepEqual(one, batches.flatMap((b) => rawLines(b).map((l) => `${l.whole.length}:${l.next}`)));
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+  });
+});
