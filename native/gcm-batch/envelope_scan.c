@@ -47,6 +47,13 @@ static const uint8_t cls[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/** The end of the run of bytes of class `want` from p: eight bytes per step while it lasts. */
+static ptr run_of(ptr p, ptr e, uint8_t want) {
+  while (e - p >= 8 && (cls[p[0]] & cls[p[1]] & cls[p[2]] & cls[p[3]] & cls[p[4]] & cls[p[5]] & cls[p[6]] & cls[p[7]] & want)) p += 8;
+  while (p < e && (cls[*p] & want)) p++;
+  return p;
+}
+
 static ptr ws(ptr p, ptr e) {
   while (p < e && (cls[*p] & C_WS)) p++;
   return p;
@@ -60,7 +67,7 @@ static int is_hex(uint8_t c) {
 static ptr string_end(ptr p, ptr e, int *escaped) {
   p++;
   while (p < e) {
-    while (p < e && (cls[*p] & C_STR)) p++;
+    p = run_of(p, e, C_STR);
     if (p >= e) return NULL;
     uint8_t c = *p;
     if (c == '"') return p + 1;
@@ -205,7 +212,7 @@ static ptr envelope_end(ptr p, ptr e, ptr base, uint32_t *at) {
     } else {
       if (p >= e || *p != '"') return NULL;
       ptr s = ++p;
-      while (p < e && (cls[*p] & C_ENV)) p++;
+      p = run_of(p, e, C_ENV);
       if (p >= e || *p != '"') return NULL;
       size_t len = (size_t)(p - s);
       if (m == M_ALG && !(len == 11 && memcmp(s, "AES-256-GCM", 11) == 0)) return NULL;
@@ -223,16 +230,21 @@ static ptr envelope_end(ptr p, ptr e, ptr base, uint32_t *at) {
   }
 }
 
-/** How many times [v, v + m) occurs in [s, e), stopping at 2. Linear: v holds one '{', at its start. */
+/**
+ * How many times [v, v + m) occurs in [s, e), stopping at 2. Linear: v holds one '{', at its start,
+ * so the prefixes that candidates match cannot overlap, and memcmp stops at the first difference.
+ */
 static int occurrences(ptr s, ptr e, ptr v, size_t m) {
   int count = 0;
   while (s < e && count < 2) {
     ptr q = memchr(s, '{', (size_t)(e - s));
     if (!q || (size_t)(e - q) < m) break;
-    size_t i = 1;
-    while (i < m && q[i] == v[i]) i++;
-    if (i == m) count++;
-    s = q + (i > 1 ? i : 1);
+    if (memcmp(q, v, m) == 0) {
+      count++;
+      s = q + m;
+    } else {
+      s = q + 1;
+    }
   }
   return count;
 }
