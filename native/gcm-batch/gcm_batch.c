@@ -20,6 +20,10 @@
  *   sha256(src, partOff, partLen, partsPer, dst[, src2])
  *       dst[32 i ..] = SHA-256 of the partsPer parts i*partsPer .. of src, concatenated. With src2, an
  *       offset at or past the end of src is one into src2 (as if appended to src, without a copy).
+ *   base64Decode(src, srcOff, srcLen, dst, dstOff) -> Uint8Array
+ *       status[i] = 1 when src[srcOff[i] .. + srcLen[i]] is standard padded base64 (the rule of
+ *       isStrictBase64 in aes-gcm.ts), decoded to dst[dstOff[i] ..] (3 srcLen[i] / 4 bytes less the
+ *       padding); 0 and nothing written when it is not.
  *   opensslVersion() -> string
  *   scanEnvelopeLines(batch, out) -> number
  *       envelope_scan.c over a batch of lines into out (a Uint32Array, ENVELOPE_SCAN_STRIDE per line):
@@ -269,6 +273,74 @@ static napi_value ScanEnvelopeLines(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/* Standard base64 alphabet: the 6-bit value, or -1. */
+static const int8_t B64[256] = {
+#define X -1
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
+    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, X,
+    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
+
+/** Padding characters of a text of length n (a multiple of 4): as isStrictBase64 counts them. */
+static size_t b64_pad(const uint8_t *s, size_t n) {
+  if (n == 0 || s[n - 1] != '=') return 0;
+  return n >= 2 && s[n - 2] == '=' ? 2 : 1;
+}
+
+/** Decodes strict base64 s[0 .. n) into d (n % 4 == 0 checked by the caller); 0, with nothing written, when a character is not in the alphabet. */
+static int b64_decode(const uint8_t *s, size_t n, uint8_t *d) {
+  size_t pad = b64_pad(s, n), end = n - pad;
+  int bad = 0;
+  for (size_t i = 0; i < end; i++) bad |= B64[s[i]] < 0;
+  if (bad) return 0;
+  size_t i = 0;
+  for (; i + 4 <= end; i += 4) {
+    uint32_t v = (uint32_t)B64[s[i]] << 18 | (uint32_t)B64[s[i + 1]] << 12 | (uint32_t)B64[s[i + 2]] << 6 | (uint32_t)B64[s[i + 3]];
+    *d++ = (uint8_t)(v >> 16);
+    *d++ = (uint8_t)(v >> 8);
+    *d++ = (uint8_t)v;
+  }
+  if (pad) { /* the last group: xx== (one byte) or xxx= (two) */
+    uint32_t v = (uint32_t)B64[s[i]] << 18 | (uint32_t)B64[s[i + 1]] << 12 | (pad == 1 ? (uint32_t)B64[s[i + 2]] << 6 : 0);
+    *d++ = (uint8_t)(v >> 16);
+    if (pad == 1) *d = (uint8_t)(v >> 8);
+  }
+  return 1;
+}
+
+static napi_value Base64Decode(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  bytes_t src, dst;
+  u32s_t srcOff, srcLen, dstOff;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !get_bytes(env, argv[0], &src) || !get_u32s(env, argv[1], &srcOff) ||
+      !get_u32s(env, argv[2], &srcLen) || !get_bytes(env, argv[3], &dst) || !get_u32s(env, argv[4], &dstOff))
+    return fail(env, "base64 batch: (Uint8Array, Uint32Array, Uint32Array, Uint8Array, Uint32Array) expected");
+  size_t n = srcOff.n;
+  if (srcLen.n != n || dstOff.n != n) return fail(env, "base64 batch: offset and length arrays differ in length");
+  for (size_t i = 0; i < n; i++) {
+    if (!in_range(srcOff.p[i], srcLen.p[i], src.n)) return fail(env, "base64 batch: source range out of bounds");
+    size_t len = srcLen.p[i];
+    size_t out = len % 4 ? 0 : len / 4 * 3 - b64_pad(src.p + srcOff.p[i], len);
+    if (!in_range(dstOff.p[i], out, dst.n)) return fail(env, "base64 batch: output range out of bounds");
+  }
+  napi_value ab, status;
+  void *st = NULL;
+  if (napi_create_arraybuffer(env, n, &st, &ab) != napi_ok || napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &status) != napi_ok)
+    return fail(env, "base64 batch: out of memory");
+  for (size_t i = 0; i < n; i++) {
+    size_t len = srcLen.p[i];
+    ((uint8_t *)st)[i] = len % 4 == 0 && b64_decode(src.p + srcOff.p[i], len, dst.p + dstOff.p[i]);
+  }
+  return status;
+}
+
 static napi_value Version(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
@@ -283,6 +355,7 @@ NAPI_MODULE_INIT() {
       {"sha256", NULL, Sha256, NULL, NULL, NULL, napi_enumerable, NULL},
       {"opensslVersion", NULL, Version, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanEnvelopeLines", NULL, ScanEnvelopeLines, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"base64Decode", NULL, Base64Decode, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -6,9 +6,9 @@
  * aesGcmOpen). Same checks and same output as the native kernel (tested against each other).
  */
 import { createHash } from 'node:crypto';
-import { aesGcmOpen, aesGcmSealInto, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './aes-gcm';
+import { aesGcmOpen, aesGcmSealInto, isStrictBase64, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './aes-gcm';
 import { GcmBatchKey } from './gcm-batch';
-import type { GcmBatch, GcmKernel } from './gcm-kernel-types';
+import { base64Length, type GcmBatch, type GcmKernel } from './gcm-kernel-types';
 
 /** Messages per run below which a GcmBatchKey (one ECB context and H) does not pay. */
 const RUN_MIN = 4;
@@ -93,6 +93,23 @@ export const jsGcmKernel = (detail: string): GcmKernel => ({
       }
       put(i, aesGcmOpen(view(b.keys, b.keyOff[i], KEY_BYTES), view(b.nonces, b.nonceOff[i], NONCE_BYTES), view(b.src, b.srcOff[i], b.srcLen[i])));
       i++;
+    }
+    return st;
+  },
+
+  base64Decode(src, srcOff, srcLen, dst, dstOff) {
+    if (![src, dst].every((x) => x instanceof Uint8Array) || ![srcOff, srcLen, dstOff].every((x) => x instanceof Uint32Array)) throw new RangeError('base64 batch: (Uint8Array, Uint32Array, Uint32Array, Uint8Array, Uint32Array) expected');
+    const n = srcOff.length;
+    if (srcLen.length !== n || dstOff.length !== n) throw new RangeError('base64 batch: offset and length arrays differ in length');
+    for (let i = 0; i < n; i++) {
+      if (!inRange(srcOff[i], srcLen[i], src.length)) throw new RangeError('base64 batch: source range out of bounds');
+      if (!inRange(dstOff[i], Math.max(0, base64Length(src, srcOff[i], srcLen[i])), dst.length)) throw new RangeError('base64 batch: output range out of bounds');
+    }
+    const st = new Uint8Array(n);
+    const out = view(dst, 0, dst.length);
+    for (let i = 0; i < n; i++) {
+      const s = view(src, srcOff[i], srcLen[i]).toString('latin1');
+      if (isStrictBase64(s)) st[i] = (out.write(s, dstOff[i], 'base64'), 1);
     }
     return st;
   },

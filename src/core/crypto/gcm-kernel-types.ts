@@ -36,6 +36,12 @@ export interface GcmKernel {
    */
   sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array, src2?: Uint8Array): void;
   /**
+   * Strict base64 (isStrictBase64's rule: standard alphabet, padded) of many texts: text i is
+   * src[srcOff[i], + srcLen[i]), decoded to dst[dstOff[i]..] (base64Length bytes); status 1 where it
+   * is strict base64, else 0 and nothing written. Throws RangeError on a malformed batch, before any output.
+   */
+  base64Decode(src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array, dstOff: Uint32Array): Uint8Array;
+  /**
    * Native only (the JS kernel has none: its callers take the JavaScript path): the envelope-line
    * scanner of the same addon (native/gcm-batch/envelope_scan.c), ENVELOPE_SCAN_STRIDE offsets per
    * line into `out`; the line count when it accepts every line, else -1 - (the first line it refuses).
@@ -53,4 +59,12 @@ export interface NativeGcmAddon {
   sha256(src: Uint8Array, partOff: Uint32Array, partLen: Uint32Array, partsPer: number, dst: Uint8Array, src2?: Uint8Array): void;
   opensslVersion(): string;
   scanEnvelopeLines(batch: Uint8Array, out: Uint32Array): number;
+  base64Decode(src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array, dstOff: Uint32Array): Uint8Array;
+}
+
+/** Bytes that the base64 text src[off, + len) decodes to (padding as isStrictBase64 counts it); -1 when len is no multiple of 4. */
+export function base64Length(src: Uint8Array, off: number, len: number): number {
+  if (len % 4 !== 0) return -1;
+  const pad = len > 0 && src[off + len - 1] === 61 ? (len > 1 && src[off + len - 2] === 61 ? 2 : 1) : 0;
+  return (len / 4) * 3 - pad;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { jsGcmKernel } from './gcm-kernel-js';
 import type { GcmKernel, NativeGcmAddon } from './gcm-kernel-types';
 
-export { ENVELOPE_SCAN } from './gcm-kernel-types';
+export { base64Length, ENVELOPE_SCAN } from './gcm-kernel-types';
 export type { GcmBatch, GcmKernel, GcmKernelName } from './gcm-kernel-types';
 
 export const NATIVE_GCM_FILE = 'gcm_batch.node';
@@ -42,7 +42,7 @@ function knownAnswer(a: NativeGcmAddon): string | null {
   const dg = Buffer.alloc(32);
   a.sha256(pt, u32(0, 5), u32(5, 40), 2, dg);
   if (!dg.equals(createHash('sha256').update(pt).digest())) return 'its SHA-256 differs from node:crypto';
-  if (typeof a.scanEnvelopeLines !== 'function') return 'it has no envelope line scanner (a build older than its sources)';
+  if (typeof a.scanEnvelopeLines !== 'function' || typeof a.base64Decode !== 'function') return 'it lacks functions of this version (a build older than its sources)';
   key.fill(0);
   pt.fill(0);
   back.fill(0);
@@ -72,6 +72,7 @@ function nativeKernel(a: NativeGcmAddon): GcmKernel {
     open: (b, dst, dstOff) => a.open(b.keys, b.keyOff, b.nonces, b.nonceOff, b.src, b.srcOff, b.srcLen, dst, dstOff),
     sha256: (src, off, len, per, dst, src2) => (src2 ? a.sha256(src, off, len, per, dst, src2) : a.sha256(src, off, len, per, dst)),
     scanEnvelopeLines: (batch, out) => a.scanEnvelopeLines(batch, out),
+    base64Decode: (src, srcOff, srcLen, dst, dstOff) => a.base64Decode(src, srcOff, srcLen, dst, dstOff),
   };
 }
 

@@ -9,15 +9,14 @@
  * authentications (each value under its own DEK), one for the digests, one for the wraps.
  */
 import { createHash } from 'node:crypto';
-import { isStrictBase64, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from '../crypto/aes-gcm';
+import { KEY_BYTES, NONCE_BYTES, TAG_BYTES } from '../crypto/aes-gcm';
 import { WRAPPED_DEK_BYTES } from '../crypto/envelope-cipher';
-import { gcmKernel, type GcmKernel, type GcmKernelName } from '../crypto/gcm-kernel';
+import { base64Length, gcmKernel, type GcmKernel, type GcmKernelName } from '../crypto/gcm-kernel';
 import { NoncePool } from '../crypto/nonce-pool';
 import { newReply, replyViews, requestViews, type KernelReply, type KernelRequest, type RequestViews } from './kernel-packing';
 
 const W = WRAPPED_DEK_BYTES;
 const W_B64 = (W / 3) * 4;
-const NONCE_B64 = (NONCE_BYTES / 3) * 4;
 /** The arena starts with the digest's two constant parts: 'K' at 0, '|' at 1; the DEKs follow. */
 const DEKS_AT = 2;
 
@@ -25,12 +24,6 @@ const DEKS_AT = 2;
 export function dekDigest(dek: Buffer, nonce: string, ciphertext: string): Buffer {
   return createHash('sha256').update('K').update(dek).update(nonce).update('|').update(ciphertext).digest();
 }
-
-/** Decoded length of strict base64 of `n` characters ending in `pad` '=' characters. */
-const b64Bytes = (s: string): number => (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
-
-/** Text j (0 dek_wrapped, 1 nonce, 2 ciphertext) of value i, as a string (latin1: non-ASCII bytes are no base64 anyway). */
-const text = (v: RequestViews, i: number, j: number): string => v.bytes.toString('latin1', v.at[3 * i + j], v.at[3 * i + j + 1]);
 
 export class EnvelopeKernel {
   private readonly nonces = new NoncePool();
@@ -66,12 +59,14 @@ export class EnvelopeKernel {
     const ok = new Uint8Array(n);
     const dek = new Uint8Array(n);
     let rounds = 0;
+    const take: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (v.at[3 * i + 1] - v.at[3 * i] !== W_B64) continue;
-      const w = text(v, i, 0);
-      if (isStrictBase64(w) && raw.write(w, i * W, 'base64') === W) ok[i] = 1;
+      if (base64Length(v.bytes, v.at[3 * i], v.at[3 * i + 1] - v.at[3 * i]) !== W) continue;
+      take.push(i);
       rounds = Math.max(rounds, v.cAt[i + 1] - v.cAt[i]);
     }
+    const decoded = this.gcm.base64Decode(v.bytes, Uint32Array.from(take, (i) => v.at[3 * i]), new Uint32Array(take.length).fill(W_B64), raw, Uint32Array.from(take, (i) => i * W));
+    take.forEach((i, j) => (ok[i] = decoded[j]));
     const cand = (i: number, p: number): number => (p < v.cAt[i + 1] - v.cAt[i] ? v.cand[v.cAt[i] + p] : -1);
     for (let p = 0; p < rounds; p++) {
       const idx: number[] = [];
@@ -105,34 +100,38 @@ export class EnvelopeKernel {
   /** Authenticates the data of each value in `idx` under its own DEK (one call); 1 where it is authentic, well-formed data. */
   private authenticate(v: RequestViews, n: number, idx: number[], arena: Buffer): Uint8Array {
     const out = new Uint8Array(n);
-    const take: Array<{ i: number; no: string; ct: string }> = [];
+    // nonce and ciphertext of each value, decoded in one call: texts 2j and 2j + 1 of value take[j]
+    const take: number[] = [];
+    const textOff: number[] = [];
+    const textLen: number[] = [];
+    const dataOff: number[] = [];
     let size = 0;
     for (const i of idx) {
-      if (v.at[3 * i + 2] - v.at[3 * i + 1] !== NONCE_B64) continue;
-      const no = text(v, i, 1);
-      const ct = text(v, i, 2);
-      if (!isStrictBase64(no) || b64Bytes(no) !== NONCE_BYTES || !isStrictBase64(ct) || b64Bytes(ct) < TAG_BYTES) continue;
-      take.push({ i, no, ct });
-      size += NONCE_BYTES + b64Bytes(ct);
+      const [no, ct, end] = [v.at[3 * i + 1], v.at[3 * i + 2], v.at[3 * i + 3]];
+      const ctBytes = base64Length(v.bytes, ct, end - ct);
+      if (base64Length(v.bytes, no, ct - no) !== NONCE_BYTES || ctBytes < TAG_BYTES) continue;
+      take.push(i);
+      textOff.push(no, ct);
+      textLen.push(ct - no, end - ct);
+      dataOff.push(size, size + NONCE_BYTES);
+      size += NONCE_BYTES + ctBytes;
     }
     if (!take.length) return out;
     const data = Buffer.allocUnsafe(size);
-    const t = take.length;
-    const keyOff = new Uint32Array(t);
-    const nonceOff = new Uint32Array(t);
-    const srcOff = new Uint32Array(t);
-    const srcLen = new Uint32Array(t);
-    let at = 0;
-    take.forEach((x, j) => {
-      keyOff[j] = DEKS_AT + x.i * KEY_BYTES;
-      nonceOff[j] = at;
-      at += data.write(x.no, at, 'base64');
-      srcOff[j] = at;
-      srcLen[j] = data.write(x.ct, at, 'base64');
-      at += srcLen[j];
+    const decoded = this.gcm.base64Decode(v.bytes, Uint32Array.from(textOff), Uint32Array.from(textLen), data, Uint32Array.from(dataOff));
+    const ready: number[] = [];
+    const [keyOff, nonceOff, srcOff, srcLen]: number[][] = [[], [], [], []];
+    take.forEach((i, j) => {
+      if (decoded[2 * j] !== 1 || decoded[2 * j + 1] !== 1) return;
+      ready.push(i);
+      keyOff.push(DEKS_AT + i * KEY_BYTES);
+      nonceOff.push(dataOff[2 * j]);
+      srcOff.push(dataOff[2 * j + 1]);
+      srcLen.push((j + 1 < take.length ? dataOff[2 * j + 2] : size) - dataOff[2 * j + 1]);
     });
-    const st = this.gcm.open({ keys: arena, keyOff, nonces: data, nonceOff, src: data, srcOff, srcLen }, null, null);
-    take.forEach((x, j) => (out[x.i] = st[j]));
+    const u32 = (a: number[]): Uint32Array => Uint32Array.from(a);
+    const st = this.gcm.open({ keys: arena, keyOff: u32(keyOff), nonces: data, nonceOff: u32(nonceOff), src: data, srcOff: u32(srcOff), srcLen: u32(srcLen) }, null, null);
+    ready.forEach((i, k) => (out[i] = st[k]));
     return out;
   }
 

@@ -1,3 +1,5 @@
+import { SeededRandom } from '../../fixtures/random';
+import { isStrictBase64 } from '../../../src/core/crypto/aes-gcm';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -183,6 +185,38 @@ describe('batch AES-256-GCM kernels (src/core/crypto/gcm-kernel)', () => {
         assert.throws(() => k.sha256(src, off, len, 5, Buffer.alloc(63)), RangeError);
         assert.throws(() => k.sha256(src, Uint32Array.of(4999), Uint32Array.of(2), 1, Buffer.alloc(32)), RangeError);
         assert.throws(() => k.sha256(src, Uint32Array.of(0xffffffff), Uint32Array.of(2), 1, Buffer.alloc(32)), RangeError);
+      });
+
+      it('base64Decode: strict padded base64 decodes as Buffer does, anything else is status 0 with nothing written; bounds checked', () => {
+        const r = new SeededRandom(5);
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+        const texts: string[] = ['', 'QQ==', 'QUI=', 'QUJD', 'Q===', '====', 'QUJ', 'QU=D', 'QUJD\n', ' QUJ', 'QUJ\u00e9', 'QUJDRA==', 'QUJD-_==', 'QUJDRA=='.replace('R', '=')];
+        for (let i = 0; i < 400; i++) {
+          const bytes = r.bytes(r.int(70));
+          let t = bytes.toString('base64');
+          if (r.int(3) === 0 && t.length) t = t.slice(0, r.int(t.length)) + r.pick([...alphabet, '=', '-', '\u00ff', ' ', '.']) + t.slice(r.int(t.length));
+          texts.push(t);
+        }
+        const src = Buffer.from(texts.join(''), 'latin1');
+        const srcOff = new Uint32Array(texts.length);
+        const srcLen = Uint32Array.from(texts, (t) => t.length);
+        for (let i = 1; i < texts.length; i++) srcOff[i] = srcOff[i - 1] + srcLen[i - 1];
+        const dstOff = Uint32Array.from(srcOff, (o) => o); // room: a text never decodes to more bytes than it has
+        const dst = Buffer.alloc(src.length, 0xee);
+        const st = k.base64Decode(src, srcOff, srcLen, dst, dstOff);
+        let strict = 0;
+        texts.forEach((t, i) => {
+          const ok = isStrictBase64(t);
+          strict += ok ? 1 : 0;
+          assert.equal(st[i], ok ? 1 : 0, JSON.stringify(t));
+          const want = Buffer.from(t, 'base64');
+          if (ok) assert.deepEqual(dst.subarray(dstOff[i], dstOff[i] + want.length), want, t);
+          else assert.ok(dst.subarray(dstOff[i], dstOff[i] + t.length).every((b) => b === 0xee), `nothing written for ${JSON.stringify(t)}`);
+        });
+        assert.ok(strict > 100 && strict < texts.length - 50, `both kinds tested (${strict} strict)`);
+        assert.throws(() => k.base64Decode(src, Uint32Array.of(src.length - 2), Uint32Array.of(4), dst, Uint32Array.of(0)), RangeError);
+        assert.throws(() => k.base64Decode(Buffer.from('QUJD'), Uint32Array.of(0), Uint32Array.of(4), Buffer.alloc(2), Uint32Array.of(0)), RangeError);
+        assert.throws(() => k.base64Decode(src, Uint32Array.of(0, 1), Uint32Array.of(4), dst, Uint32Array.of(0)), RangeError);
       });
 
       it('sha256 over two sources: offsets past the end of the first index the second, as if appended; bounds checked in each', () => {
