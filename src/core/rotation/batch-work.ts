@@ -20,7 +20,7 @@ import { lineFields, type LineFields } from '../formats/line-fields';
 import type { EnvelopeValue } from '../model';
 import type { EnvelopeKernel } from './envelope-kernel';
 import { replaceEnvelopeKey } from './envelope-text';
-import { kernelRequest, kernelRequestOfRanges, replyViews, type KernelRequest, type WorkerItem } from './kernel-packing';
+import { kernelRequest, replyViews, type KernelReply, type WorkerItem } from './kernel-packing';
 import { countPart, placeholder, spliceInto, splicedLength, valueRanges } from './line-record';
 
 const W = WRAPPED_DEK_BYTES;
@@ -124,9 +124,9 @@ function runParsed(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, g
     lines.push({ start: s, textEnd, end, ranges });
     lfs.push(lf);
   }
-  const request = kernelRequest(req.id, items, { verify: req.verify, wrap: !req.dryRun });
+  const reply = kernel.run(kernelRequest(req.id, items, { verify: req.verify, wrap: !req.dryRun }));
   const entries = lfs.reduce((n, lf) => n + (lf.kind === 'entry' ? 1 : 0), 0);
-  return finish(kernel, spec, req, gcm, bytes, lines, entries, request, datas.map((d) => d.key_id), (wrapped) => output(bytes, lines, lfs, datas, wrapped, spec.targetKeyId));
+  return finish(spec, req, gcm, bytes, lines, entries, reply, datas.map((d) => d.key_id), (wrapped) => output(bytes, lines, lfs, datas, wrapped, spec.targetKeyId));
 }
 
 const { head: HEAD, perValue: PER_VALUE, stride: STRIDE } = ENVELOPE_SCAN;
@@ -164,26 +164,25 @@ function runScanned(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, 
     }
     lines.push({ start, textEnd: rec[r + 1], end: rec[r + 2], ranges });
   }
-  const request = kernelRequestOfRanges(req.id, bytes, at, candidates, { verify: req.verify, wrap: !req.dryRun });
-  return finish(kernel, spec, req, gcm, bytes, lines, n, request, keyIds, (wrapped) => scannedOutput(bytes, lines, keyAt, wrapped, spec.targetKeyId));
+  const reply = kernel.runOnRanges(req.id, bytes, Uint32Array.from(at), candidates, { verify: req.verify, wrap: !req.dryRun });
+  return finish(spec, req, gcm, bytes, lines, n, reply, keyIds, (wrapped) => scannedOutput(bytes, lines, keyAt, wrapped, spec.targetKeyId));
 }
 
 /** Runs the kernel on a batch's values and makes the reply (both ways); `output` writes the batch with the re-wrapped DEKs. */
 function finish(
-  kernel: EnvelopeKernel,
   spec: BatchSpec,
   req: BatchRequest,
   gcm: GcmKernel,
   bytes: Buffer,
   lines: Line[],
   entries: number,
-  request: KernelRequest,
+  reply: KernelReply,
   keyIds: string[],
   output: (wrapped: Array<string | null>) => ArrayBuffer,
 ): BatchReply {
   const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason });
-  const n = request.n;
-  const { st, by, dg, wr } = replyViews(kernel.run(request));
+  const n = reply.n;
+  const { st, by, dg, wr } = replyViews(reply);
   const wrapped = new Array<string | null>(n).fill(null);
   const from: number[] = [];
   let onTarget = 0;

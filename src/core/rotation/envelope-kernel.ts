@@ -61,11 +61,11 @@ export class EnvelopeKernel {
     let rounds = 0;
     const take: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (base64Length(v.bytes, v.at[3 * i], v.at[3 * i + 1] - v.at[3 * i]) !== W) continue;
+      if (base64Length(v.bytes, v.text[6 * i], v.text[6 * i + 1] - v.text[6 * i]) !== W) continue;
       take.push(i);
       rounds = Math.max(rounds, v.cAt[i + 1] - v.cAt[i]);
     }
-    const decoded = this.gcm.base64Decode(v.bytes, Uint32Array.from(take, (i) => v.at[3 * i]), new Uint32Array(take.length).fill(W_B64), raw, Uint32Array.from(take, (i) => i * W));
+    const decoded = this.gcm.base64Decode(v.bytes, Uint32Array.from(take, (i) => v.text[6 * i]), new Uint32Array(take.length).fill(W_B64), raw, Uint32Array.from(take, (i) => i * W));
     take.forEach((i, j) => (ok[i] = decoded[j]));
     const cand = (i: number, p: number): number => (p < v.cAt[i + 1] - v.cAt[i] ? v.cand[v.cAt[i] + p] : -1);
     for (let p = 0; p < rounds; p++) {
@@ -107,12 +107,12 @@ export class EnvelopeKernel {
     const dataOff: number[] = [];
     let size = 0;
     for (const i of idx) {
-      const [no, ct, end] = [v.at[3 * i + 1], v.at[3 * i + 2], v.at[3 * i + 3]];
-      const ctBytes = base64Length(v.bytes, ct, end - ct);
-      if (base64Length(v.bytes, no, ct - no) !== NONCE_BYTES || ctBytes < TAG_BYTES) continue;
+      const [no, noEnd, ct, ctEnd] = v.text.subarray(6 * i + 2, 6 * i + 6);
+      const ctBytes = base64Length(v.bytes, ct, ctEnd - ct);
+      if (base64Length(v.bytes, no, noEnd - no) !== NONCE_BYTES || ctBytes < TAG_BYTES) continue;
       take.push(i);
       textOff.push(no, ct);
-      textLen.push(ct - no, end - ct);
+      textLen.push(noEnd - no, ctEnd - ct);
       dataOff.push(size, size + NONCE_BYTES);
       size += NONCE_BYTES + ctBytes;
     }
@@ -147,12 +147,12 @@ export class EnvelopeKernel {
       len[p] = 1;
       off[p + 1] = DEKS_AT + i * KEY_BYTES;
       len[p + 1] = KEY_BYTES;
-      off[p + 2] = textAt + v.at[3 * i + 1];
-      len[p + 2] = v.at[3 * i + 2] - v.at[3 * i + 1];
+      off[p + 2] = textAt + v.text[6 * i + 2];
+      len[p + 2] = v.text[6 * i + 3] - v.text[6 * i + 2];
       off[p + 3] = 1; // '|'
       len[p + 3] = 1;
-      off[p + 4] = textAt + v.at[3 * i + 2];
-      len[p + 4] = v.at[3 * i + 3] - v.at[3 * i + 2];
+      off[p + 4] = textAt + v.text[6 * i + 4];
+      len[p + 4] = v.text[6 * i + 5] - v.text[6 * i + 4];
     });
     const out = new Uint8Array(t * 32);
     this.gcm.sha256(arena, off, len, 5, out, v.bytes);
@@ -176,10 +176,23 @@ export class EnvelopeKernel {
   }
 
   run(m: KernelRequest): KernelReply {
-    const n = m.n;
-    const reply = newReply(m.id, n);
+    return this.runViews(m.id, requestViews(m), m.n, m);
+  }
+
+  /**
+   * The same over texts where they are (no request buffer): value i's dek_wrapped, nonce and
+   * ciphertext are src[text[6i], text[6i+1]), [text[6i+2], text[6i+3]), [text[6i+4], text[6i+5]).
+   */
+  runOnRanges(id: number, src: Buffer, text: Uint32Array, candidates: number[][], mode: { verify: boolean; wrap: boolean }): KernelReply {
+    const n = candidates.length;
+    const cAt = new Uint32Array(n + 1);
+    candidates.forEach((c, i) => (cAt[i + 1] = cAt[i] + c.length));
+    return this.runViews(id, { at: new Uint32Array(0), cAt, cand: Int32Array.from(candidates.flat()), bytes: src, text }, n, mode);
+  }
+
+  private runViews(id: number, v: RequestViews, n: number, m: { verify: boolean; wrap: boolean }): KernelReply {
+    const reply = newReply(id, n);
     const { st, by, dg, wr } = replyViews(reply);
-    const v = requestViews(m);
     // The arena: 'K', '|', the DEKs; the digests read the request's texts as if they followed it.
     const textAt = DEKS_AT + n * KEY_BYTES;
     const arena = Buffer.alloc(textAt);

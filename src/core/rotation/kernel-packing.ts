@@ -60,6 +60,8 @@ export interface RequestViews {
   cAt: Uint32Array;
   cand: Int32Array;
   bytes: Buffer;
+  /** Text j (0 dek_wrapped, 1 nonce, 2 ciphertext) of value i is bytes[text[6i + 2j], text[6i + 2j + 1]). */
+  text: Uint32Array;
 }
 
 /** Views of a reply's buffer. */
@@ -78,16 +80,6 @@ export function kernelRequest(id: number, items: WorkerItem[], mode: { verify: b
   let size = 0;
   items.forEach((x, i) => usable[i] && (size += Buffer.byteLength(x.dekWrapped, 'utf8') + Buffer.byteLength(x.nonce, 'utf8') + Buffer.byteLength(x.ciphertext, 'utf8')));
   return packRequest(id, items.length, size, mode, (i) => (usable[i] ? items[i].candidates : null), (i, j, bytes, b) => bytes.write(j === 0 ? items[i].dekWrapped : j === 1 ? items[i].nonce : items[i].ciphertext, b, 'utf8'));
-}
-
-/**
- * The same request with the texts taken from `src` by byte ranges, without strings: value i's
- * dek_wrapped, nonce and ciphertext are src[at[6i], at[6i+1]), [at[6i+2], at[6i+3]), [at[6i+4], at[6i+5]).
- */
-export function kernelRequestOfRanges(id: number, src: Buffer, at: ArrayLike<number>, candidates: number[][], mode: { verify: boolean; wrap: boolean }): KernelRequest {
-  let size = 0;
-  for (let k = 0; k < 6 * candidates.length; k += 2) size += at[k + 1] - at[k];
-  return packRequest(id, candidates.length, size, mode, (i) => candidates[i], (i, j, bytes, b) => src.copy(bytes, b, at[6 * i + 2 * j], at[6 * i + 2 * j + 1]));
 }
 
 /** The request layout (above): `texts` bytes in all; `write` puts text j of value i at `b` and returns its length. */
@@ -133,12 +125,10 @@ function packRequest(
 export function requestViews(m: KernelRequest): RequestViews {
   const { n, nc, buf } = m;
   const head = (3 * n + 1 + n + 1 + nc) * 4;
-  return {
-    at: new Uint32Array(buf, 0, 3 * n + 1),
-    cAt: new Uint32Array(buf, (3 * n + 1) * 4, n + 1),
-    cand: new Int32Array(buf, (4 * n + 2) * 4, nc),
-    bytes: Buffer.from(buf, head, buf.byteLength - head),
-  };
+  const at = new Uint32Array(buf, 0, 3 * n + 1);
+  const text = new Uint32Array(6 * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < 3; j++) [text[6 * i + 2 * j], text[6 * i + 2 * j + 1]] = [at[3 * i + j], at[3 * i + j + 1]];
+  return { at, cAt: new Uint32Array(buf, (3 * n + 1) * 4, n + 1), cand: new Int32Array(buf, (4 * n + 2) * 4, nc), bytes: Buffer.from(buf, head, buf.byteLength - head), text };
 }
 
 /** A zeroed reply for `n` values (by = -1). */
