@@ -20,9 +20,11 @@ describe('rotation: the native envelope-line scanner under AddressSanitizer', fu
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-  it('fuzzed batches (valid lines mutated, JSON fragments, random bytes): no out-of-bounds access, no undefined behaviour, every range inside its line', () => {
+  it('fuzzed batches (valid lines mutated, JSON fragments, random bytes): no out-of-bounds access, no undefined behaviour, every range inside its line', function () {
     const bin = join(dir, 'scan_fuzz');
     const build = spawnSync('cc', ['-std=c11', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-Wall', '-Werror', join(native, 'fuzz/scan_fuzz.c'), join(native, 'envelope_scan.c'), '-o', bin], { encoding: 'utf8' });
+    // a compiler without the sanitizer runtimes (e.g. musl's gcc) cannot run this: skipped, and reported so, unless required (CI)
+    if (build.status !== 0 && process.env.ENCLOG_REQUIRE_NATIVE_KERNEL !== '1' && /asan|ubsan|sanitize/i.test(build.stderr)) this.skip();
     assert.equal(build.status, 0, build.stderr);
     for (const seed of ['1', '2', '3']) {
       const r = spawnSync(bin, ['150000', seed], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } });
