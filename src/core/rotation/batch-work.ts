@@ -89,6 +89,11 @@ export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequ
   return runScanned(kernel, spec, req, gcm, bytes) ?? runParsed(kernel, spec, req, gcm, bytes);
 }
 
+/** KEK table indices to try for a value with this key_id: the target's only in the read-back; null: not for the batch path. */
+function candidatesFor(spec: BatchSpec, verify: boolean, keyId: string): number[] | null {
+  return verify ? (keyId === spec.targetKeyId ? [spec.target] : null) : (spec.candidates.get(keyId) ?? null);
+}
+
 /** The batch with every line parsed by JSON.parse (lineFields). */
 function runParsed(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel, bytes: Buffer): BatchReply {
   const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason });
@@ -116,7 +121,7 @@ function runParsed(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, g
       } catch (err) {
         return left((err as Error).message);
       }
-      const cands = req.verify ? (data.key_id === spec.targetKeyId ? [spec.target] : null) : (spec.candidates.get(data.key_id) ?? null);
+      const cands = candidatesFor(spec, req.verify, data.key_id);
       if (!cands) return left(`key_id ${JSON.stringify(data.key_id)} is not for the batch kernel`);
       items.push({ candidates: cands, dekWrapped: data.dek_wrapped, nonce: data.nonce, ciphertext: data.ciphertext });
       datas.push(data);
@@ -146,7 +151,7 @@ function runScanned(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, 
   const at: number[] = [];
   const keyIds: string[] = [];
   const candidates: number[][] = [];
-  const keyAt: number[] = [];
+  const keyIdAt: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = i * STRIDE;
     const start = rec[r];
@@ -155,20 +160,20 @@ function runScanned(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, 
       const p = r + HEAD + v * PER_VALUE;
       ranges.push(rec[p] - start, rec[p + 1] - start);
       const keyId = bytes.toString('latin1', rec[p + 2], rec[p + 3]); // the scanner takes key_ids without escapes or non-ASCII bytes
-      const cands = req.verify ? (keyId === spec.targetKeyId ? [spec.target] : null) : (spec.candidates.get(keyId) ?? null);
+      const cands = candidatesFor(spec, req.verify, keyId);
       if (!cands) return null; // the parsed way hands it back with its reason
       keyIds.push(keyId);
       candidates.push(cands);
       at.push(rec[p + 4], rec[p + 5], rec[p + 6], rec[p + 7], rec[p + 8], rec[p + 9]);
-      keyAt.push(rec[p + 2], rec[p + 3], rec[p + 4], rec[p + 5]);
+      keyIdAt.push(rec[p + 2], rec[p + 3]);
     }
     lines.push({ start, textEnd: rec[r + 1], end: rec[r + 2], ranges });
   }
   const reply = kernel.runOnRanges(req.id, bytes, Uint32Array.from(at), candidates, { verify: req.verify, wrap: !req.dryRun });
-  return finish(spec, req, gcm, bytes, lines, n, reply, keyIds, (wrapped) => scannedOutput(bytes, lines, keyAt, wrapped, spec.targetKeyId));
+  return finish(spec, req, gcm, bytes, lines, n, reply, keyIds, (wrapped) => scannedOutput(bytes, lines, keyIdAt, at, wrapped, spec.targetKeyId));
 }
 
-/** Runs the kernel on a batch's values and makes the reply (both ways); `output` writes the batch with the re-wrapped DEKs. */
+/** The reply to a batch from the kernel's reply to its values (both ways); `output` writes the batch with the re-wrapped DEKs. */
 function finish(
   spec: BatchSpec,
   req: BatchRequest,
@@ -265,11 +270,12 @@ function output(bytes: Buffer, lines: Line[], lfs: LineFields[], datas: Envelope
 }
 
 /**
- * The same from the scanner's ranges: in each re-wrapped value, the texts of key_id and dek_wrapped
- * (keyAt: their content ranges, 4 per value) are replaced in place, which is what replaceEnvelopeKey
- * does to a value written as the scanner accepts it (each member once, no escapes).
+ * The same from the scanner's ranges: in each re-wrapped value, the texts of key_id (keyIdAt: 2 per
+ * value) and dek_wrapped (textAt: the kernel's 6 per value, dek_wrapped first) are replaced in place,
+ * which is what replaceEnvelopeKey does to a value written as the scanner accepts it (each member
+ * once, no escapes).
  */
-function scannedOutput(bytes: Buffer, lines: Line[], keyAt: number[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
+function scannedOutput(bytes: Buffer, lines: Line[], keyIdAt: number[], textAt: number[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
   const keyText = JSON.stringify(targetKeyId).slice(1, -1);
   let v = 0;
   const edits: number[][] = [];
@@ -280,7 +286,7 @@ function scannedOutput(bytes: Buffer, lines: Line[], keyAt: number[], wrapped: A
     for (let k = 0; k < l.ranges.length / 2; k++, v++) {
       const w = wrapped[v];
       if (w === null) continue;
-      const [ks, ke, ds, de] = [keyAt[4 * v] - l.start, keyAt[4 * v + 1] - l.start, keyAt[4 * v + 2] - l.start, keyAt[4 * v + 3] - l.start];
+      const [ks, ke, ds, de] = [keyIdAt[2 * v] - l.start, keyIdAt[2 * v + 1] - l.start, textAt[6 * v] - l.start, textAt[6 * v + 1] - l.start];
       if (ks < ds) ranges.push(ks, ke, ds, de), repl.push(keyText, w);
       else ranges.push(ds, de, ks, ke), repl.push(w, keyText);
     }

@@ -105,6 +105,7 @@ export class EnvelopeKernel {
     const textOff: number[] = [];
     const textLen: number[] = [];
     const dataOff: number[] = [];
+    const ctLen: number[] = [];
     let size = 0;
     for (const i of idx) {
       const [no, noEnd, ct, ctEnd] = v.text.subarray(6 * i + 2, 6 * i + 6);
@@ -114,6 +115,7 @@ export class EnvelopeKernel {
       textOff.push(no, ct);
       textLen.push(noEnd - no, ctEnd - ct);
       dataOff.push(size, size + NONCE_BYTES);
+      ctLen.push(ctBytes);
       size += NONCE_BYTES + ctBytes;
     }
     if (!take.length) return out;
@@ -127,7 +129,7 @@ export class EnvelopeKernel {
       keyOff.push(DEKS_AT + i * KEY_BYTES);
       nonceOff.push(dataOff[2 * j]);
       srcOff.push(dataOff[2 * j + 1]);
-      srcLen.push((j + 1 < take.length ? dataOff[2 * j + 2] : size) - dataOff[2 * j + 1]);
+      srcLen.push(ctLen[j]);
     });
     const u32 = (a: number[]): Uint32Array => Uint32Array.from(a);
     const st = this.gcm.open({ keys: arena, keyOff: u32(keyOff), nonces: data, nonceOff: u32(nonceOff), src: data, srcOff: u32(srcOff), srcLen: u32(srcLen) }, null, null);
@@ -187,7 +189,7 @@ export class EnvelopeKernel {
     const n = candidates.length;
     const cAt = new Uint32Array(n + 1);
     candidates.forEach((c, i) => (cAt[i + 1] = cAt[i] + c.length));
-    return this.runViews(id, { at: new Uint32Array(0), cAt, cand: Int32Array.from(candidates.flat()), bytes: src, text }, n, mode);
+    return this.runViews(id, { cAt, cand: Int32Array.from(candidates.flat()), bytes: src, text }, n, mode);
   }
 
   private runViews(id: number, v: RequestViews, n: number, m: { verify: boolean; wrap: boolean }): KernelReply {

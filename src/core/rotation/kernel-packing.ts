@@ -56,7 +56,6 @@ export interface KernelReply {
 
 /** Views of a request's buffer. */
 export interface RequestViews {
-  at: Uint32Array;
   cAt: Uint32Array;
   cand: Int32Array;
   bytes: Buffer;
@@ -76,42 +75,36 @@ const isText = (s: unknown): s is string => typeof s === 'string';
 
 /** `items` as one request buffer; an item with a member that is no string gets no candidates (the main thread handles it). */
 export function kernelRequest(id: number, items: WorkerItem[], mode: { verify: boolean; wrap: boolean }): KernelRequest {
-  const usable = items.map((x) => isText(x.dekWrapped) && isText(x.nonce) && isText(x.ciphertext) && Array.isArray(x.candidates));
-  let size = 0;
-  items.forEach((x, i) => usable[i] && (size += Buffer.byteLength(x.dekWrapped, 'utf8') + Buffer.byteLength(x.nonce, 'utf8') + Buffer.byteLength(x.ciphertext, 'utf8')));
-  return packRequest(id, items.length, size, mode, (i) => (usable[i] ? items[i].candidates : null), (i, j, bytes, b) => bytes.write(j === 0 ? items[i].dekWrapped : j === 1 ? items[i].nonce : items[i].ciphertext, b, 'utf8'));
-}
-
-/** The request layout (above): `texts` bytes in all; `write` puts text j of value i at `b` and returns its length. */
-function packRequest(
-  id: number,
-  n: number,
-  texts: number,
-  mode: { verify: boolean; wrap: boolean },
-  candidatesOf: (i: number) => number[] | null,
-  write: (i: number, j: number, bytes: Buffer, b: number) => number,
-): KernelRequest {
+  const n = items.length;
   let nc = 0;
-  for (let i = 0; i < n; i++) nc += candidatesOf(i)?.length ?? 0;
+  let size = 0;
+  const usable = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = items[i];
+    if (!isText(x.dekWrapped) || !isText(x.nonce) || !isText(x.ciphertext) || !Array.isArray(x.candidates)) continue;
+    usable[i] = 1;
+    nc += x.candidates.length;
+    size += Buffer.byteLength(x.dekWrapped, 'utf8') + Buffer.byteLength(x.nonce, 'utf8') + Buffer.byteLength(x.ciphertext, 'utf8');
+  }
   const head = (3 * n + 1 + n + 1 + nc) * 4;
-  const buf = new ArrayBuffer(head + texts);
+  const buf = new ArrayBuffer(head + size);
   const at = new Uint32Array(buf, 0, 3 * n + 1);
   const cAt = new Uint32Array(buf, (3 * n + 1) * 4, n + 1);
   const cand = new Int32Array(buf, (4 * n + 2) * 4, nc);
-  const bytes = Buffer.from(buf, head, texts);
+  const bytes = Buffer.from(buf, head, size);
   let b = 0;
   let c = 0;
   for (let i = 0; i < n; i++) {
-    const cands = candidatesOf(i);
+    const x = items[i];
     at[3 * i] = b;
     cAt[i] = c;
-    if (cands) {
-      b += write(i, 0, bytes, b);
+    if (usable[i]) {
+      b += bytes.write(x.dekWrapped, b, 'utf8');
       at[3 * i + 1] = b;
-      b += write(i, 1, bytes, b);
+      b += bytes.write(x.nonce, b, 'utf8');
       at[3 * i + 2] = b;
-      b += write(i, 2, bytes, b);
-      for (const k of cands) cand[c++] = Number.isInteger(k) ? k : -1;
+      b += bytes.write(x.ciphertext, b, 'utf8');
+      for (const k of x.candidates) cand[c++] = Number.isInteger(k) ? k : -1;
     } else {
       at[3 * i + 1] = b;
       at[3 * i + 2] = b;
@@ -126,9 +119,9 @@ export function requestViews(m: KernelRequest): RequestViews {
   const { n, nc, buf } = m;
   const head = (3 * n + 1 + n + 1 + nc) * 4;
   const at = new Uint32Array(buf, 0, 3 * n + 1);
-  const text = new Uint32Array(6 * n);
+  const text = new Uint32Array(6 * n); // the packed texts are contiguous: text j of value i ends where text j + 1 starts
   for (let i = 0; i < n; i++) for (let j = 0; j < 3; j++) [text[6 * i + 2 * j], text[6 * i + 2 * j + 1]] = [at[3 * i + j], at[3 * i + j + 1]];
-  return { at, cAt: new Uint32Array(buf, (3 * n + 1) * 4, n + 1), cand: new Int32Array(buf, (4 * n + 2) * 4, nc), bytes: Buffer.from(buf, head, buf.byteLength - head), text };
+  return { cAt: new Uint32Array(buf, (3 * n + 1) * 4, n + 1), cand: new Int32Array(buf, (4 * n + 2) * 4, nc), bytes: Buffer.from(buf, head, buf.byteLength - head), text };
 }
 
 /** A zeroed reply for `n` values (by = -1). */

@@ -210,7 +210,7 @@ describe('rotation: envelope fast path', () => {
     assert.ok(req.buf instanceof ArrayBuffer);
     assert.deepEqual([req.id, req.n, req.verify, req.wrap], [4, 3, true, false]);
     const v = requestViews(req);
-    const t = (i: number, j: number) => v.bytes.toString('utf8', v.at[3 * i + j], v.at[3 * i + j + 1]);
+    const t = (i: number, j: number) => v.bytes.toString('utf8', v.text[6 * i + 2 * j], v.text[6 * i + 2 * j + 1]);
     const cands = (i: number) => [...v.cand.subarray(v.cAt[i], v.cAt[i + 1])];
     assert.deepEqual([t(0, 0), t(0, 1), t(0, 2)], ['d1', 'n1', 'c\u00e9\u{1F600}']);
     assert.deepEqual(cands(0), [2, 0]);
