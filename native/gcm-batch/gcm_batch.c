@@ -29,6 +29,8 @@
  *       envelope_scan.c over a batch of lines into out (a Uint32Array, ENVELOPE_SCAN_STRIDE per line):
  *       the line count when every line is accepted, else -1 - (the first line refused).
  */
+#include "base64.h"
+#include "envelope_batch.h"
 #include "envelope_scan.h"
 
 #include <node_api.h>
@@ -273,47 +275,6 @@ static napi_value ScanEnvelopeLines(napi_env env, napi_callback_info info) {
   return v;
 }
 
-/* Standard base64 alphabet: the 6-bit value, or -1. */
-static const int8_t B64[256] = {
-#define X -1
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
-    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, X,
-    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-#undef X
-};
-
-/** Padding characters of a text of length n (a multiple of 4): as isStrictBase64 counts them. */
-static size_t b64_pad(const uint8_t *s, size_t n) {
-  if (n == 0 || s[n - 1] != '=') return 0;
-  return n >= 2 && s[n - 2] == '=' ? 2 : 1;
-}
-
-/** Decodes strict base64 s[0 .. n) into d (n % 4 == 0 checked by the caller); 0, with nothing written, when a character is not in the alphabet. */
-static int b64_decode(const uint8_t *s, size_t n, uint8_t *d) {
-  size_t pad = b64_pad(s, n), end = n - pad;
-  int bad = 0;
-  for (size_t i = 0; i < end; i++) bad |= B64[s[i]] < 0;
-  if (bad) return 0;
-  size_t i = 0;
-  for (; i + 4 <= end; i += 4) {
-    uint32_t v = (uint32_t)B64[s[i]] << 18 | (uint32_t)B64[s[i + 1]] << 12 | (uint32_t)B64[s[i + 2]] << 6 | (uint32_t)B64[s[i + 3]];
-    *d++ = (uint8_t)(v >> 16);
-    *d++ = (uint8_t)(v >> 8);
-    *d++ = (uint8_t)v;
-  }
-  if (pad) { /* the last group: xx== (one byte) or xxx= (two) */
-    uint32_t v = (uint32_t)B64[s[i]] << 18 | (uint32_t)B64[s[i + 1]] << 12 | (pad == 1 ? (uint32_t)B64[s[i + 2]] << 6 : 0);
-    *d++ = (uint8_t)(v >> 16);
-    if (pad == 1) *d = (uint8_t)(v >> 8);
-  }
-  return 1;
-}
-
 static napi_value Base64Decode(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -341,6 +302,56 @@ static napi_value Base64Decode(napi_env env, napi_callback_info info) {
   return status;
 }
 
+/*
+ * rewrapEnvelopeBatch(batch, keks, ids, idOff, candOff, cand, target, targetId, targetText, mode, scan, digests, from, info)
+ *   -> ArrayBuffer | null: envelope_batch.c over a batch of complete lines. info (Float64Array of 6)
+ *   gets [code, at, lines, values, on target, rewritten]; digests 32 bytes per line, from one count
+ *   per KEK. The rewritten batch is returned when code is 0 in a rewrite (mode 0), else null.
+ */
+static napi_value RewrapEnvelopeBatch(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value argv[14];
+  bytes_t batch, keks, ids, targetId, targetText, digests;
+  u32s_t idOff, candOff, cand, scan, from;
+  uint32_t target = 0, mode = 0;
+  double *out = NULL;
+  size_t outN = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 14 || !get_bytes(env, argv[0], &batch) || !get_bytes(env, argv[1], &keks) ||
+      !get_bytes(env, argv[2], &ids) || !get_u32s(env, argv[3], &idOff) || !get_u32s(env, argv[4], &candOff) || !get_u32s(env, argv[5], &cand) ||
+      napi_get_value_uint32(env, argv[6], &target) != napi_ok || !get_bytes(env, argv[7], &targetId) || !get_bytes(env, argv[8], &targetText) ||
+      napi_get_value_uint32(env, argv[9], &mode) != napi_ok || !get_u32s(env, argv[10], &scan) || !get_bytes(env, argv[11], &digests) ||
+      !get_u32s(env, argv[12], &from) || !get_typed(env, argv[13], napi_float64_array, (void **)&out, &outN))
+    return fail(env, "envelope batch: argument types");
+  size_t kekCount = keks.n / KEY_BYTES, idCount = idOff.n ? idOff.n - 1 : 0, cap = scan.n / ENVELOPE_SCAN_STRIDE;
+  if (batch.n > UINT32_MAX || keks.n % KEY_BYTES || kekCount == 0 || target >= kekCount || mode > ENV_VERIFY || outN != 6 || from.n != kekCount || digests.n < cap * 32)
+    return fail(env, "envelope batch: sizes");
+  if (candOff.n != idOff.n || (idOff.n && (idOff.p[0] != 0 || candOff.p[0] != 0)) || (idCount && (idOff.p[idCount] > ids.n || candOff.p[idCount] > cand.n)))
+    return fail(env, "envelope batch: key_id table");
+  for (size_t i = 0; i < idCount; i++)
+    if (idOff.p[i + 1] < idOff.p[i] || candOff.p[i + 1] < candOff.p[i]) return fail(env, "envelope batch: key_id table");
+  for (size_t c = 0; c < cand.n; c++)
+    if (cand.p[c] >= kekCount) return fail(env, "envelope batch: candidate out of range");
+  static const uint8_t none = 0;
+  env_spec spec = {keks.p, (uint32_t)kekCount, ids.p ? ids.p : &none, idOff.p, candOff.p, cand.p, (uint32_t)idCount, target,
+                   targetId.p ? targetId.p : &none, targetId.n, targetText.p ? targetText.p : &none, targetText.n, (int)mode};
+  env_result res;
+  env_batch *b = env_batch_run(batch.p ? batch.p : &none, batch.n, &spec, scan.p, cap, digests.p, from.p, &res);
+  double vals[6] = {res.code, res.at, res.lines, res.fields, res.on_target, res.rewritten};
+  memcpy(out, vals, sizeof vals);
+  napi_value result;
+  napi_get_null(env, &result);
+  if (b && mode == ENV_REWRITE) {
+    void *data = NULL;
+    if (napi_create_arraybuffer(env, res.out_len, &data, &result) != napi_ok) {
+      env_batch_free(b);
+      return fail(env, "envelope batch: out of memory");
+    }
+    env_batch_write(b, data);
+  }
+  env_batch_free(b);
+  return result;
+}
+
 static napi_value Version(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
@@ -356,6 +367,7 @@ NAPI_MODULE_INIT() {
       {"opensslVersion", NULL, Version, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanEnvelopeLines", NULL, ScanEnvelopeLines, NULL, NULL, NULL, napi_enumerable, NULL},
       {"base64Decode", NULL, Base64Decode, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rewrapEnvelopeBatch", NULL, RewrapEnvelopeBatch, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -47,7 +47,34 @@ export interface GcmKernel {
    * line into `out`; the line count when it accepts every line, else -1 - (the first line it refuses).
    */
   scanEnvelopeLines?(batch: Uint8Array, out: Uint32Array): number;
+  /**
+   * Native only: a whole envelope rewrap batch in one call (native/gcm-batch/envelope_batch.c): the
+   * scanner, every value's unwrap, authentication, digest and re-wrap, the line records and the
+   * rewritten lines. `info` gets [code, at, lines, values, on target, rewritten] (EnvelopeBatchCode);
+   * returns the rewritten batch (mode 'rewrite', code done), else null.
+   */
+  rewrapEnvelopeBatch?(batch: Uint8Array, table: EnvelopeKeyTable, mode: EnvelopeBatchMode, scan: Uint32Array, digests: Uint8Array, from: Uint32Array, info: Float64Array): ArrayBuffer | null;
 }
+
+/** The KEKs and key_ids of a native envelope batch: key_id i is ids[idOff[i], idOff[i+1]) (UTF-8), tried with KEKs cand[candOff[i], candOff[i+1]). */
+export interface EnvelopeKeyTable {
+  /** 32 bytes per KEK. */
+  keks: Uint8Array;
+  ids: Uint8Array;
+  idOff: Uint32Array;
+  candOff: Uint32Array;
+  cand: Uint32Array;
+  target: number;
+  /** The target's key_id as a value names it (UTF-8), and as written into a value (its JSON string content). */
+  targetId: Uint8Array;
+  targetText: Uint8Array;
+}
+
+export const ENVELOPE_BATCH_MODE = { rewrite: 0, dryRun: 1, verify: 2 } as const;
+export type EnvelopeBatchMode = (typeof ENVELOPE_BATCH_MODE)[keyof typeof ENVELOPE_BATCH_MODE];
+
+/** envelope_batch.h: why a native batch was not done. */
+export const ENVELOPE_BATCH_CODE = { done: 0, scanRefused: 1, keyId: 2, notOpened: 3, notTarget: 4, noMemory: 5, crypto: 6, notRewrapped: 7 } as const;
 
 /** Layout of scanEnvelopeLines' output (envelope_scan.h). */
 export const ENVELOPE_SCAN = { head: 4, perValue: 10, stride: 24 } as const;
@@ -60,6 +87,22 @@ export interface NativeGcmAddon {
   opensslVersion(): string;
   scanEnvelopeLines(batch: Uint8Array, out: Uint32Array): number;
   base64Decode(src: Uint8Array, srcOff: Uint32Array, srcLen: Uint32Array, dst: Uint8Array, dstOff: Uint32Array): Uint8Array;
+  rewrapEnvelopeBatch(
+    batch: Uint8Array,
+    keks: Uint8Array,
+    ids: Uint8Array,
+    idOff: Uint32Array,
+    candOff: Uint32Array,
+    cand: Uint32Array,
+    target: number,
+    targetId: Uint8Array,
+    targetText: Uint8Array,
+    mode: number,
+    scan: Uint32Array,
+    digests: Uint8Array,
+    from: Uint32Array,
+    info: Float64Array,
+  ): ArrayBuffer | null;
 }
 
 /** Bytes that the base64 text src[off, + len) decodes to (padding as isStrictBase64 counts it); -1 when len is no multiple of 4. */

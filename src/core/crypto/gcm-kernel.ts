@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { jsGcmKernel } from './gcm-kernel-js';
 import type { GcmKernel, NativeGcmAddon } from './gcm-kernel-types';
 
-export { base64Length, ENVELOPE_SCAN } from './gcm-kernel-types';
-export type { GcmBatch, GcmKernel, GcmKernelName } from './gcm-kernel-types';
+export { base64Length, ENVELOPE_BATCH_CODE, ENVELOPE_BATCH_MODE, ENVELOPE_SCAN } from './gcm-kernel-types';
+export type { EnvelopeBatchMode, EnvelopeKeyTable, GcmBatch, GcmKernel, GcmKernelName } from './gcm-kernel-types';
 
 export const NATIVE_GCM_FILE = 'gcm_batch.node';
 
@@ -42,7 +42,7 @@ function knownAnswer(a: NativeGcmAddon): string | null {
   const dg = Buffer.alloc(32);
   a.sha256(pt, u32(0, 5), u32(5, 40), 2, dg);
   if (!dg.equals(createHash('sha256').update(pt).digest())) return 'its SHA-256 differs from node:crypto';
-  if (typeof a.scanEnvelopeLines !== 'function' || typeof a.base64Decode !== 'function') return 'it lacks functions of this version (a build older than its sources)';
+  if (typeof a.scanEnvelopeLines !== 'function' || typeof a.base64Decode !== 'function' || typeof a.rewrapEnvelopeBatch !== 'function') return 'it lacks functions of this version (a build older than its sources)';
   key.fill(0);
   pt.fill(0);
   back.fill(0);
@@ -73,6 +73,8 @@ function nativeKernel(a: NativeGcmAddon): GcmKernel {
     sha256: (src, off, len, per, dst, src2) => (src2 ? a.sha256(src, off, len, per, dst, src2) : a.sha256(src, off, len, per, dst)),
     scanEnvelopeLines: (batch, out) => a.scanEnvelopeLines(batch, out),
     base64Decode: (src, srcOff, srcLen, dst, dstOff) => a.base64Decode(src, srcOff, srcLen, dst, dstOff),
+    rewrapEnvelopeBatch: (batch, t, mode, scan, digests, from, info) =>
+      a.rewrapEnvelopeBatch(batch, t.keks, t.ids, t.idOff, t.candOff, t.cand, t.target, t.targetId, t.targetText, mode, scan, digests, from, info),
   };
 }
 

@@ -14,7 +14,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { checkEnvelopeHeader, WRAPPED_DEK_BYTES } from '../crypto/envelope-cipher';
-import { ENVELOPE_SCAN, gcmKernel, type GcmKernel } from '../crypto/gcm-kernel';
+import { ENVELOPE_BATCH_CODE, ENVELOPE_BATCH_MODE, ENVELOPE_SCAN, gcmKernel, type EnvelopeKeyTable, type GcmKernel } from '../crypto/gcm-kernel';
 import { linesOf } from '../formats/complete-lines';
 import { lineFields, type LineFields } from '../formats/line-fields';
 import type { EnvelopeValue } from '../model';
@@ -86,7 +86,7 @@ const PARTS = 2 * MAX_VALUES + 1 + 1 + MAX_VALUES;
 
 export function runBatch(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel = gcmKernel()): BatchReply {
   const bytes = Buffer.from(req.buf);
-  return runScanned(kernel, spec, req, gcm, bytes) ?? runParsed(kernel, spec, req, gcm, bytes);
+  return runNative(kernel, spec, req, gcm, bytes) ?? runParsed(kernel, spec, req, gcm, bytes);
 }
 
 /** KEK table indices to try for a value with this key_id: the target's only in the read-back; null: not for the batch path. */
@@ -134,43 +134,55 @@ function runParsed(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, g
   return finish(spec, req, gcm, bytes, lines, entries, reply, datas.map((d) => d.key_id), (wrapped) => output(bytes, lines, lfs, datas, wrapped, spec.targetKeyId));
 }
 
-const { head: HEAD, perValue: PER_VALUE, stride: STRIDE } = ENVELOPE_SCAN;
-/** Lines per batch the scanner takes (the reader's batches hold 256; a larger one goes the parsed way). */
+const { stride: STRIDE } = ENVELOPE_SCAN;
+/** Lines per batch the native path takes (the reader's batches hold 256; a larger one goes the parsed way). */
 const SCAN_LINES = 1024;
-/** This thread's scanner output, reused batch after batch. */
+/** This thread's scanner and record output, reused batch after batch. */
 let scanOut: Uint32Array | undefined;
+let digestsOut: Uint8Array | undefined;
+/** Per spec: the native key tables of the rewrite and of the read-back (the target's key_id only, as candidatesFor). */
+const tables = new WeakMap<BatchSpec, { rewrite: EnvelopeKeyTable; verify: EnvelopeKeyTable }>();
+const CODE = ENVELOPE_BATCH_CODE;
 
-/** The batch through the native line scanner, or null when it refuses a line (or there is none). */
-function runScanned(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel, bytes: Buffer): BatchReply | null {
-  if (!gcm.scanEnvelopeLines) return null;
-  scanOut ??= new Uint32Array(SCAN_LINES * STRIDE);
-  const rec = scanOut;
-  const n = gcm.scanEnvelopeLines(bytes, rec);
-  if (n < 0) return null;
-  const lines: Line[] = [];
-  const at: number[] = [];
-  const keyIds: string[] = [];
-  const candidates: number[][] = [];
-  const keyIdAt: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = i * STRIDE;
-    const start = rec[r];
-    const ranges: number[] = [];
-    for (let v = 0; v < rec[r + 3]; v++) {
-      const p = r + HEAD + v * PER_VALUE;
-      ranges.push(rec[p] - start, rec[p + 1] - start);
-      const keyId = bytes.toString('latin1', rec[p + 2], rec[p + 3]); // the scanner takes key_ids without escapes or non-ASCII bytes
-      const cands = candidatesFor(spec, req.verify, keyId);
-      if (!cands) return null; // the parsed way hands it back with its reason
-      keyIds.push(keyId);
-      candidates.push(cands);
-      at.push(rec[p + 4], rec[p + 5], rec[p + 6], rec[p + 7], rec[p + 8], rec[p + 9]);
-      keyIdAt.push(rec[p + 2], rec[p + 3]);
-    }
-    lines.push({ start, textEnd: rec[r + 1], end: rec[r + 2], ranges });
+/**
+ * The batch in one native call (envelope_batch.c): the scanner, every value's AES-GCM work and
+ * digest, the line records and the rewritten lines. Null when there is no native kernel, when the
+ * scanner refuses a line or a key_id has no candidates: the parsed way then takes the batch (and
+ * hands it back with its reason where it must).
+ */
+function runNative(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, gcm: GcmKernel, bytes: Buffer): BatchReply | null {
+  if (!gcm.rewrapEnvelopeBatch) return null;
+  let t = tables.get(spec);
+  if (!t) {
+    t = { rewrite: kernel.keyTable(spec.candidates, spec.targetKeyId), verify: kernel.keyTable(new Map([[spec.targetKeyId, [spec.target]]]), spec.targetKeyId) };
+    tables.set(spec, t);
   }
-  const reply = kernel.runOnRanges(req.id, bytes, Uint32Array.from(at), candidates, { verify: req.verify, wrap: !req.dryRun });
-  return finish(spec, req, gcm, bytes, lines, n, reply, keyIds, (wrapped) => scannedOutput(bytes, lines, keyIdAt, at, wrapped, spec.targetKeyId));
+  scanOut ??= new Uint32Array(SCAN_LINES * STRIDE);
+  digestsOut ??= new Uint8Array(SCAN_LINES * 32);
+  const from = new Uint32Array(kernel.kekCount);
+  const info = new Float64Array(6);
+  const mode = req.verify ? ENVELOPE_BATCH_MODE.verify : req.dryRun ? ENVELOPE_BATCH_MODE.dryRun : ENVELOPE_BATCH_MODE.rewrite;
+  const out = gcm.rewrapEnvelopeBatch(bytes, req.verify ? t.verify : t.rewrite, mode, scanOut, digestsOut, from, info);
+  const [code, at, lines, fields, onTarget, rewritten] = info;
+  const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason: `value ${at}: ${reason}` });
+  switch (code) {
+    case CODE.done:
+      break;
+    case CODE.scanRefused:
+    case CODE.keyId:
+      return null;
+    case CODE.notOpened:
+      return left('not opened by the kernel');
+    case CODE.notTarget:
+      return left('not under the target KEK');
+    case CODE.notRewrapped:
+      return left('not re-wrapped');
+    default:
+      throw new Error(`the native envelope batch failed (code ${code})`);
+  }
+  const counts: number[] = [];
+  from.forEach((c, k) => c && (counts[k] = c));
+  return { id: req.id, done: true, lines, entries: lines, fields, onTarget, rewritten, from: counts, digests: digestsOut.slice(0, lines * 32).buffer, out };
 }
 
 /** The reply to a batch from the kernel's reply to its values (both ways); `output` writes the batch with the re-wrapped DEKs. */
@@ -267,33 +279,6 @@ function output(bytes: Buffer, lines: Line[], lfs: LineFields[], datas: Envelope
     return repl;
   });
   return spliced(bytes, lines, lines.map((l) => l.ranges), repls);
-}
-
-/**
- * The same from the scanner's ranges: in each re-wrapped value, the texts of key_id (keyIdAt: 2 per
- * value) and dek_wrapped (textAt: the kernel's 6 per value, dek_wrapped first) are replaced in place,
- * which is what replaceEnvelopeKey does to a value written as the scanner accepts it (each member
- * once, no escapes).
- */
-function scannedOutput(bytes: Buffer, lines: Line[], keyIdAt: number[], textAt: number[], wrapped: Array<string | null>, targetKeyId: string): ArrayBuffer {
-  const keyText = JSON.stringify(targetKeyId).slice(1, -1);
-  let v = 0;
-  const edits: number[][] = [];
-  const repls: Array<Array<string | null>> = [];
-  for (const l of lines) {
-    const ranges: number[] = [];
-    const repl: string[] = [];
-    for (let k = 0; k < l.ranges.length / 2; k++, v++) {
-      const w = wrapped[v];
-      if (w === null) continue;
-      const [ks, ke, ds, de] = [keyIdAt[2 * v] - l.start, keyIdAt[2 * v + 1] - l.start, textAt[6 * v] - l.start, textAt[6 * v + 1] - l.start];
-      if (ks < ds) ranges.push(ks, ke, ds, de), repl.push(keyText, w);
-      else ranges.push(ds, de, ks, ke), repl.push(w, keyText);
-    }
-    edits.push(ranges);
-    repls.push(repl);
-  }
-  return spliced(bytes, lines, edits, repls);
 }
 
 /** The lines with `ranges[i]` of line i replaced by `repls[i]`, into one buffer. */

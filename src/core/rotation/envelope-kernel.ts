@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { KEY_BYTES, NONCE_BYTES, TAG_BYTES } from '../crypto/aes-gcm';
 import { WRAPPED_DEK_BYTES } from '../crypto/envelope-cipher';
-import { base64Length, gcmKernel, type GcmKernel, type GcmKernelName } from '../crypto/gcm-kernel';
+import { base64Length, gcmKernel, type EnvelopeKeyTable, type GcmKernel, type GcmKernelName } from '../crypto/gcm-kernel';
 import { NoncePool } from '../crypto/nonce-pool';
 import { newReply, replyViews, requestViews, type KernelReply, type KernelRequest, type RequestViews } from './kernel-packing';
 
@@ -29,7 +29,7 @@ export class EnvelopeKernel {
   private readonly nonces = new NoncePool();
   /** The KEK table as one buffer (32 bytes per KEK), wiped by dispose(). */
   private readonly kekArena: Buffer;
-  private readonly kekCount: number;
+  readonly kekCount: number;
 
   /**
    * `keks`: the KEK table (32-byte keys, wiped here: the kernel keeps its own copy); `target`: its
@@ -181,15 +181,19 @@ export class EnvelopeKernel {
     return this.runViews(m.id, requestViews(m), m.n, m);
   }
 
-  /**
-   * The same over texts where they are (no request buffer): value i's dek_wrapped, nonce and
-   * ciphertext are src[text[6i], text[6i+1]), [text[6i+2], text[6i+3]), [text[6i+4], text[6i+5]).
-   */
-  runOnRanges(id: number, src: Buffer, text: Uint32Array, candidates: number[][], mode: { verify: boolean; wrap: boolean }): KernelReply {
-    const n = candidates.length;
-    const cAt = new Uint32Array(n + 1);
-    candidates.forEach((c, i) => (cAt[i + 1] = cAt[i] + c.length));
-    return this.runViews(id, { cAt, cand: Int32Array.from(candidates.flat()), bytes: src, text }, n, mode);
+  /** The native batch's key table (envelope_batch.c) over this kernel's KEKs: each key_id's candidate indices, the target's key_id. */
+  keyTable(candidates: ReadonlyMap<string, readonly number[]>, targetKeyId: string): EnvelopeKeyTable {
+    const ids = [...candidates.keys()].map((id) => Buffer.from(id, 'utf8'));
+    const idOff = new Uint32Array(ids.length + 1);
+    const candOff = new Uint32Array(ids.length + 1);
+    const cand: number[] = [];
+    [...candidates.values()].forEach((c, i) => {
+      idOff[i + 1] = idOff[i] + ids[i].length;
+      for (const k of c) if (Number.isInteger(k) && k >= 0 && k < this.kekCount) cand.push(k);
+      candOff[i + 1] = cand.length;
+    });
+    const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+    return { keks: this.kekArena, ids: Buffer.concat(ids), idOff, candOff, cand: Uint32Array.from(cand), target: this.target, targetId: utf8(targetKeyId), targetText: utf8(JSON.stringify(targetKeyId).slice(1, -1)) };
   }
 
   private runViews(id: number, v: RequestViews, n: number, m: { verify: boolean; wrap: boolean }): KernelReply {

@@ -141,7 +141,7 @@ describe('rotation: the native envelope-line scanner', function () {
     const k2 = randomBytes(32);
     const spec: BatchSpec = { targetKeyId: 'kek-v2', target: 0, candidates: new Map([['kek-v1', [1]], ['kek-v2', [0]]]) };
     const withScanner = new EnvelopeKernel([Buffer.from(k2), Buffer.from(k1)], 0);
-    const noScanner: GcmKernel = { ...gcm, scanEnvelopeLines: undefined };
+    const noScanner: GcmKernel = { ...gcm, rewrapEnvelopeBatch: undefined };
     const v1 = () => sealEnvelope(randomBytes(50), k1, 'kek-v1');
     const line = (v: unknown, extra = '') => `{"timestamp":"t","request_data":${compact(v)},"response_data":${compact(v1())}${extra}}`;
     const lines = [
