@@ -74,12 +74,19 @@ export async function* completeBatches(fh: FileHandle, start: number, end: numbe
   let carry: Buffer[] = [];
   let carryLen = 0;
   let count = 0;
-  while (pos < end) {
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-    if (bytesRead === 0) break;
-    const chunk = buf.subarray(0, bytesRead);
-    pos += bytesRead;
+  // The next chunk is read while the batches of this one are consumed.
+  const read = (at: number): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - at));
+    const r = fh.read(buf, 0, buf.length, at).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+    r.catch(() => undefined); // a consumer that stops early leaves it unobserved
+    return r;
+  };
+  let ahead = pos < end ? read(pos) : null;
+  while (ahead) {
+    const chunk = await ahead;
+    if (chunk.length === 0) break;
+    pos += chunk.length;
+    ahead = pos < end ? read(pos) : null;
     let s = 0;
     for (let k = 0; ; ) {
       const i = chunk.indexOf(10, k);

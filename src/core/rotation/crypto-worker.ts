@@ -22,6 +22,7 @@ interface Thread {
 export class RewrapWorkers {
   private readonly threads: Thread[] = [];
   private seq = 0;
+  private turn = 0;
   private disposed = false;
 
   /** `keks`: the KEK table (32-byte keys, not modified); `count` threads. */
@@ -64,7 +65,13 @@ export class RewrapWorkers {
   run(lines: Buffer, mode: { verify: boolean; dryRun: boolean }): Promise<BatchReply> {
     const live = this.threads.filter((t) => !t.failed);
     if (!live.length) return Promise.reject(this.threads[0]?.failed ?? new Error('no rewrap worker'));
-    const t = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    // the least busy thread; among equals, the one after the last chosen (a tie must not always pick the first)
+    const from = this.turn++ % live.length;
+    let t = live[from];
+    for (let k = 1; k < live.length; k++) {
+      const c = live[(from + k) % live.length];
+      if (c.pending.size < t.pending.size) t = c;
+    }
     const id = this.seq++;
     const copy = new Uint8Array(lines.length);
     copy.set(lines);

@@ -398,6 +398,7 @@ class FileRotation {
       const linesBefore = this.lineNo;
       // A batch on a worker has no line objects: they are made only if it comes back.
       const inflight: Array<{ lb: LineBatch; batch: RawLine[] | null; prep: Prepared | null; remote: Promise<BatchResult | null> | null }> = [];
+      let writing: Promise<void> = Promise.resolve();
       const complete = async (): Promise<void> => {
         const { lb, batch, prep, remote } = inflight.shift() as (typeof inflight)[number];
         const r = remote ? await remote : null;
@@ -411,10 +412,17 @@ class FileRotation {
           const p = prep ?? this.prepare(b, signal, dryRun);
           out = this.finishBatch(b, p, await p.plans, this.expected).out;
         }
-        if (sink) await sink(out);
-        at = lb.next;
-        this.progress('rewriting', at, size);
-        await this.opts.onPhase?.('batch-written', this.path);
+        // The write runs while the next batches are dispatched; at most one write waits behind it (order kept).
+        const prev = writing;
+        writing = (async () => {
+          await prev;
+          if (sink) await sink(out);
+          at = lb.next;
+          this.progress('rewriting', at, size);
+          await this.opts.onPhase?.('batch-written', this.path);
+        })();
+        writing.catch(() => undefined); // observed below, or by the next batch's write
+        await prev;
       };
       for await (const lb of completeBatches(src, at, size, batchSize)) {
         signal?.throwIfAborted();
@@ -426,6 +434,7 @@ class FileRotation {
         while (inflight.length >= depth) await complete();
       }
       while (inflight.length) await complete();
+      await writing;
       if (round > 0) this.report.appendedDuringRotation += this.lineNo - linesBefore;
       if (at === before || dryRun) break;
     }
