@@ -22,24 +22,34 @@ size_t b64_pad(const uint8_t *s, size_t n) {
 }
 
 /** Decodes strict base64 s[0 .. n) into d (n % 4 == 0 checked by the caller); 0, with nothing written, when a character is not in the alphabet. */
-int b64_decode(const uint8_t *s, size_t n, uint8_t *d) {
-  size_t pad = b64_pad(s, n), end = n - pad;
+int b64_valid(const uint8_t *s, size_t n) {
+  size_t end = n - b64_pad(s, n);
   int bad = 0;
   for (size_t i = 0; i < end; i++) bad |= B64[s[i]] < 0;
-  if (bad) return 0;
-  size_t i = 0;
-  for (; i + 4 <= end; i += 4) {
-    uint32_t v = (uint32_t)B64[s[i]] << 18 | (uint32_t)B64[s[i + 1]] << 12 | (uint32_t)B64[s[i + 2]] << 6 | (uint32_t)B64[s[i + 3]];
+  return !bad;
+}
+
+int b64_decode(const uint8_t *s, size_t n, uint8_t *d) {
+  size_t pad = b64_pad(s, n), end = n - pad, full = (pad ? end - (4 - pad) : end) / 4 * 4, i = 0;
+  /* one pass: any character outside the alphabet makes its lookup negative, which the OR keeps; the
+     bytes written before that is known are the caller's scratch, and the status says to ignore them */
+  int32_t bad = 0;
+  for (; i < full; i += 4) {
+    int32_t a = B64[s[i]], b = B64[s[i + 1]], c = B64[s[i + 2]], e = B64[s[i + 3]];
+    bad |= a | b | c | e;
+    uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)e;
     *d++ = (uint8_t)(v >> 16);
     *d++ = (uint8_t)(v >> 8);
     *d++ = (uint8_t)v;
   }
   if (pad) { /* the last group: xx== (one byte) or xxx= (two) */
-    uint32_t v = (uint32_t)B64[s[i]] << 18 | (uint32_t)B64[s[i + 1]] << 12 | (pad == 1 ? (uint32_t)B64[s[i + 2]] << 6 : 0);
+    int32_t a = B64[s[i]], b = B64[s[i + 1]], c = pad == 1 ? B64[s[i + 2]] : 0;
+    bad |= a | b | c;
+    uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
     *d++ = (uint8_t)(v >> 16);
     if (pad == 1) *d = (uint8_t)(v >> 8);
   }
-  return 1;
+  return bad >= 0;
 }
 
 static const char ALPHABET[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

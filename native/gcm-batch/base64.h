@@ -7,7 +7,12 @@
 
 /** Padding characters of a text of length n (a multiple of 4): as isStrictBase64 counts them. */
 size_t b64_pad(const uint8_t *s, size_t n);
-/** Decodes strict base64 s[0 .. n) into d (n % 4 == 0 checked by the caller); 0, with nothing written, when a character is not in the alphabet. */
+/** 1 when every character of s[0 .. n) but the padding is in the alphabet (n % 4 == 0 checked by the caller). */
+int b64_valid(const uint8_t *s, size_t n);
+/**
+ * Decodes strict base64 s[0 .. n) into d (n % 4 == 0 checked by the caller); 0 when a character is not
+ * in the alphabet (d may then hold partial output: callers treat it as scratch and ignore it).
+ */
 int b64_decode(const uint8_t *s, size_t n, uint8_t *d);
 /** Encodes s[0 .. n) into d (4 * ceil(n / 3) bytes, padded); returns that length. */
 size_t b64_encode(const uint8_t *s, size_t n, uint8_t *d);

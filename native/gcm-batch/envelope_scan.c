@@ -17,6 +17,9 @@
 #include "envelope_scan.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MAX_DEPTH 512
 
@@ -47,8 +50,21 @@ static const uint8_t cls[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-/** The end of the run of bytes of class `want` from p: eight bytes per step while it lasts. */
+/** The end of the run of bytes of class `want` (C_STR or C_ENV) from p: sixteen bytes per step with SSE2, else eight, while it lasts. */
 static ptr run_of(ptr p, ptr e, uint8_t want) {
+#if defined(__SSE2__)
+  /* not in the class: below 0x20 or from 0x80 (a signed compare catches both), '"', '\\'; for C_ENV also '{' and 0x7f */
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  const __m128i brace = _mm_set1_epi8(want == C_ENV ? '{' : '"'), del = _mm_set1_epi8(want == C_ENV ? 0x7f : '"');
+  while (e - p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i out = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, quote)),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_or_si128(_mm_cmpeq_epi8(v, brace), _mm_cmpeq_epi8(v, del))));
+    unsigned m = (unsigned)_mm_movemask_epi8(out);
+    if (m) return p + __builtin_ctz(m);
+    p += 16;
+  }
+#endif
   while (e - p >= 8 && (cls[p[0]] & cls[p[1]] & cls[p[2]] & cls[p[3]] & cls[p[4]] & cls[p[5]] & cls[p[6]] & cls[p[7]] & want)) p += 8;
   while (p < e && (cls[*p] & want)) p++;
   return p;

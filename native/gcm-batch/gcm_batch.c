@@ -297,7 +297,7 @@ static napi_value Base64Decode(napi_env env, napi_callback_info info) {
     return fail(env, "base64 batch: out of memory");
   for (size_t i = 0; i < n; i++) {
     size_t len = srcLen.p[i];
-    ((uint8_t *)st)[i] = len % 4 == 0 && b64_decode(src.p + srcOff.p[i], len, dst.p + dstOff.p[i]);
+    ((uint8_t *)st)[i] = len % 4 == 0 && b64_valid(src.p + srcOff.p[i], len) && b64_decode(src.p + srcOff.p[i], len, dst.p + dstOff.p[i]); /* nothing written for a refused text */
   }
   return status;
 }

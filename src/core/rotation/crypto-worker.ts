@@ -73,8 +73,8 @@ export class RewrapWorkers {
       if (c.pending.size < t.pending.size) t = c;
     }
     const id = this.seq++;
-    const copy = new Uint8Array(lines.length);
-    copy.set(lines);
+    const copy = Buffer.allocUnsafeSlow(lines.length); // its own ArrayBuffer (transferable), not zeroed: every byte is set here
+    lines.copy(copy);
     return new Promise((resolve, reject) => {
       t.pending.set(id, { resolve, reject });
       t.worker.postMessage({ id, verify: mode.verify, dryRun: mode.dryRun, buf: copy.buffer }, [copy.buffer]);
