@@ -44,8 +44,10 @@ static uint8_t keks[3][32]; /* 0 target (kek-v2), 1 old (kek-v1), 2 foreign */
 
 /* One envelope value, as the scanner accepts it, written at d; returns its length. */
 static size_t value(char *d) {
-  static const char *const ids[] = {"kek-v1", "kek-v1", "kek-v2", "either", "alias", "kek-v9"};
-  int id = next() % 6, kek = id == 2 || id == 4 ? 0 : (next() % 8 == 0 ? 2 : 1);
+  /* mostly plain values (so that many batches are done), some of each odd kind */
+  static const char *const ids[] = {"kek-v1", "kek-v2", "either", "alias", "kek-v9"};
+  uint32_t r = next() % 100;
+  int id = r < 80 ? 0 : r < 90 ? 1 : r < 95 ? 2 : r < 98 ? 3 : 4, kek = id == 1 || id == 3 ? 0 : (next() % 32 == 0 ? 2 : 1);
   uint8_t dek[32], w[60], iv[12], pt[160], ct[176];
   char wb[81], ivb[17], ctb[240];
   int n = (int)(next() % 160);
