@@ -101,6 +101,15 @@ async function engineRotation(input: EnvelopeInput, work: string): Promise<{ ms:
   process.env.ENCLOG_BENCH_KEK_NEW = kekSpec(v2);
   const to = 'env:ENCLOG_BENCH_KEK_NEW';
   await copyFile(input.path, work);
+  // The working copy is put at rest before the clock starts, as a log to rotate is (and as the copy's
+  // input is): otherwise the rotation's first fsync (its lock) waits for the file system to commit
+  // this fresh 1.2 GB copy, and its last one competes with writing it back (0.3-0.9 s measured here).
+  const fh = await open(work, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
   const { engineRotationKeys } = await import('../src/core/engine');
   const keys = engineRotationKeys({ keyRefs: [to, 'env:ENCLOG_BENCH_KEK_OLD'], env: process.env, poolSize: 1 });
   try {
