@@ -148,6 +148,7 @@ env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *s, uint32
     b->wrapped = s->mode == ENV_REWRITE ? malloc(room * WRAPPED_TEXT) : calloc(1, 1);
   }
   res->code = ENV_DONE;
+  res->same_size = 1;
   if (!b || !deks || !dg || !key || !by || !kctx || !b->rewrap || !b->wrapped || (s->mode == ENV_REWRITE && !nonces)) res->code = ENV_NO_MEMORY;
   memset(from, 0, s->kek_count * sizeof *from);
   res->lines = (uint32_t)lines;
@@ -253,6 +254,7 @@ env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *s, uint32
       b64_encode(w, WRAPPED_BYTES, b->wrapped + (size_t)v * WRAPPED_TEXT);
       b->rewrap[v] = 1;
       res->out_len += (WRAPPED_TEXT - (x[V_DEK_END] - x[V_DEK])) + (s->target_text_n - kn);
+      if (kn != s->target_text_n) res->same_size = 0;
     }
   }
   if (deks) OPENSSL_cleanse(deks, room * KEY_BYTES);
@@ -260,6 +262,7 @@ env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *s, uint32
   if (res->code == ENV_DONE && s->mode == ENV_REWRITE)
     for (long i = 0; i < lines; i++) res->out_len += scan[(size_t)i * ENVELOPE_SCAN_STRIDE + 2] - scan[(size_t)i * ENVELOPE_SCAN_STRIDE];
   if (res->code != ENV_DONE) res->out_len = 0;
+  if (res->out_len != n) res->same_size = 0;
   if (ct) OPENSSL_cleanse(ct, ct_max ? ct_max : 1);
   for (uint32_t k = 0; kctx && k < s->kek_count; k++) EVP_CIPHER_CTX_free(kctx[k]);
   EVP_CIPHER_CTX_free(dctx);
@@ -304,5 +307,19 @@ void env_batch_write(const env_batch *b, uint8_t *out) {
       pos = e2;
     }
     out = copy(out, b->buf + pos, rec[2] - pos);
+  }
+}
+
+void env_batch_write_in_place(const env_batch *b, uint8_t *buf) {
+  const env_spec *s = b->spec;
+  uint32_t v = 0;
+  for (uint32_t i = 0; i < b->lines; i++) {
+    const uint32_t *rec = REC(b, i);
+    for (uint32_t j = 0; j < rec[3]; j++, v++) {
+      if (!b->rewrap[v]) continue;
+      const uint32_t *x = VAL(rec, j);
+      memcpy(buf + x[V_KEY], s->target_text, s->target_text_n);
+      memcpy(buf + x[V_DEK], b->wrapped + (size_t)v * WRAPPED_TEXT, WRAPPED_TEXT);
+    }
   }
 }

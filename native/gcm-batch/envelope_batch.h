@@ -42,6 +42,7 @@ typedef struct {
   uint32_t at;
   uint32_t lines, fields, on_target, rewritten;
   size_t out_len; /* bytes env_batch_write writes (ENV_REWRITE) */
+  int same_size;  /* every replaced text keeps its length: env_batch_write_in_place can be used */
 } env_result;
 
 typedef struct env_batch env_batch;
@@ -55,6 +56,8 @@ typedef struct env_batch env_batch;
 env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *spec, uint32_t *scan, size_t cap, uint8_t *digests, uint32_t *from, env_result *res);
 /* Writes the rewritten batch (res->out_len bytes) into out. */
 void env_batch_write(const env_batch *b, uint8_t *out);
+/* The same into the batch itself, when res->same_size (the replaced texts are overwritten; buf is the batch env_batch_run read). */
+void env_batch_write_in_place(const env_batch *b, uint8_t *buf);
 void env_batch_free(env_batch *b);
 
 #endif

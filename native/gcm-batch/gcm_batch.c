@@ -303,27 +303,30 @@ static napi_value Base64Decode(napi_env env, napi_callback_info info) {
 }
 
 /*
- * rewrapEnvelopeBatch(batch, keks, ids, idOff, candOff, cand, target, targetId, targetText, mode, scan, digests, from, info)
- *   -> ArrayBuffer | null: envelope_batch.c over a batch of complete lines. info (Float64Array of 6)
- *   gets [code, at, lines, values, on target, rewritten]; digests 32 bytes per line, from one count
- *   per KEK. The rewritten batch is returned when code is 0 in a rewrite (mode 0), else null.
+ * rewrapEnvelopeBatch(batch, keks, ids, idOff, candOff, cand, target, targetId, targetText, mode, scan, digests, from, info, inPlace)
+ *   -> ArrayBuffer | null: envelope_batch.c over a batch of complete lines. info (Float64Array of 7)
+ *   gets [code, at, lines, values, on target, rewritten, written in place]; digests 32 bytes per line,
+ *   from one count per KEK. The rewritten batch is returned when code is 0 in a rewrite (mode 0), else
+ *   null; with inPlace, a rewrite whose replaced texts keep their lengths is written into `batch` itself
+ *   (info[6] = 1, null returned): no new buffer.
  */
 static napi_value RewrapEnvelopeBatch(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
+  size_t argc = 15;
+  napi_value argv[15];
+  bool inPlace = false;
   bytes_t batch, keks, ids, targetId, targetText, digests;
   u32s_t idOff, candOff, cand, scan, from;
   uint32_t target = 0, mode = 0;
   double *out = NULL;
   size_t outN = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 14 || !get_bytes(env, argv[0], &batch) || !get_bytes(env, argv[1], &keks) ||
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 15 || !get_bytes(env, argv[0], &batch) || !get_bytes(env, argv[1], &keks) ||
       !get_bytes(env, argv[2], &ids) || !get_u32s(env, argv[3], &idOff) || !get_u32s(env, argv[4], &candOff) || !get_u32s(env, argv[5], &cand) ||
       napi_get_value_uint32(env, argv[6], &target) != napi_ok || !get_bytes(env, argv[7], &targetId) || !get_bytes(env, argv[8], &targetText) ||
       napi_get_value_uint32(env, argv[9], &mode) != napi_ok || !get_u32s(env, argv[10], &scan) || !get_bytes(env, argv[11], &digests) ||
-      !get_u32s(env, argv[12], &from) || !get_typed(env, argv[13], napi_float64_array, (void **)&out, &outN))
+      !get_u32s(env, argv[12], &from) || !get_typed(env, argv[13], napi_float64_array, (void **)&out, &outN) || napi_get_value_bool(env, argv[14], &inPlace) != napi_ok)
     return fail(env, "envelope batch: argument types");
   size_t kekCount = keks.n / KEY_BYTES, idCount = idOff.n ? idOff.n - 1 : 0, cap = scan.n / ENVELOPE_SCAN_STRIDE;
-  if (batch.n > UINT32_MAX || keks.n % KEY_BYTES || kekCount == 0 || target >= kekCount || mode > ENV_VERIFY || outN != 6 || from.n != kekCount || digests.n < cap * 32)
+  if (batch.n > UINT32_MAX || keks.n % KEY_BYTES || kekCount == 0 || target >= kekCount || mode > ENV_VERIFY || outN != 7 || from.n != kekCount || digests.n < cap * 32)
     return fail(env, "envelope batch: sizes");
   if (candOff.n != idOff.n || (idOff.n && (idOff.p[0] != 0 || candOff.p[0] != 0)) || (idCount && (idOff.p[idCount] > ids.n || candOff.p[idCount] > cand.n)))
     return fail(env, "envelope batch: key_id table");
@@ -336,11 +339,14 @@ static napi_value RewrapEnvelopeBatch(napi_env env, napi_callback_info info) {
                    targetId.p ? targetId.p : &none, targetId.n, targetText.p ? targetText.p : &none, targetText.n, (int)mode};
   env_result res;
   env_batch *b = env_batch_run(batch.p ? batch.p : &none, batch.n, &spec, scan.p, cap, digests.p, from.p, &res);
-  double vals[6] = {res.code, res.at, res.lines, res.fields, res.on_target, res.rewritten};
+  double vals[7] = {res.code, res.at, res.lines, res.fields, res.on_target, res.rewritten, 0};
   memcpy(out, vals, sizeof vals);
   napi_value result;
   napi_get_null(env, &result);
-  if (b && mode == ENV_REWRITE) {
+  if (b && mode == ENV_REWRITE && inPlace && res.same_size) {
+    env_batch_write_in_place(b, batch.p);
+    out[6] = 1;
+  } else if (b && mode == ENV_REWRITE) {
     void *data = NULL;
     if (napi_create_arraybuffer(env, res.out_len, &data, &result) != napi_ok) {
       env_batch_free(b);

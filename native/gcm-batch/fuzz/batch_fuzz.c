@@ -45,9 +45,9 @@ static uint8_t keks[3][32]; /* 0 target (kek-v2), 1 old (kek-v1), 2 foreign */
 /* One envelope value, as the scanner accepts it, written at d; returns its length. */
 static size_t value(char *d) {
   /* mostly plain values (so that many batches are done), some of each odd kind */
-  static const char *const ids[] = {"kek-v1", "kek-v2", "either", "alias", "kek-v9"};
+  static const char *const ids[] = {"kek-v1", "kek-v2", "either", "alias", "kek-v9", "kek-v1-legacy"};
   uint32_t r = next() % 100;
-  int id = r < 80 ? 0 : r < 90 ? 1 : r < 95 ? 2 : r < 98 ? 3 : 4, kek = id == 1 || id == 3 ? 0 : (next() % 32 == 0 ? 2 : 1);
+  int id = r < 78 ? 0 : r < 88 ? 1 : r < 93 ? 2 : r < 96 ? 3 : r < 98 ? 4 : 5, kek = id == 1 || id == 3 ? 0 : (next() % 32 == 0 ? 2 : 1);
   uint8_t dek[32], w[60], iv[12], pt[160], ct[176];
   char wb[81], ivb[17], ctb[240];
   int n = (int)(next() % 160);
@@ -67,9 +67,9 @@ int main(int argc, char **argv) {
   long iterations = argc > 1 ? atol(argv[1]) : 10000;
   state = argc > 2 ? (uint64_t)atoll(argv[2]) * 2654435761u + 1 : 88172645463325252ull;
   fill(keks[0], 96);
-  static const char ids[] = "kek-v1kek-v2eitheralias";
-  const uint32_t idOff[] = {0, 6, 12, 18, 23}, candOff[] = {0, 1, 2, 4, 5}, cand[] = {1, 0, 0, 1, 0};
-  env_spec spec = {keks[0], 2, (const uint8_t *)ids, idOff, candOff, cand, 4, 0, (const uint8_t *)"kek-v2", 6, (const uint8_t *)"kek-v2", 6, ENV_REWRITE};
+  static const char ids[] = "kek-v1kek-v2eitheraliaskek-v1-legacy";
+  const uint32_t idOff[] = {0, 6, 12, 18, 23, 36}, candOff[] = {0, 1, 2, 4, 5, 6}, cand[] = {1, 0, 0, 1, 0, 1};
+  env_spec spec = {keks[0], 2, (const uint8_t *)ids, idOff, candOff, cand, 5, 0, (const uint8_t *)"kek-v2", 6, (const uint8_t *)"kek-v2", 6, ENV_REWRITE};
   env_spec back = spec;
   const uint32_t backOff[] = {0, 6}, backCand[] = {0}, backCandOff[] = {0, 1};
   back.ids = (const uint8_t *)"kek-v2", back.id_off = backOff, back.cand_off = backCandOff, back.cand = backCand, back.id_count = 1, back.mode = ENV_VERIFY;
@@ -126,6 +126,16 @@ int main(int argc, char **argv) {
       if (mode == ENV_REWRITE) {
         uint8_t *out = malloc(r.out_len ? r.out_len : 1);
         env_batch_write(b, out);
+        if (r.same_size) { /* the in-place write gives the same bytes */
+          uint8_t *again = malloc(n ? n : 1);
+          memcpy(again, buf, n);
+          env_batch_write_in_place(b, again);
+          if (r.out_len != n || memcmp(again, out, n) != 0) {
+            fprintf(stderr, "iteration %ld: the in-place write differs\n", it);
+            return 1;
+          }
+          free(again);
+        }
         env_result r2;
         uint32_t *scan2 = malloc(cap * ENVELOPE_SCAN_STRIDE * sizeof *scan2);
         env_batch *b2 = env_batch_run(out, r.out_len, &back, scan2, cap, dg2, from, &r2);

@@ -50,10 +50,12 @@ export interface GcmKernel {
   /**
    * Native only: a whole envelope rewrap batch in one call (native/gcm-batch/envelope_batch.c): the
    * scanner, every value's unwrap, authentication, digest and re-wrap, the line records and the
-   * rewritten lines. `info` gets [code, at, lines, values, on target, rewritten] (EnvelopeBatchCode);
-   * returns the rewritten batch (mode 'rewrite', code done), else null.
+   * rewritten lines. `info` (7) gets [code, at, lines, values, on target, rewritten, written in place]
+   * (ENVELOPE_BATCH_CODE); returns the rewritten batch (mode 'rewrite', code done), else null. With
+   * `inPlace`, a rewrite whose replaced texts keep their lengths (the usual case: the same key_id length,
+   * dek_wrapped always 80 characters) is written into `batch` itself: info[6] = 1 and null returned.
    */
-  rewrapEnvelopeBatch?(batch: Uint8Array, table: EnvelopeKeyTable, mode: EnvelopeBatchMode, scan: Uint32Array, digests: Uint8Array, from: Uint32Array, info: Float64Array): ArrayBuffer | null;
+  rewrapEnvelopeBatch?(batch: Uint8Array, table: EnvelopeKeyTable, mode: EnvelopeBatchMode, scan: Uint32Array, digests: Uint8Array, from: Uint32Array, info: Float64Array, inPlace: boolean): ArrayBuffer | null;
 }
 
 /** The KEKs and key_ids of a native envelope batch: key_id i is ids[idOff[i], idOff[i+1]) (UTF-8), tried with KEKs cand[candOff[i], candOff[i+1]). */
@@ -102,6 +104,7 @@ export interface NativeGcmAddon {
     digests: Uint8Array,
     from: Uint32Array,
     info: Float64Array,
+    inPlace: boolean,
   ): ArrayBuffer | null;
 }
 

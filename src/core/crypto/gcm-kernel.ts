@@ -73,8 +73,8 @@ function nativeKernel(a: NativeGcmAddon): GcmKernel {
     sha256: (src, off, len, per, dst, src2) => (src2 ? a.sha256(src, off, len, per, dst, src2) : a.sha256(src, off, len, per, dst)),
     scanEnvelopeLines: (batch, out) => a.scanEnvelopeLines(batch, out),
     base64Decode: (src, srcOff, srcLen, dst, dstOff) => a.base64Decode(src, srcOff, srcLen, dst, dstOff),
-    rewrapEnvelopeBatch: (batch, t, mode, scan, digests, from, info) =>
-      a.rewrapEnvelopeBatch(batch, t.keks, t.ids, t.idOff, t.candOff, t.cand, t.target, t.targetId, t.targetText, mode, scan, digests, from, info),
+    rewrapEnvelopeBatch: (batch, t, mode, scan, digests, from, info, inPlace) =>
+      a.rewrapEnvelopeBatch(batch, t.keks, t.ids, t.idOff, t.candOff, t.cand, t.target, t.targetId, t.targetText, mode, scan, digests, from, info, inPlace),
   };
 }
 

@@ -39,7 +39,7 @@ export interface BatchRequest {
   /** Read-back of the rewritten file: the target KEK only, no output. */
   verify: boolean;
   dryRun: boolean;
-  /** Complete lines, each with its terminator. */
+  /** Complete lines, each with its terminator. A rewrite may be written into it, which the reply then hands back as `out`. */
   buf: ArrayBuffer;
 }
 
@@ -160,10 +160,11 @@ function runNative(kernel: EnvelopeKernel, spec: BatchSpec, req: BatchRequest, g
   scanOut ??= new Uint32Array(SCAN_LINES * STRIDE);
   digestsOut ??= new Uint8Array(SCAN_LINES * 32);
   const from = new Uint32Array(kernel.kekCount);
-  const info = new Float64Array(6);
+  const info = new Float64Array(7);
   const mode = req.verify ? ENVELOPE_BATCH_MODE.verify : req.dryRun ? ENVELOPE_BATCH_MODE.dryRun : ENVELOPE_BATCH_MODE.rewrite;
-  const out = gcm.rewrapEnvelopeBatch(bytes, req.verify ? t.verify : t.rewrite, mode, scanOut, digestsOut, from, info);
-  const [code, at, lines, fields, onTarget, rewritten] = info;
+  const written = gcm.rewrapEnvelopeBatch(bytes, req.verify ? t.verify : t.rewrite, mode, scanOut, digestsOut, from, info, true);
+  const [code, at, lines, fields, onTarget, rewritten, inPlace] = info;
+  const out = inPlace ? req.buf : written;
   const left = (reason: string): BatchLeft => ({ id: req.id, done: false, reason: `value ${at}: ${reason}` });
   switch (code) {
     case CODE.done:

@@ -15,7 +15,8 @@ const k1 = randomBytes(32); // kek-v1: the old KEK
 const k2 = randomBytes(32); // kek-v2: the target
 const other = randomBytes(32); // a KEK the rotation does not have
 // 'alias-of-v2' names the target KEK under another key_id: the batch paths hand such a value back in a rewrite
-const spec: BatchSpec = { targetKeyId: 'kek-v2', target: 0, candidates: new Map([['kek-v1', [1]], ['kek-v2', [0]], ['alias-of-v2', [0]], ['either', [0, 1]]]) };
+// 'kek-v1-legacy' is longer than the target's key_id: a batch with it cannot be rewritten in place
+const spec: BatchSpec = { targetKeyId: 'kek-v2', target: 0, candidates: new Map([['kek-v1', [1]], ['kek-v2', [0]], ['alias-of-v2', [0]], ['either', [0, 1]], ['kek-v1-legacy', [1]]]) };
 const kernel = () => new EnvelopeKernel([Buffer.from(k2), Buffer.from(k1)], 0);
 
 type Mode = { verify: boolean; dryRun: boolean };
@@ -32,6 +33,7 @@ const VALUES: Record<string, () => EnvelopeValue> = {
   old: () => sealEnvelope(randomBytes(1 + (randomBytes(1)[0] % 90)), k1, 'kek-v1'),
   onTarget: () => sealEnvelope(randomBytes(30), k2, 'kek-v2'),
   either: () => sealEnvelope(randomBytes(30), k1, 'either'),
+  longId: () => sealEnvelope(randomBytes(30), k1, 'kek-v1-legacy'),
   alias: () => sealEnvelope(randomBytes(30), k2, 'alias-of-v2'),
   foreignKek: () => sealEnvelope(randomBytes(30), other, 'kek-v1'),
   unknownId: () => sealEnvelope(randomBytes(30), k1, 'kek-v9'),
@@ -51,7 +53,7 @@ const VALUES: Record<string, () => EnvelopeValue> = {
   },
 };
 const KINDS = Object.keys(VALUES);
-const PLAIN = ['old', 'onTarget', 'either', 'old', 'old', 'emptyData'];
+const PLAIN = ['old', 'onTarget', 'either', 'old', 'old', 'emptyData', 'longId'];
 
 function lineOf(req: string | null, res: string | null, variant: number): string {
   const v = (k: string | null) => (k === null ? 'null' : JSON.stringify(VALUES[k]()));
@@ -68,7 +70,7 @@ function assertSamePlaintexts(before: Buffer, after: Buffer): void {
   const b = values(after);
   assert.equal(a.length, b.length);
   a.forEach((v, i) => {
-    const kek = v.key_id === 'kek-v2' || v.key_id === 'alias-of-v2' ? k2 : k1;
+    const kek = v.key_id === 'kek-v2' || v.key_id === 'alias-of-v2' ? k2 : k1; // kek-v1, kek-v1-legacy, either: k1
     assert.equal(b[i].key_id, 'kek-v2');
     assert.deepEqual(openEnvelopeData(b[i], unwrapDek(k2, b[i].dek_wrapped)), openEnvelopeData(v, unwrapDek(kek, v.dek_wrapped)));
   });
@@ -163,7 +165,7 @@ describe('rotation: the native envelope batch (envelope_batch.c) against the Jav
   it('malformed calls throw a RangeError before any work (sizes, key_id table, candidate indices)', () => {
     const call = (t: Partial<EnvelopeKeyTable>, over: { scan?: Uint32Array; digests?: Uint8Array; from?: Uint32Array; info?: Float64Array; mode?: number } = {}) => {
       const table: EnvelopeKeyTable = { ...kernel().keyTable(spec.candidates, spec.targetKeyId), ...t };
-      return gcm.rewrapEnvelopeBatch!(Buffer.from('{}\n'), table, (over.mode ?? 0) as 0, over.scan ?? new Uint32Array(4 * ENVELOPE_SCAN.stride), over.digests ?? new Uint8Array(4 * 32), over.from ?? new Uint32Array(2), over.info ?? new Float64Array(6));
+      return gcm.rewrapEnvelopeBatch!(Buffer.from('{}\n'), table, (over.mode ?? 0) as 0, over.scan ?? new Uint32Array(4 * ENVELOPE_SCAN.stride), over.digests ?? new Uint8Array(4 * 32), over.from ?? new Uint32Array(2), over.info ?? new Float64Array(7), false);
     };
     assert.equal(Buffer.from(call({})!).toString(), '{}\n'); // a well-formed call runs: a line without values, written as it was
     assert.throws(() => call({ cand: Uint32Array.of(5) }), RangeError);
