@@ -17,13 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t state;
-static uint32_t next(void) {
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return (uint32_t)state;
-}
+#include "fuzz_random.h"
+
 
 static void fill(uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = (uint8_t)next();
@@ -65,7 +60,7 @@ static const char *const PIECES[] = {"{", "}", "\"", "\\", ",", ":", " ", "\r", 
 
 int main(int argc, char **argv) {
   long iterations = argc > 1 ? atol(argv[1]) : 10000;
-  state = argc > 2 ? (uint64_t)atoll(argv[2]) * 2654435761u + 1 : 88172645463325252ull;
+  seed(argc, argv, 2);
   fill(keks[0], 96);
   static const char ids[] = "kek-v1kek-v2eitheraliaskek-v1-legacy";
   const uint32_t idOff[] = {0, 6, 12, 18, 23, 36}, candOff[] = {0, 1, 2, 4, 5, 6}, cand[] = {1, 0, 0, 1, 0, 1};

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_random.h"
+
 static const char *const PIECES[] = {
     "{", "}", "[", "]", ",", ":", "\"", "\\", " ", "\t", "\r", "\n", "0", "-", "1.5e+3", "01", "1.", "true", "null", "false",
     "\"request_data\":", "\"response_data\":", "\"version\":1", "\"alg\":\"AES-256-GCM\"", "\"key_id\":\"kek-v1\"",
@@ -20,17 +22,10 @@ static const char *const PIECES[] = {
 #define TEMPLATE "\"request_data\":{\"version\":1,\"alg\":\"AES-256-GCM\",\"key_id\":\"kek-v1\",\"dek_wrapped\":\"QUJD\",\"nonce\":\"QUJD\",\"ciphertext\":\"QUJD\"}"
 #define NPIECES (sizeof PIECES / sizeof PIECES[0])
 
-static uint64_t state;
-static uint32_t next(void) {
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return (uint32_t)state;
-}
 
 int main(int argc, char **argv) {
   long iterations = argc > 1 ? atol(argv[1]) : 100000;
-  state = argc > 2 ? (uint64_t)atoll(argv[2]) * 2654435761u + 1 : 88172645463325252ull;
+  seed(argc, argv, 2);
   char tmp[8192];
   long accepted = 0, refused = 0;
   for (long it = 0; it < iterations; it++) {
