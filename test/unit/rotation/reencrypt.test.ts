@@ -378,6 +378,40 @@ describe('rotation: re-encrypt / rewrap files', function () {
     assert.deepEqual(leftovers(fx.path), []);
   });
 
+  // A batch's write runs while the next batches are dispatched: its failure must still fail the rotation, at once and cleanly.
+  for (const threads of [0, 2]) it(`a write failing mid-way (batch 4 of 30) fails the rotation with its error, leaves the original intact and nothing behind, threads: ${threads}`, async () => {
+    const fx = await generateEnvelopeLog(dir(), { entries: 300, fileName: `w-${threads}.log` });
+    const oldRefs = fx.keySpecs.map((s, i) => keyFile(dir(), `w-old${i}.key`, s));
+    const to = keyFile(dir(), 'w-new.key', kek('kek-v5'));
+    const original = readFileSync(fx.path);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    let batches = 0;
+    const keys = engineRotationKeys({ keyRefs: [to, ...oldRefs], deriver: inlineDeriver() });
+    try {
+      const [r] = await reencryptFiles([fx.path], keys, {
+        to,
+        batchSize: 10,
+        threads,
+        onPhase: (p) => {
+          // the phase follows the batch's write in the same chain: a throw here is that write failing
+          if (p === 'batch-written' && ++batches === 4) throw Object.assign(new Error('simulated write failure'), { code: 'EIO' });
+        },
+      });
+      await new Promise((res) => setTimeout(res, 50));
+      assert.equal(r.status, 'failed');
+      assert.match(r.error ?? '', /simulated write failure/);
+      assert.equal(batches, 4, 'no batch is written after the failed one');
+    } finally {
+      await keys.dispose();
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+    assert.ok(readFileSync(fx.path).equals(original));
+    assert.deepEqual(leftovers(fx.path), []);
+  });
+
   for (const phase of ['verified', 'journal-written', 'linked', 'tail-caught-up', 'renamed', 'salvaged'] as RotationPhase[]) {
     it(`a crash at '${phase}' leaves the old or the new file; a rerun completes`, async () => {
       const fx = await generateEnvelopeLog(dir(), { entries: 30, fileName: `f-${phase}.log` });
