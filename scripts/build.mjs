@@ -84,7 +84,7 @@ console.log(`built ${bundles.length} bundles${production ? ' (production: minifi
 function buildNativeGcm() {
   const src = 'native/gcm-batch';
   const out = join('out', 'native', 'gcm_batch.node');
-  const sources = ['gcm_batch.c', 'envelope_scan.c', 'envelope_scan.h', 'envelope_batch.c', 'envelope_batch.h', 'base64.c', 'base64.h', 'binding.gyp'].map((f) => join(src, f));
+  const sources = ['gcm_batch.c', 'gcm_one.c', 'gcm_one.h', 'envelope_scan.c', 'envelope_scan.h', 'envelope_batch.c', 'envelope_batch.h', 'base64.c', 'base64.h', 'binding.gyp'].map((f) => join(src, f));
   if (existsSync(out) && sources.every((f) => statSync(f).mtimeMs <= statSync(out).mtimeMs)) return `native AES-GCM kernel: ${out} (up to date)`;
   const fallback = 'the JavaScript AES-GCM kernel will be used';
   const prefix = resolve(process.execPath, '..', '..');

@@ -22,6 +22,10 @@ size_t b64_pad(const uint8_t *s, size_t n) {
 }
 
 /** Decodes strict base64 s[0 .. n) into d (n % 4 == 0 checked by the caller); 0, with nothing written, when a character is not in the alphabet. */
+size_t b64_length(const uint8_t *s, size_t n) {
+  return n % 4 ? (size_t)-1 : n / 4 * 3 - b64_pad(s, n);
+}
+
 int b64_valid(const uint8_t *s, size_t n) {
   size_t end = n - b64_pad(s, n);
   int bad = 0;

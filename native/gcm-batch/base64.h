@@ -7,6 +7,8 @@
 
 /** Padding characters of a text of length n (a multiple of 4): as isStrictBase64 counts them. */
 size_t b64_pad(const uint8_t *s, size_t n);
+/** Bytes s[0 .. n) decodes to (base64Length in gcm-kernel-types.ts); (size_t)-1 when n is no multiple of 4. */
+size_t b64_length(const uint8_t *s, size_t n);
 /** 1 when every character of s[0 .. n) but the padding is in the alphabet (n % 4 == 0 checked by the caller). */
 int b64_valid(const uint8_t *s, size_t n);
 /**

@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "gcm_batch",
-      "sources": ["gcm_batch.c", "envelope_scan.c", "envelope_batch.c", "base64.c"],
+      "sources": ["gcm_batch.c", "gcm_one.c", "envelope_scan.c", "envelope_batch.c", "base64.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-Wl,-z,now"],
       "xcode_settings": { "OTHER_LDFLAGS": ["-undefined", "dynamic_lookup"] }

@@ -18,6 +18,7 @@
 
 #include "base64.h"
 #include "envelope_scan.h"
+#include "gcm_one.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -25,13 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_BYTES 32
-#define NONCE_BYTES 12
-#define TAG_BYTES 16
+#define KEY_BYTES GCM_KEY_BYTES
+#define NONCE_BYTES GCM_NONCE_BYTES
+#define TAG_BYTES GCM_TAG_BYTES
 #define WRAPPED_BYTES (NONCE_BYTES + KEY_BYTES + TAG_BYTES)
 #define WRAPPED_TEXT 80 /* base64 of 60 bytes, no padding */
 #define NONCE_TEXT 16
-#define SCRATCH 4096
 
 struct env_batch {
   const uint8_t *buf;
@@ -53,39 +53,6 @@ static long key_index(const env_spec *s, const uint8_t *k, size_t n) {
     if (len == n && memcmp(s->ids + s->id_off[i], k, n) == 0) return i;
   }
   return -1;
-}
-
-/* Decrypts and checks a sealed message in SCRATCH pieces, wiping the plaintext; 1 when the tag verifies, 0 when not, -1 on an OpenSSL failure. */
-static int open_message(EVP_CIPHER_CTX *ctx, const uint8_t *key, const uint8_t *iv, const uint8_t *ct, size_t len, const uint8_t *tag, uint8_t *out) {
-  uint8_t scratch[SCRATCH];
-  uint8_t t[TAG_BYTES];
-  size_t used = out ? 0 : (len > SCRATCH ? SCRATCH : len);
-  int outl = 0, ok;
-  memcpy(t, tag, TAG_BYTES);
-  ok = EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, t);
-  while (ok && len > 0) {
-    size_t piece = out ? len : (len > SCRATCH ? SCRATCH : len);
-    if (piece > (1u << 30)) piece = 1u << 30;
-    ok = EVP_DecryptUpdate(ctx, out ? out : scratch, &outl, ct, (int)piece) && (size_t)outl == piece;
-    ct += piece;
-    if (out) out += piece;
-    len -= piece;
-  }
-  if (used) OPENSSL_cleanse(scratch, used);
-  if (!ok) return -1;
-  /* the tag comparison is OpenSSL's (CRYPTO_memcmp, constant time) */
-  return EVP_DecryptFinal_ex(ctx, t, &outl) > 0 && outl == 0 ? 1 : 0;
-}
-
-static EVP_CIPHER_CTX *new_ctx(int enc, const uint8_t *key) {
-  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-  if (ctx && (enc ? EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, NULL) : EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, NULL))) return ctx;
-  EVP_CIPHER_CTX_free(ctx);
-  return NULL;
-}
-
-static size_t b64_bytes(const uint8_t *s, size_t n) {
-  return n % 4 ? (size_t)-1 : n / 4 * 3 - b64_pad(s, n);
 }
 
 void env_batch_free(env_batch *b) {
@@ -173,8 +140,8 @@ env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *s, uint32
   }
   if (res->code == ENV_DONE && s->mode != ENV_VERIFY && !(ct = malloc(ct_max ? ct_max : 1))) res->code = ENV_NO_MEMORY;
   /* the digest is set once; each value re-initialises it without fetching it again */
-  if (res->code == ENV_DONE && (!(dctx = new_ctx(0, NULL)) || !(md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))) res->code = ENV_CRYPTO;
-  if (res->code == ENV_DONE && s->mode == ENV_REWRITE && (!(wctx = new_ctx(1, s->keks + (size_t)s->target * KEY_BYTES)) || RAND_bytes(nonces, (int)(room * NONCE_BYTES)) != 1))
+  if (res->code == ENV_DONE && (!(dctx = gcm_ctx(0, NULL)) || !(md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))) res->code = ENV_CRYPTO;
+  if (res->code == ENV_DONE && s->mode == ENV_REWRITE && (!(wctx = gcm_ctx(1, s->keks + (size_t)s->target * KEY_BYTES)) || RAND_bytes(nonces, (int)(room * NONCE_BYTES)) != 1))
     res->code = ENV_CRYPTO;
 
   v = 0;
@@ -186,14 +153,14 @@ env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *s, uint32
       uint8_t w[WRAPPED_BYTES];
       int opened = 0;
       by[v] = -1;
-      if (x[V_DEK_END] - x[V_DEK] == WRAPPED_TEXT && b64_bytes(buf + x[V_DEK], WRAPPED_TEXT) == WRAPPED_BYTES && b64_decode(buf + x[V_DEK], WRAPPED_TEXT, w)) {
+      if (x[V_DEK_END] - x[V_DEK] == WRAPPED_TEXT && b64_length(buf + x[V_DEK], WRAPPED_TEXT) == WRAPPED_BYTES && b64_decode(buf + x[V_DEK], WRAPPED_TEXT, w)) {
         for (uint32_t c = s->cand_off[key[v]]; c < s->cand_off[key[v] + 1] && !opened; c++) {
           uint32_t k = s->cand[c];
-          if (!kctx[k] && !(kctx[k] = new_ctx(0, s->keks + (size_t)k * KEY_BYTES))) {
+          if (!kctx[k] && !(kctx[k] = gcm_ctx(0, s->keks + (size_t)k * KEY_BYTES))) {
             res->code = ENV_CRYPTO;
             break;
           }
-          int r = open_message(kctx[k], NULL, w, w + NONCE_BYTES, KEY_BYTES, w + NONCE_BYTES + KEY_BYTES, dek);
+          int r = gcm_open_one(kctx[k], NULL, w, w + NONCE_BYTES, KEY_BYTES, w + NONCE_BYTES + KEY_BYTES, dek);
           if (r < 0) res->code = ENV_CRYPTO;
           if (r == 1) opened = 1, by[v] = (int32_t)k;
         }
@@ -202,11 +169,11 @@ env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *s, uint32
       size_t nonce_n = x[V_NONCE_END] - x[V_NONCE], ct_n = x[V_CT_END] - x[V_CT];
       if (opened && s->mode != ENV_VERIFY) {
         uint8_t iv[NONCE_BYTES];
-        size_t len = b64_bytes(ctext, ct_n);
-        opened = nonce_n == NONCE_TEXT && b64_bytes(nonce, nonce_n) == NONCE_BYTES && len != (size_t)-1 && len >= TAG_BYTES &&
+        size_t len = b64_length(ctext, ct_n);
+        opened = nonce_n == NONCE_TEXT && b64_length(nonce, nonce_n) == NONCE_BYTES && len != (size_t)-1 && len >= TAG_BYTES &&
                  b64_decode(nonce, nonce_n, iv) && b64_decode(ctext, ct_n, ct);
         if (opened) {
-          int r = open_message(dctx, dek, iv, ct, len - TAG_BYTES, ct + len - TAG_BYTES, NULL);
+          int r = gcm_open_one(dctx, dek, iv, ct, len - TAG_BYTES, ct + len - TAG_BYTES, NULL);
           if (r < 0) res->code = ENV_CRYPTO;
           opened = r == 1;
         }
@@ -243,11 +210,8 @@ env_batch *env_batch_run(const uint8_t *buf, size_t n, const env_spec *s, uint32
       res->rewritten++;
       from[by[v]]++;
       if (s->mode != ENV_REWRITE) continue;
-      int outl = 0;
       memcpy(w, nonces + (size_t)v * NONCE_BYTES, NONCE_BYTES);
-      if (!EVP_EncryptInit_ex(wctx, NULL, NULL, NULL, w) ||
-          !EVP_EncryptUpdate(wctx, w + NONCE_BYTES, &outl, dek, KEY_BYTES) || outl != KEY_BYTES || !EVP_EncryptFinal_ex(wctx, w + NONCE_BYTES + KEY_BYTES, &outl) ||
-          !EVP_CIPHER_CTX_ctrl(wctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, w + NONCE_BYTES + KEY_BYTES)) {
+      if (!gcm_seal_one(wctx, NULL, w, dek, KEY_BYTES, w + NONCE_BYTES)) {
         res->code = ENV_CRYPTO;
         break;
       }

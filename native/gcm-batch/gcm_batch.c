@@ -32,6 +32,7 @@
 #include "base64.h"
 #include "envelope_batch.h"
 #include "envelope_scan.h"
+#include "gcm_one.h"
 
 #include <node_api.h>
 #include <openssl/crypto.h>
@@ -39,11 +40,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#define KEY_BYTES 32
-#define NONCE_BYTES 12
-#define TAG_BYTES 16
-#define SCRATCH 4096
-#define MAX_UPDATE (1u << 30)
+#define KEY_BYTES GCM_KEY_BYTES
+#define NONCE_BYTES GCM_NONCE_BYTES
+#define TAG_BYTES GCM_TAG_BYTES
 
 typedef struct {
   uint8_t *p;
@@ -130,57 +129,20 @@ static int read_batch(napi_env env, napi_callback_info info, batch_t *b, int sea
   return 1;
 }
 
-/** EVP_*Update over `len` bytes in int-sized pieces; `out` NULL: through a wiped scratch buffer. */
-static int update(EVP_CIPHER_CTX *ctx, int enc, uint8_t *out, const uint8_t *in, size_t len) {
-  uint8_t scratch[SCRATCH];
-  int ok = 1;
-  while (len > 0 && ok) {
-    size_t piece = out ? (len > MAX_UPDATE ? MAX_UPDATE : len) : (len > SCRATCH ? SCRATCH : len);
-    int outl = 0;
-    uint8_t *o = out ? out : scratch;
-    ok = enc ? EVP_EncryptUpdate(ctx, o, &outl, in, (int)piece) : EVP_DecryptUpdate(ctx, o, &outl, in, (int)piece);
-    ok = ok && (size_t)outl == piece;
-    in += piece;
-    if (out) out += piece;
-    len -= piece;
-  }
-  if (!out) OPENSSL_cleanse(scratch, sizeof scratch);
-  return ok;
-}
-
-/** Starts message i: the key only when it differs from the previous message's. */
-static int start(EVP_CIPHER_CTX *ctx, const batch_t *b, size_t i, int enc) {
-  const uint8_t *key = (i == 0 || b->keyOff.p[i] != b->keyOff.p[i - 1]) ? b->keys.p + b->keyOff.p[i] : NULL;
-  const uint8_t *iv = b->nonces.p + b->nonceOff.p[i];
-  return enc ? EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) : EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv);
-}
-
-static EVP_CIPHER_CTX *gcm_ctx(int enc) {
-  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-  if (!ctx) return NULL;
-  int ok = enc ? EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) : EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL);
-  if (!ok) {
-    EVP_CIPHER_CTX_free(ctx);
-    return NULL;
-  }
-  return ctx;
+/** Message i's key: NULL when it is the previous message's (the schedule is kept). */
+static const uint8_t *key_of(const batch_t *b, size_t i) {
+  return i == 0 || b->keyOff.p[i] != b->keyOff.p[i - 1] ? b->keys.p + b->keyOff.p[i] : NULL;
 }
 
 static napi_value Seal(napi_env env, napi_callback_info info) {
   batch_t b;
   if (!read_batch(env, info, &b, 1)) return NULL;
   if (b.n == 0) return NULL;
-  EVP_CIPHER_CTX *ctx = gcm_ctx(1);
+  EVP_CIPHER_CTX *ctx = gcm_ctx(1, NULL);
   if (!ctx) return fail(env, "gcm batch: OpenSSL could not set up AES-256-GCM");
   int ok = 1;
-  for (size_t i = 0; i < b.n && ok; i++) {
-    size_t len = b.srcLen.p[i];
-    uint8_t *out = b.dst.p + b.dstOff.p[i];
-    int outl = 0;
-    ok = start(ctx, &b, i, 1) && update(ctx, 1, len ? out : NULL, b.src.p + b.srcOff.p[i], len) &&
-         EVP_EncryptFinal_ex(ctx, out + len, &outl) && outl == 0 &&
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + len);
-  }
+  for (size_t i = 0; i < b.n && ok; i++)
+    ok = gcm_seal_one(ctx, key_of(&b, i), b.nonces.p + b.nonceOff.p[i], b.src.p + b.srcOff.p[i], b.srcLen.p[i], b.dst.p + b.dstOff.p[i]);
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return fail(env, "gcm batch: OpenSSL failed to seal");
   return NULL;
@@ -195,24 +157,17 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     return fail(env, "gcm batch: out of memory");
   if (b.n == 0) return status;
   memset(st, 0, b.n);
-  EVP_CIPHER_CTX *ctx = gcm_ctx(0);
+  EVP_CIPHER_CTX *ctx = gcm_ctx(0, NULL);
   if (!ctx) return fail(env, "gcm batch: OpenSSL could not set up AES-256-GCM");
   int ok = 1;
   for (size_t i = 0; i < b.n && ok; i++) {
     size_t len = b.srcLen.p[i] - TAG_BYTES;
     const uint8_t *in = b.src.p + b.srcOff.p[i];
-    uint8_t tag[TAG_BYTES];
     uint8_t *out = b.hasDst && len ? b.dst.p + b.dstOff.p[i] : NULL;
-    int outl = 0;
-    memcpy(tag, in + len, TAG_BYTES);
-    ok = start(ctx, &b, i, 0) && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) && update(ctx, 0, out, in, len);
-    if (!ok) {
-      if (out) OPENSSL_cleanse(out, len);
-      break;
-    }
-    /* The tag comparison is OpenSSL's (CRYPTO_memcmp, constant time). */
-    if (EVP_DecryptFinal_ex(ctx, tag, &outl) > 0 && outl == 0) ((uint8_t *)st)[i] = 1;
+    int r = gcm_open_one(ctx, key_of(&b, i), b.nonces.p + b.nonceOff.p[i], in, len, in + len, out);
+    if (r == 1) ((uint8_t *)st)[i] = 1;
     else if (out) OPENSSL_cleanse(out, len);
+    ok = r >= 0;
   }
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) {
@@ -288,7 +243,7 @@ static napi_value Base64Decode(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < n; i++) {
     if (!in_range(srcOff.p[i], srcLen.p[i], src.n)) return fail(env, "base64 batch: source range out of bounds");
     size_t len = srcLen.p[i];
-    size_t out = len % 4 ? 0 : len / 4 * 3 - b64_pad(src.p + srcOff.p[i], len);
+    size_t out = len % 4 ? 0 : b64_length(src.p + srcOff.p[i], len);
     if (!in_range(dstOff.p[i], out, dst.n)) return fail(env, "base64 batch: output range out of bounds");
   }
   napi_value ab, status;
