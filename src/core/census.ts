@@ -7,7 +7,7 @@
  * decrypts nothing, tallies into the same CensusTally from the values' key ids.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { completeLines, lineBatches, type RawLine } from './formats/complete-lines';
+import { completeBatches, rawLines, type RawLine } from './formats/complete-lines';
 import { detectFileFormat } from './formats/detect';
 import { lineFields, type LineFields } from './formats/line-fields';
 import { openRegularForRead } from './formats/regular-file';
@@ -132,7 +132,8 @@ export async function censusLog(path: string, opener: FieldOpener, opts: CensusO
     const bytes = opts.end ?? (await fh.stat()).size;
     const tally = new CensusTally(opts.maxFailures);
     const pass = new CensusPass(format, opener, tally, opts.depth ?? 'entries', opts.signal);
-    for await (const batch of lineBatches(completeLines(fh, 0, bytes, { partialLast: opts.handle !== undefined }), opts.batchSize ?? 256)) {
+    for await (const lb of completeBatches(fh, 0, bytes, opts.batchSize ?? 256, { partialLast: opts.handle !== undefined })) {
+      const batch = rawLines(lb);
       await pass.tallyLines(batch);
       opts.onProgress?.({ bytesDone: batch[batch.length - 1]!.next, bytesTotal: bytes, entriesDone: tally.entries });
     }

@@ -3,7 +3,8 @@
  * passes, its census, and the policy's deep scan): lines end at LF only (a CR before it is the
  * terminator's, a lone CR is data), each read is 1 MiB, a batch split across reads is joined once
  * (linear in its length), and lines are views into the read buffers (no copy). `completeBatches` is
- * the reader; `completeLines` gives its lines one by one, and `lineBatches` groups them again.
+ * the reader (batch-wise passes take its batches, and `rawLines` for a line-by-line view of one);
+ * `completeLines` gives its lines one by one.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -123,25 +124,4 @@ export async function* completeBatches(fh: FileHandle, start: number, end: numbe
  */
 export async function* completeLines(fh: FileHandle, start: number, end: number, opts: { partialLast?: boolean } = {}): AsyncGenerator<RawLine> {
   for await (const b of completeBatches(fh, start, end, Infinity, opts)) yield* rawLines(b);
-}
-
-
-/**
- * `lines` in batches of at most `maxLines` lines and, unless one line alone is longer, about
- * `maxBytes` bytes: what a pass holds in memory at once stays bounded whatever the lines' length
- * (hostile content), and short-lived garbage stays within the young generation.
- */
-export async function* lineBatches(lines: AsyncIterable<RawLine>, maxLines: number, maxBytes = BATCH_BYTES): AsyncGenerator<RawLine[]> {
-  let batch: RawLine[] = [];
-  let bytes = 0;
-  for await (const l of lines) {
-    batch.push(l);
-    bytes += l.whole.length;
-    if (batch.length >= maxLines || bytes >= maxBytes) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-  }
-  if (batch.length) yield batch;
 }

@@ -46,7 +46,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { detectFileFormat } from '../formats/detect';
 import { openRegularForRead } from '../formats/regular-file';
-import { completeBatches, completeLines, lineBatches, rawLines, textEnd, type LineBatch, type RawLine } from '../formats/complete-lines';
+import { completeBatches, rawLines, textEnd, type LineBatch, type RawLine } from '../formats/complete-lines';
 import { RotationLock } from './rotation-lock';
 import { assertTrustedDir, createPrivate, fsyncDir, isPrivateName, openNoFollow, privateName, privateNames, readOwnFile, removeIfPresent, sameFile, writeAll, writeAtomically } from './safe-fs';
 import type { FormatId } from '../model';
@@ -339,9 +339,9 @@ class FileRotation {
     const size = (await src.stat()).size;
     const batchSize = Math.max(1, this.opts.batchSize ?? 256);
     let at = from;
-    for await (const batch of lineBatches(completeLines(src, from, size), batchSize)) {
-      await sink(await this.transformVerified(batch));
-      at = batch[batch.length - 1].next;
+    for await (const lb of completeBatches(src, from, size, batchSize)) {
+      await sink(await this.transformVerified(rawLines(lb)));
+      at = lb.next;
     }
     return at;
   }
@@ -507,12 +507,12 @@ class FileRotation {
       if (!sameFile(cur, { dev: j.newDev, ino: j.newIno })) {
         this.note({ line: -1, message: `${this.path} was replaced after the switch (rotated again?): ${size - from} late byte(s) of the old file appended to the file now there` });
       }
-      for await (const batch of lineBatches(completeLines(oldFh, from, size), 256)) {
-        const out = await this.transformVerified(batch);
+      for await (const lb of completeBatches(oldFh, from, size, 256)) {
+        const out = await this.transformVerified(rawLines(lb));
         await writeAll(appendFh, Buffer.concat(out), this.path);
         await appendFh.sync();
-        this.report.appendedDuringRotation += batch.length;
-        at = batch[batch.length - 1].next;
+        this.report.appendedDuringRotation += lb.count;
+        at = lb.next;
         await this.writeJournal({ ...j, end: at });
       }
       if (size > at) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { completeBatches, completeLines, lineBatches, rawLines } from '../../../src/core/formats/complete-lines';
+import { completeBatches, completeLines, rawLines } from '../../../src/core/formats/complete-lines';
 import { SeededRandom } from '../../fixtures/random';
 
 describe('completeLines (the one streaming line reader)', () => {
@@ -44,7 +44,7 @@ describe('completeLines (the one streaming line reader)', () => {
     ]);
   });
 
-  it('lineBatches cuts at the line count or the byte budget, a longer line alone; every line once, in order', async () => {
+  it('completeBatches cuts at the line count or the byte budget, a longer line alone; every line once, in order', async () => {
     const lens = [10, 10, 10, 10, 10, 300, 10, 10, 50, 10];
     const p = join(dir, 'b.log');
     writeFileSync(p, lens.map((n, i) => String.fromCharCode(97 + i).repeat(n - 1) + '\n').join(''));
@@ -52,7 +52,7 @@ describe('completeLines (the one streaming line reader)', () => {
     try {
       const sizes: number[][] = [];
       const total = lens.reduce((a, b) => a + b, 0);
-      for await (const b of lineBatches(completeLines(fh, 0, total), 4, 40)) sizes.push(b.map((l) => l.whole.length));
+      for await (const b of completeBatches(fh, 0, total, 4, { maxBytes: 40 })) sizes.push(rawLines(b).map((l) => l.whole.length));
       // 4 lines (count), then 10 + 300 (bytes), then 10 + 10 + 50 (bytes), then the rest
       assert.deepEqual(sizes, [[10, 10, 10, 10], [10, 300], [10, 10, 50], [10]]);
     } finally {
